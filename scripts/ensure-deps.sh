@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what OrleansGate needs on a fresh Debian machine, only when missing.
+# Used by the README's commands and by .ci/run; safe to run again.
+set -euo pipefail
+
+need=()
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# PostgreSQL server binaries (initdb, pg_ctl, postgres) and the client tools (psql, pgbench).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || have_cmd initdb || need+=(postgresql)
+have_cmd psql || need+=(postgresql-client)
+have_cmd pgbench || need+=(postgresql-contrib)
+# Peers and clients the tests and benchmarks run against.
+have_cmd pgbouncer || need+=(pgbouncer)
+have_pkg libpg-query-dev || need+=(libpg-query-dev)
+have_cmd openssl || need+=(openssl)
+
+if ((${#need[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "ensure-deps: missing Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+  echo "ensure-deps: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# pgbouncer's Debian package starts a system service on port 6432, the gateway's default port.
+# The project starts its own pgbouncer where it needs one, so the system one is stopped.
+if have_cmd pgbouncer && [[ $(id -u) -eq 0 ]] && pgrep -f '^/usr/sbin/pgbouncer .*/etc/pgbouncer' >/dev/null 2>&1; then
+  (service pgbouncer stop || pkill -f '^/usr/sbin/pgbouncer .*/etc/pgbouncer') >/dev/null 2>&1 || true
+fi

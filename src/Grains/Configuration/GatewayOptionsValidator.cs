@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Options;
+
+namespace OrleansGate.Grains.Configuration;
+
+/// <summary>
+/// Checks identities and targets at start-up and on reload. Every failure is one line that
+/// starts with the full configuration key, e.g. <c>OrleansGate:Targets:0:Port: must be 1..65535</c>.
+/// </summary>
+public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        ValidateIdentities(options.Identities, failures);
+        ValidateTargets(options.Targets, failures);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateIdentities(List<IdentityOptions> identities, List<string> failures)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < identities.Count; i++)
+        {
+            var key = $"{GatewayOptions.Section}:Identities:{i}";
+            var identity = identities[i];
+            if (string.IsNullOrWhiteSpace(identity.Name))
+            {
+                failures.Add($"{key}:Name: is required");
+            }
+            else if (!names.Add(identity.Name))
+            {
+                failures.Add($"{key}:Name: '{identity.Name}' is configured twice");
+            }
+
+            var hasPassword = !string.IsNullOrEmpty(identity.Password);
+            var hasVerifier = !string.IsNullOrEmpty(identity.ScramVerifier);
+            if (hasPassword == hasVerifier)
+            {
+                failures.Add($"{key}:Password: give exactly one of Password or ScramVerifier");
+            }
+
+            if (identity.ApiToken is { Length: > 0 and < 16 })
+            {
+                failures.Add($"{key}:ApiToken: must be at least 16 characters");
+            }
+
+            ValidateGroups(identity.Groups, $"{key}:Groups", failures);
+        }
+    }
+
+    private static void ValidateTargets(List<TargetOptions> targets, List<string> failures)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var key = $"{GatewayOptions.Section}:Targets:{i}";
+            var target = targets[i];
+            if (string.IsNullOrWhiteSpace(target.Name))
+            {
+                failures.Add($"{key}:Name: is required");
+            }
+            else if (!names.Add(target.Name))
+            {
+                failures.Add($"{key}:Name: '{target.Name}' is configured twice");
+            }
+
+            if (string.IsNullOrWhiteSpace(target.Host))
+            {
+                failures.Add($"{key}:Host: is required");
+            }
+
+            if (target.Port is < 1 or > 65535)
+            {
+                failures.Add($"{key}:Port: must be between 1 and 65535 (got {target.Port})");
+            }
+
+            if (string.IsNullOrWhiteSpace(target.Username))
+            {
+                failures.Add($"{key}:Username: is required");
+            }
+
+            if (!Enum.IsDefined(target.SslMode))
+            {
+                failures.Add($"{key}:SslMode: must be Disable, Prefer, Require or VerifyFull");
+            }
+
+            if (target.RootCertificate is { Length: > 0 } root && !File.Exists(root))
+            {
+                failures.Add($"{key}:RootCertificate: file '{root}' does not exist");
+            }
+
+            if (target.ConnectTimeout <= TimeSpan.Zero)
+            {
+                failures.Add($"{key}:ConnectTimeout: must be positive");
+            }
+
+            ValidateGroups(target.Groups, $"{key}:Groups", failures);
+        }
+    }
+
+    private static void ValidateGroups(List<string> groups, string key, List<string> failures)
+    {
+        for (var i = 0; i < groups.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(groups[i]))
+            {
+                failures.Add($"{key}:{i}: a group name cannot be empty");
+            }
+        }
+    }
+}

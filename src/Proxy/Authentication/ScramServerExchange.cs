@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace OrleansGate.Proxy.Authentication;
+
+/// <summary>
+/// The server side of one SCRAM-SHA-256 exchange (RFC 5802, RFC 7677) as PostgreSQL runs it
+/// (§55.3.2): no channel binding is offered, the user name in the exchange is ignored (the
+/// startup packet's is used), and an unknown user gets a mock exchange that fails the same way a
+/// wrong password does, so a client cannot tell which identities exist.
+/// </summary>
+public sealed class ScramServerExchange
+{
+    public const string Mechanism = "SCRAM-SHA-256";
+
+    private readonly ScramVerifier _verifier;
+    private readonly bool _isMock;
+    private string? _gs2Header;
+    private string? _clientFirstBare;
+    private string? _serverFirst;
+    private string? _nonce;
+
+    private ScramServerExchange(ScramVerifier verifier, bool isMock)
+    {
+        _verifier = verifier;
+        _isMock = isMock;
+    }
+
+    public static ScramServerExchange For(ScramVerifier verifier) => new(verifier, isMock: false);
+
+    /// <summary>
+    /// An exchange for a user that does not exist: the salt is derived from the name with a
+    /// per-process key, so repeated attempts see a stable salt, and no proof can succeed.
+    /// </summary>
+    public static ScramServerExchange Mock(string userName, byte[] mockKey)
+    {
+        var salt = HMACSHA256.HashData(mockKey, Encoding.UTF8.GetBytes(userName))[..16];
+        var verifier = new ScramVerifier(salt, ScramVerifier.DefaultIterations, RandomNumberGenerator.GetBytes(32),
+            RandomNumberGenerator.GetBytes(32));
+        return new ScramServerExchange(verifier, isMock: true);
+    }
+
+    /// <summary>Handles client-first-message; returns server-first-message, or null when the message is invalid.</summary>
+    public byte[]? HandleClientFirst(ReadOnlySpan<byte> message, out string? error)
+    {
+        error = null;
+        var text = Encoding.UTF8.GetString(message);
+
+        // gs2-header = cbind-flag "," [authzid] ","
+        var firstComma = text.IndexOf(',', StringComparison.Ordinal);
+        var secondComma = firstComma < 0 ? -1 : text.IndexOf(',', firstComma + 1);
+        if (secondComma < 0)
+        {
+            error = "malformed SCRAM message";
+            return null;
+        }
+
+        var cbindFlag = text[..firstComma];
+        var authzid = text[(firstComma + 1)..secondComma];
+        if (cbindFlag.StartsWith("p=", StringComparison.Ordinal))
+        {
+            error = "channel binding was not offered by the server";
+            return null;
+        }
+
+        if (cbindFlag is not ("n" or "y"))
+        {
+            error = "malformed SCRAM message (unexpected channel-binding flag)";
+            return null;
+        }
+
+        if (authzid.Length != 0)
+        {
+            error = "client uses authorization identity, but it is not supported";
+            return null;
+        }
+
+        _gs2Header = text[..(secondComma + 1)];
+        _clientFirstBare = text[(secondComma + 1)..];
+        var attributes = ScramAttributes.Parse(_clientFirstBare);
+        if (attributes is null || attributes.Count < 2 || attributes[0].Name != 'n' || attributes[1].Name != 'r' ||
+            !ScramAttributes.IsValidNonce(attributes[1].Value))
+        {
+            error = "malformed SCRAM message (expected user name and nonce)";
+            return null;
+        }
+
+        _nonce = attributes[1].Value + Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+        _serverFirst = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"r={_nonce},s={Convert.ToBase64String(_verifier.Salt)},i={_verifier.Iterations}");
+        return Encoding.UTF8.GetBytes(_serverFirst);
+    }
+
+    /// <summary>
+    /// Handles client-final-message. Returns server-final-message when the proof is right; null
+    /// with <paramref name="malformed"/> false when the password is wrong (or the user unknown),
+    /// null with it true when the message itself is invalid.
+    /// </summary>
+    public byte[]? HandleClientFinal(ReadOnlySpan<byte> message, out bool malformed)
+    {
+        malformed = true;
+        if (_gs2Header is null || _clientFirstBare is null || _serverFirst is null || _nonce is null)
+        {
+            return null;
+        }
+
+        var text = Encoding.UTF8.GetString(message);
+        var proofStart = text.LastIndexOf(",p=", StringComparison.Ordinal);
+        var attributes = ScramAttributes.Parse(text);
+        if (proofStart < 0 || attributes is null || attributes.Count < 3 ||
+            attributes[0].Name != 'c' || attributes[1].Name != 'r' || attributes[^1].Name != 'p')
+        {
+            return null;
+        }
+
+        var binding = ScramAttributes.TryFromBase64(attributes[0].Value);
+        var proof = ScramAttributes.TryFromBase64(attributes[^1].Value);
+        if (binding is null || !binding.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(_gs2Header)) ||
+            attributes[1].Value != _nonce || proof is null || proof.Length != 32)
+        {
+            return null;
+        }
+
+        malformed = false;
+        var authMessage = Encoding.UTF8.GetBytes($"{_clientFirstBare},{_serverFirst},{text[..proofStart]}");
+        Span<byte> clientSignature = stackalloc byte[32];
+        HMACSHA256.HashData(_verifier.StoredKey, authMessage, clientSignature);
+        Span<byte> clientKey = stackalloc byte[32];
+        for (var i = 0; i < 32; i++)
+        {
+            clientKey[i] = (byte)(proof[i] ^ clientSignature[i]);
+        }
+
+        Span<byte> storedKey = stackalloc byte[32];
+        SHA256.HashData(clientKey, storedKey);
+        var matches = CryptographicOperations.FixedTimeEquals(storedKey, _verifier.StoredKey);
+        if (!matches || _isMock)
+        {
+            return null;
+        }
+
+        var serverSignature = HMACSHA256.HashData(_verifier.ServerKey, authMessage);
+        return Encoding.UTF8.GetBytes("v=" + Convert.ToBase64String(serverSignature));
+    }
+}

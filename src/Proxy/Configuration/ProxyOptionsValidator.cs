@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+
+namespace OrleansGate.Proxy.Configuration;
+
+/// <summary>Checks <see cref="ProxyOptions"/>; each failure is one line starting with its key.</summary>
+public sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
+{
+    /// <summary>The smallest cap that still lets ordinary clients work (a Parse of a long query).</summary>
+    public const int MinMessageBytes = 8 * 1024;
+
+    public ValidateOptionsResult Validate(string? name, ProxyOptions options)
+    {
+        var failures = new List<string>();
+        var key = ProxyOptions.Section;
+        if (!ListenAddress.TryParse(options.Listen, out _))
+        {
+            failures.Add($"{key}:Listen: '{options.Listen}' is not host:port");
+        }
+
+        if (options.MaxMessageBytes < MinMessageBytes)
+        {
+            failures.Add($"{key}:MaxMessageBytes: must be at least {MinMessageBytes} (got {options.MaxMessageBytes})");
+        }
+
+        if (options.MaxConnections < 1)
+        {
+            failures.Add($"{key}:MaxConnections: must be at least 1 (got {options.MaxConnections})");
+        }
+
+        if (options.AuthenticationTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{key}:AuthenticationTimeout: must be positive");
+        }
+
+        var tls = options.Tls;
+        if (tls.Enabled && !File.Exists(tls.CertificatePath))
+        {
+            failures.Add($"{key}:Tls:CertificatePath: file '{tls.CertificatePath}' does not exist");
+        }
+
+        if (!string.IsNullOrEmpty(tls.KeyPath) && !File.Exists(tls.KeyPath))
+        {
+            failures.Add($"{key}:Tls:KeyPath: file '{tls.KeyPath}' does not exist");
+        }
+
+        if (tls.Required && !tls.Enabled)
+        {
+            failures.Add($"{key}:Tls:Required: needs {key}:Tls:CertificatePath");
+        }
+
+        for (var i = 0; i < options.ExtraStartupParameters.Count; i++)
+        {
+            var parameter = options.ExtraStartupParameters[i];
+            if (Startup.StartupParameterPolicy.IsNeverForwarded(parameter))
+            {
+                failures.Add($"{key}:ExtraStartupParameters:{i}: '{parameter}' can never be forwarded");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace OrleansGate.Proxy.Hosting;
+
+/// <summary>
+/// What the gateway's programs share: where configuration comes from (appsettings.json, then
+/// <c>--config FILE</c>, then <c>OrleansGate__…</c> environment variables, later ones winning)
+/// and how a bad value is reported: one line per problem, naming the key, exit code 1.
+/// </summary>
+public static class GatewayHost
+{
+    public const int ExitOk = 0;
+    public const int ExitConfigurationError = 1;
+    public const int ExitUsage = 2;
+
+    public static void AddGatewayConfiguration(IConfigurationBuilder configuration, string? configFile)
+    {
+        configuration.Sources.Clear();
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true, reloadOnChange: false);
+        if (configFile is not null)
+        {
+            configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
+        }
+
+        configuration.AddEnvironmentVariables();
+    }
+
+    /// <summary>Parses <c>[--config FILE]</c>; anything else is a usage error.</summary>
+    public static bool TryParseConfigArgument(IReadOnlyList<string> args, out string? configFile, out string? error)
+    {
+        configFile = null;
+        error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--config" && i + 1 < args.Count)
+            {
+                configFile = args[++i];
+                if (!File.Exists(configFile))
+                {
+                    error = $"--config: file '{configFile}' does not exist";
+                    return false;
+                }
+            }
+            else
+            {
+                error = $"unexpected argument '{args[i]}'";
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs a host until it stops; configuration errors become one line each on stderr.</summary>
+    public static async Task<int> RunAsync(IHost host, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            return ExitOk;
+        }
+        catch (Exception e) when (DescribeConfigurationError(e) is { } lines)
+        {
+            foreach (var line in lines)
+            {
+                Console.Error.WriteLine("configuration error: " + line);
+            }
+
+            return ExitConfigurationError;
+        }
+    }
+
+    /// <summary>The lines that describe a configuration error, or null when the exception is something else.</summary>
+    public static IReadOnlyList<string>? DescribeConfigurationError(Exception e) => e switch
+    {
+        OptionsValidationException validation => validation.Failures.ToList(),
+        AggregateException aggregate when aggregate.InnerExceptions.All(i => DescribeConfigurationError(i) is not null) =>
+            aggregate.InnerExceptions.SelectMany(i => DescribeConfigurationError(i)!).ToList(),
+        // The binder names the key: "Failed to convert configuration value at 'OrleansGate:Proxy:MaxMessageBytes' to type ...".
+        InvalidOperationException { Message: var m } when m.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
+            [m],
+        InvalidDataException { Message: var m } when m.Contains("JSON", StringComparison.OrdinalIgnoreCase) => [m],
+        FormatException { Message: var m } when m.Contains("JSON", StringComparison.OrdinalIgnoreCase) => [m],
+        _ => null,
+    };
+}

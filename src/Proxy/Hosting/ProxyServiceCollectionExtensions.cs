@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OrleansGate.Grains.Configuration;
+using OrleansGate.Proxy.Authentication;
+using OrleansGate.Proxy.Cancellation;
+using OrleansGate.Proxy.Configuration;
+
+namespace OrleansGate.Proxy.Hosting;
+
+public static class ProxyServiceCollectionExtensions
+{
+    /// <summary>Registers the proxy listener, its options (validated at start-up) and what it needs.</summary>
+    public static IServiceCollection AddOrleansGateProxy(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ProxyOptions>().Bind(configuration.GetSection(ProxyOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, IdentityCredentialsValidator>();
+        services.AddSingleton<IdentityDirectory>();
+        services.AddSingleton<CancelRegistry>();
+        services.AddSingleton<ProxyServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
+        return services;
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansGate.Proxy.Hosting;
+
+// The standalone proxy: `dotnet run --project src/Proxy -c Release -- --config FILE`.
+if (!GatewayHost.TryParseConfigArgument(args, out var configFile, out var usageError))
+{
+    Console.Error.WriteLine($"usage: OrleansGate.Proxy [--config FILE]\n{usageError}");
+    return GatewayHost.ExitUsage;
+}
+
+var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "OrleansGate.Proxy" });
+GatewayHost.AddGatewayConfiguration(builder.Configuration, configFile);
+builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+builder.Services.AddOrleansGateProxy(builder.Configuration);
+using var host = builder.Build();
+return await GatewayHost.RunAsync(host);

@@ -1,0 +1,237 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using OrleansGate.Proxy.Cancellation;
+using OrleansGate.Proxy.Configuration;
+using OrleansGate.Proxy.Protocol;
+using OrleansGate.Proxy.Startup;
+using OrleansGate.Proxy.Upstream;
+
+namespace OrleansGate.Proxy.Relay;
+
+/// <summary>
+/// One client connection from accept to close: the handshake, the upstream login with the
+/// gateway's credentials, the greeting (AuthenticationOk, ParameterStatus, the gateway's own
+/// BackendKeyData, ReadyForQuery), the relay, and a last word to the client when the session
+/// ends for a reason it should know about.
+/// </summary>
+public sealed partial class ClientSession
+{
+    private readonly ProxyOptions _options;
+    private readonly ClientHandshake _handshake;
+    private readonly UpstreamConnector _connector;
+    private readonly CancelRegistry _cancels;
+    private readonly ILogger _logger;
+
+    public ClientSession(ProxyOptions options, ClientHandshake handshake, UpstreamConnector connector, CancelRegistry cancels,
+        ILogger logger)
+    {
+        _options = options;
+        _handshake = handshake;
+        _connector = connector;
+        _cancels = cancels;
+        _logger = logger;
+    }
+
+    public async Task RunAsync(Socket socket, CancellationToken stopping)
+    {
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            HandshakeResult result;
+            using (var authentication = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            {
+                authentication.CancelAfter(_options.AuthenticationTimeout);
+                try
+                {
+                    result = await _handshake.RunAsync(socket, stream, authentication.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+                {
+                    await ClientHandshake.SendFatalAsync(stream, SqlState.ProtocolViolation, "authentication timed out", CancellationToken.None)
+                        .ConfigureAwait(false);
+                    return;
+                }
+                catch (WireProtocolException e)
+                {
+                    await ClientHandshake.SendFatalAsync(stream, SqlState.ProtocolViolation, e.Message, stopping).ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            switch (result)
+            {
+                case CancelRequested cancel:
+                    await ForwardCancelAsync(cancel, stopping).ConfigureAwait(false);
+                    return;
+                case ClientAuthenticated client:
+                    stream = client.Stream;
+                    await RunAuthenticatedAsync(client, remote, stopping).ConfigureAwait(false);
+                    return;
+                case HandshakeEnded ended:
+                    LogHandshakeEnded(_logger, remote, ended.Reason);
+                    return;
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or EndOfStreamException or ObjectDisposedException
+                                      or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+        {
+            LogConnectionEnded(_logger, remote, e.Message);
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAuthenticatedAsync(ClientAuthenticated client, IPEndPoint? remote, CancellationToken stopping)
+    {
+        UpstreamConnection upstream;
+        try
+        {
+            upstream = await _connector.ConnectAsync(client.Target, client.ForwardedParameters, stopping).ConfigureAwait(false);
+        }
+        catch (UpstreamConnectException e)
+        {
+            LogUpstreamFailed(_logger, client.Target.Name, e.Reason);
+            await ClientHandshake.SendFatalAsync(client.Stream, SqlState.ConnectionFailure,
+                $"could not connect to target \"{client.Target.Name}\": {e.Reason}", stopping).ConfigureAwait(false);
+            return;
+        }
+
+        await using (upstream.ConfigureAwait(false))
+        {
+            var gatewayKey = _cancels.Register(client.Target, upstream.Key);
+            try
+            {
+                await GreetAsync(client, upstream, gatewayKey, stopping).ConfigureAwait(false);
+                LogSessionStarted(_logger, client.Identity.Name, client.Target.Name, remote, client.TlsUsed);
+                await RelayAsync(client, upstream, stopping).ConfigureAwait(false);
+            }
+            finally
+            {
+                _cancels.Unregister(gatewayKey);
+            }
+        }
+    }
+
+    private static async Task GreetAsync(ClientAuthenticated client, UpstreamConnection upstream,
+        Protocol.Backend.BackendKey gatewayKey, CancellationToken cancellationToken)
+    {
+        using var builder = new MessageBuilder(1024);
+        builder.AuthenticationOk();
+        foreach (var (name, value) in upstream.Parameters)
+        {
+            builder.ParameterStatus(name, string.Equals(name, "session_authorization", StringComparison.OrdinalIgnoreCase)
+                ? client.Identity.Name
+                : value);
+        }
+
+        builder.BackendKeyData(gatewayKey).ReadyForQuery(upstream.Status);
+        await StreamMessageIO.WriteAsync(client.Stream, builder, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RelayAsync(ClientAuthenticated client, UpstreamConnection upstream, CancellationToken stopping)
+    {
+        var clientIn = PipeReader.Create(client.Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        var clientOut = PipeWriter.Create(client.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        var upstreamIn = PipeReader.Create(upstream.Stream, new StreamPipeReaderOptions(bufferSize: 32 * 1024, leaveOpen: true));
+        var upstreamOut = PipeWriter.Create(upstream.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        var relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
+            new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status);
+
+        var outcome = await relay.RunAsync(stopping).ConfigureAwait(false);
+        LogSessionEnded(_logger, client.Identity.Name, client.Target.Name, outcome.End, outcome.Detail);
+
+        var farewell = outcome.End switch
+        {
+            RelayEnd.ClientProtocolViolation => (SqlState.ProtocolViolation, outcome.Detail ?? "protocol violation"),
+            RelayEnd.UpstreamClosed => (SqlState.ConnectionFailure, $"the connection to target \"{client.Target.Name}\" was lost"),
+            RelayEnd.UpstreamProtocolViolation => (SqlState.ProtocolViolation,
+                $"target \"{client.Target.Name}\" sent something the gateway does not understand: {outcome.Detail}"),
+            RelayEnd.Stopped => (SqlState.AdminShutdown, "the gateway is shutting down"),
+            _ => ((string, string)?)null,
+        };
+
+        if (farewell is var (code, text))
+        {
+            await SendQuietlyAsync(clientOut, b => b.ErrorResponse(Severity.Fatal, code, text)).ConfigureAwait(false);
+        }
+
+        if (outcome.End != RelayEnd.ClientTerminated && outcome.End != RelayEnd.UpstreamClosed)
+        {
+            // Tell the server the session is over, so it does not wait for a client that is gone.
+            await SendQuietlyAsync(upstreamOut, b => b.Terminate()).ConfigureAwait(false);
+        }
+
+        await clientIn.CompleteAsync().ConfigureAwait(false);
+        await clientOut.CompleteAsync().ConfigureAwait(false);
+        await upstreamIn.CompleteAsync().ConfigureAwait(false);
+        await upstreamOut.CompleteAsync().ConfigureAwait(false);
+    }
+
+    private static async Task SendQuietlyAsync(PipeWriter writer, Action<MessageBuilder> compose)
+    {
+        using var builder = new MessageBuilder();
+        compose(builder);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            writer.Write(builder.WrittenSpan);
+            await writer.FlushAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException
+                                      or InvalidOperationException)
+        {
+            // The peer is gone already.
+        }
+    }
+
+    private async Task ForwardCancelAsync(CancelRequested cancel, CancellationToken stopping)
+    {
+        if (!_cancels.TryResolve(cancel.Key, out var target, out var upstreamKey))
+        {
+            LogCancelIgnored(_logger);
+            return;
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            timeout.CancelAfter(target.ConnectTimeout);
+            await UpstreamConnector.SendCancelAsync(target, upstreamKey, timeout.Token).ConfigureAwait(false);
+            LogCancelForwarded(_logger, target.Name);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            LogCancelFailed(_logger, target.Name, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session of {Identity} on {Target} started from {Remote} (TLS: {Tls})")]
+    private static partial void LogSessionStarted(ILogger logger, string identity, string target, IPEndPoint? remote, bool tls);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session of {Identity} on {Target} ended: {End} {Detail}")]
+    private static partial void LogSessionEnded(ILogger logger, string identity, string target, RelayEnd end, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not connect to target {Target}: {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Remote} ended during startup: {Reason}")]
+    private static partial void LogHandshakeEnded(ILogger logger, IPEndPoint? remote, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Remote} ended: {Reason}")]
+    private static partial void LogConnectionEnded(ILogger logger, IPEndPoint? remote, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cancel request forwarded to target {Target}")]
+    private static partial void LogCancelForwarded(ILogger logger, string target);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cancel request with an unknown key ignored")]
+    private static partial void LogCancelIgnored(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cancel request to target {Target} failed: {Reason}")]
+    private static partial void LogCancelFailed(ILogger logger, string target, string reason);
+}

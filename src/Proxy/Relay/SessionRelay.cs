@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using OrleansGate.Proxy.Protocol;
+using OrleansGate.Proxy.Protocol.Backend;
+
+namespace OrleansGate.Proxy.Relay;
+
+/// <summary>
+/// Relays an established session: one loop carries client frames upstream, the other carries
+/// server frames back. Each loop cuts whole frames out of what it has read, checks the type
+/// and the length (before buffering), and forwards every untouched run of frames with one copy
+/// into the other side's pipe and one flush per read. Only the few frames that need it are
+/// decoded: ReadyForQuery (transaction status), ParameterStatus (the upstream role is replaced
+/// by the client's identity) and errors or notices that quote an upstream credential.
+/// </summary>
+public sealed class SessionRelay
+{
+    private readonly PipeReader _clientIn;
+    private readonly PipeWriter _clientOut;
+    private readonly PipeReader _upstreamIn;
+    private readonly PipeWriter _upstreamOut;
+    private readonly int _maxMessageBytes;
+    private readonly CredentialScrubber _scrubber;
+    private readonly string _identityName;
+    private volatile TransactionStatus _status;
+
+    public SessionRelay(PipeReader clientIn, PipeWriter clientOut, PipeReader upstreamIn, PipeWriter upstreamOut,
+        int maxMessageBytes, CredentialScrubber scrubber, string identityName, TransactionStatus initialStatus)
+    {
+        _clientIn = clientIn;
+        _clientOut = clientOut;
+        _upstreamIn = upstreamIn;
+        _upstreamOut = upstreamOut;
+        _maxMessageBytes = maxMessageBytes;
+        _scrubber = scrubber;
+        _identityName = identityName;
+        _status = initialStatus;
+    }
+
+    /// <summary>The transaction status of the last ReadyForQuery relayed.</summary>
+    public TransactionStatus TransactionStatus => _status;
+
+    /// <summary>Runs both directions until either ends, then stops the other and reports why it ended.</summary>
+    public async Task<RelayOutcome> RunAsync(CancellationToken stopping)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var clientToUpstream = ClientToUpstreamAsync(both.Token);
+        var upstreamToClient = UpstreamToClientAsync(both.Token);
+        var first = await Task.WhenAny(clientToUpstream, upstreamToClient).ConfigureAwait(false);
+        await both.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(clientToUpstream, upstreamToClient).ConfigureAwait(false);
+        return stopping.IsCancellationRequested ? RelayOutcome.Stopped : await first.ConfigureAwait(false);
+    }
+
+    private async Task<RelayOutcome> ClientToUpstreamAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await _clientIn.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsEnded(e, cancellationToken))
+            {
+                return cancellationToken.IsCancellationRequested ? RelayOutcome.Stopped : RelayOutcome.ClientClosed;
+            }
+
+            var buffer = read.Buffer;
+            var remaining = buffer;
+            RelayOutcome? end = null;
+            while (end is null)
+            {
+                var status = FrameReader.TryRead(remaining, _maxMessageBytes, out var frame);
+                if (status == FrameStatus.Incomplete)
+                {
+                    break;
+                }
+
+                if (status != FrameStatus.Complete)
+                {
+                    _clientIn.AdvanceTo(buffer.End);
+                    return Violation(RelayEnd.ClientProtocolViolation, remaining, status);
+                }
+
+                var type = (FrontendMessageType)frame.Type;
+                if (!MessageTypeNames.IsKnownSessionMessage(type))
+                {
+                    _clientIn.AdvanceTo(buffer.End);
+                    return new RelayOutcome(RelayEnd.ClientProtocolViolation,
+                        $"invalid frontend message type {MessageTypeNames.Printable(frame.Type)}");
+                }
+
+                remaining = remaining.Slice(frame.Length);
+                if (type == FrontendMessageType.Terminate)
+                {
+                    end = RelayOutcome.ClientTerminated;
+                }
+            }
+
+            var run = buffer.Slice(0, remaining.Start);
+            var forwarded = !run.IsEmpty;
+            var leftover = remaining.Length;
+            CopyRun(_upstreamOut, run);
+            _clientIn.AdvanceTo(remaining.Start, buffer.End);
+            if (forwarded && await FlushAsync(_upstreamOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
+            {
+                return flushEnd == RelayEnd.Stopped ? RelayOutcome.Stopped : RelayOutcome.UpstreamClosed;
+            }
+
+            if (end is not null)
+            {
+                return end;
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                return leftover == 0
+                    ? RelayOutcome.ClientClosed
+                    : new RelayOutcome(RelayEnd.ClientProtocolViolation, "the connection ended in the middle of a message");
+            }
+        }
+    }
+
+    private async Task<RelayOutcome> UpstreamToClientAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await _upstreamIn.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsEnded(e, cancellationToken))
+            {
+                return cancellationToken.IsCancellationRequested ? RelayOutcome.Stopped : RelayOutcome.UpstreamClosed;
+            }
+
+            var buffer = read.Buffer;
+            var remaining = buffer;
+            var runStart = buffer.Start;
+            RelayOutcome? end = null;
+            while (end is null)
+            {
+                var status = FrameReader.TryRead(remaining, _maxMessageBytes, out var frame);
+                if (status == FrameStatus.Incomplete)
+                {
+                    break;
+                }
+
+                if (status != FrameStatus.Complete)
+                {
+                    end = Violation(RelayEnd.UpstreamProtocolViolation, remaining, status);
+                    break;
+                }
+
+                var type = (BackendMessageType)frame.Type;
+                if (!MessageTypeNames.IsKnownSessionMessage(type))
+                {
+                    end = new RelayOutcome(RelayEnd.UpstreamProtocolViolation,
+                        $"unexpected backend message type {MessageTypeNames.Printable(frame.Type)}");
+                    break;
+                }
+
+                if (Inspect(type, frame) is { } rewritten)
+                {
+                    CopyRun(_clientOut, buffer.Slice(runStart, frame.Whole.Start));
+                    _clientOut.Write(rewritten);
+                    runStart = frame.Whole.End;
+                }
+
+                remaining = remaining.Slice(frame.Length);
+            }
+
+            CopyRun(_clientOut, buffer.Slice(runStart, remaining.Start));
+            var consumed = end is null ? remaining.Start : buffer.End;
+            _upstreamIn.AdvanceTo(consumed, buffer.End);
+            if (await FlushAsync(_clientOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
+            {
+                return flushEnd == RelayEnd.Stopped ? RelayOutcome.Stopped : RelayOutcome.ClientClosed;
+            }
+
+            if (end is not null)
+            {
+                return end;
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                return RelayOutcome.UpstreamClosed;
+            }
+        }
+    }
+
+    /// <summary>Tracks state from a server frame; returns replacement bytes when the frame must be rewritten.</summary>
+    private byte[]? Inspect(BackendMessageType type, in Frame frame)
+    {
+        switch (type)
+        {
+            case BackendMessageType.ReadyForQuery:
+                if (ReadyForQuery.TryDecode(frame.Payload, out var ready))
+                {
+                    _status = ready.Status;
+                }
+
+                return null;
+            case BackendMessageType.ParameterStatus:
+                return RewriteParameterStatus(frame);
+            case BackendMessageType.ErrorResponse or BackendMessageType.NoticeResponse:
+                return _scrubber.MayContainSecret(frame.Payload) ? ScrubErrorOrNotice(type, frame) : null;
+            default:
+                return null;
+        }
+    }
+
+    // session_authorization reports the upstream role; the client is told its own identity instead.
+    private byte[]? RewriteParameterStatus(in Frame frame)
+    {
+        if (!ParameterStatus.TryDecode(frame.Payload, out var parameter))
+        {
+            return null;
+        }
+
+        string value;
+        if (string.Equals(parameter.Name, "session_authorization", StringComparison.OrdinalIgnoreCase))
+        {
+            value = _identityName;
+        }
+        else if (_scrubber.MayContainSecret(frame.Payload))
+        {
+            value = _scrubber.Scrub(parameter.Value);
+        }
+        else
+        {
+            return null;
+        }
+
+        using var builder = new MessageBuilder();
+        return builder.ParameterStatus(parameter.Name, value).ToArray();
+    }
+
+    private byte[]? ScrubErrorOrNotice(BackendMessageType type, in Frame frame)
+    {
+        if (!ErrorResponse.TryDecode(frame.Payload, out var error))
+        {
+            return null;
+        }
+
+        var fields = error.Fields.Select(f => new KeyValuePair<char, string>(f.Key, _scrubber.Scrub(f.Value))).ToList();
+        using var builder = new MessageBuilder();
+        return builder.ErrorOrNotice(type, new ErrorResponse(fields)).ToArray();
+    }
+
+    private static RelayOutcome Violation(RelayEnd end, in ReadOnlySequence<byte> at, FrameStatus status)
+    {
+        var type = at.FirstSpan.Length > 0 ? MessageTypeNames.Printable(at.FirstSpan[0]) : "?";
+        return new RelayOutcome(end, status == FrameStatus.TooLarge
+            ? $"message of type {type} is longer than the gateway accepts"
+            : $"invalid message length for message type {type}");
+    }
+
+    private static void CopyRun(PipeWriter writer, in ReadOnlySequence<byte> run)
+    {
+        foreach (var segment in run)
+        {
+            writer.Write(segment.Span);
+        }
+    }
+
+    /// <summary>Flushes; returns null on success, or how the direction ended.</summary>
+    private static async ValueTask<RelayEnd?> FlushAsync(PipeWriter writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return result.IsCompleted ? RelayEnd.ClientClosed : null;
+        }
+        catch (Exception e) when (IsEnded(e, cancellationToken))
+        {
+            return cancellationToken.IsCancellationRequested ? RelayEnd.Stopped : RelayEnd.ClientClosed;
+        }
+    }
+
+    private static bool IsEnded(Exception e, CancellationToken cancellationToken) =>
+        e is IOException or SocketException or ObjectDisposedException or InvalidOperationException ||
+        (e is OperationCanceledException && cancellationToken.IsCancellationRequested);
+}

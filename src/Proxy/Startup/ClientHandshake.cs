@@ -1,0 +1,296 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using OrleansGate.Proxy.Authentication;
+using OrleansGate.Proxy.Configuration;
+using OrleansGate.Proxy.Protocol;
+using OrleansGate.Proxy.Tls;
+
+namespace OrleansGate.Proxy.Startup;
+
+/// <summary>
+/// The startup phase of a client connection (§55.2.1): TLS or GSS encryption requests, the
+/// StartupMessage or a CancelRequest, the startup parameter check, and SCRAM-SHA-256 against
+/// the gateway's own identities. Everything here reads exact lengths from the stream, so no
+/// byte the client sent ahead is consumed by mistake.
+/// </summary>
+public sealed partial class ClientHandshake
+{
+    private const int NewestMinorVersion = 0;
+
+    private readonly ProxyOptions _options;
+    private readonly IdentityDirectory _directory;
+    private readonly StartupParameterPolicy _parameters;
+    private readonly ServerCertificate? _certificate;
+    private readonly ILogger _logger;
+
+    public ClientHandshake(ProxyOptions options, IdentityDirectory directory, StartupParameterPolicy parameters,
+        ServerCertificate? certificate, ILogger logger)
+    {
+        _options = options;
+        _directory = directory;
+        _parameters = parameters;
+        _certificate = certificate;
+        _logger = logger;
+    }
+
+    public async Task<HandshakeResult> RunAsync(Socket socket, Stream stream, CancellationToken cancellationToken)
+    {
+        var tlsUsed = false;
+        var encryptionAsked = false;
+        StartupMessagePacket startup;
+        while (true)
+        {
+            var read = await StreamMessageIO.ReadStartupPacketAsync(stream, cancellationToken).ConfigureAwait(false);
+            if (read.Error is not null)
+            {
+                return await RefuseAsync(stream, SqlState.ProtocolViolation, read.Error, cancellationToken).ConfigureAwait(false);
+            }
+
+            switch (read.Packet)
+            {
+                case null:
+                    return new HandshakeEnded("the client closed the connection before startup");
+                case SslRequestPacket or GssEncRequestPacket when encryptionAsked:
+                    return await RefuseAsync(stream, SqlState.ProtocolViolation, "encryption was already negotiated",
+                        cancellationToken).ConfigureAwait(false);
+                case SslRequestPacket:
+                    encryptionAsked = true;
+                    // CVE-2021-23214: bytes sent behind SSLRequest, before the handshake, would be
+                    // read as if they had come over TLS. Refuse them instead.
+                    if (socket.Available > 0)
+                    {
+                        return await RefuseAsync(stream, SqlState.ProtocolViolation,
+                            "received unencrypted data after SSL request", cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (_certificate is null)
+                    {
+                        await stream.WriteAsync("N"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    await stream.WriteAsync("S"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = _certificate.Context,
+                        ClientCertificateRequired = false,
+                    }, cancellationToken).ConfigureAwait(false);
+                    stream = tls;
+                    tlsUsed = true;
+                    continue;
+                case GssEncRequestPacket:
+                    // GSSAPI encryption is not offered; the client goes on in plain text or asks for TLS.
+                    await stream.WriteAsync("N"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    continue;
+                case CancelRequestPacket cancel:
+                    return new CancelRequested(cancel.Key);
+                case StartupMessagePacket message:
+                    startup = message;
+                    break;
+                default:
+                    return new HandshakeEnded("unexpected startup packet");
+            }
+
+            break;
+        }
+
+        if (_options.Tls.Required && !tlsUsed)
+        {
+            return await RefuseAsync(stream, SqlState.InvalidAuthorizationSpecification,
+                "this gateway accepts only TLS connections (use sslmode=require)", cancellationToken).ConfigureAwait(false);
+        }
+
+        return await AuthenticateAsync(stream, tlsUsed, startup, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HandshakeResult> AuthenticateAsync(Stream stream, bool tlsUsed, StartupMessagePacket startup,
+        CancellationToken cancellationToken)
+    {
+        if (startup.MajorVersion != 3)
+        {
+            return await RefuseAsync(stream, SqlState.FeatureNotSupported,
+                $"unsupported frontend protocol {startup.MajorVersion}.{startup.MinorVersion}: the gateway supports 3.0",
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        var protocolOptions = startup.Parameters.Where(p => StartupParameterPolicy.IsProtocolOption(p.Key)).Select(p => p.Key).ToList();
+        if (startup.MinorVersion > NewestMinorVersion || protocolOptions.Count > 0)
+        {
+            using var negotiate = new MessageBuilder();
+            negotiate.NegotiateProtocolVersion(NewestMinorVersion, protocolOptions);
+            await StreamMessageIO.WriteAsync(stream, negotiate, cancellationToken).ConfigureAwait(false);
+        }
+
+        var user = startup["user"];
+        if (string.IsNullOrEmpty(user))
+        {
+            return await RefuseAsync(stream, SqlState.InvalidAuthorizationSpecification,
+                "no user name specified in startup packet", cancellationToken).ConfigureAwait(false);
+        }
+
+        var database = startup["database"];
+        if (string.IsNullOrEmpty(database))
+        {
+            database = user;
+        }
+
+        var forwarded = new List<KeyValuePair<string, string>>();
+        foreach (var (name, value) in startup.Parameters)
+        {
+            if (name is "user" or "database" || StartupParameterPolicy.IsProtocolOption(name))
+            {
+                continue;
+            }
+
+            if (!_parameters.IsForwarded(name))
+            {
+                return await RefuseAsync(stream, SqlState.InsufficientPrivilege,
+                    $"startup parameter \"{name}\" is not allowed through the gateway",
+                    cancellationToken, hint: "Set it with SET after connecting, if policy allows it.").ConfigureAwait(false);
+            }
+
+            forwarded.Add(new(name, value));
+        }
+
+        var (exchange, identity) = _directory.BeginScram(user);
+        using var builder = new MessageBuilder();
+        builder.AuthenticationSasl(ScramServerExchange.Mechanism);
+        await StreamMessageIO.WriteAsync(stream, builder, cancellationToken).ConfigureAwait(false);
+
+        var initial = await ReadPasswordMessageAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (initial is null)
+        {
+            return new HandshakeEnded("the client left during authentication");
+        }
+
+        if (!TryReadSaslInitialResponse(initial, out var mechanism, out var clientFirst))
+        {
+            return await RefuseAsync(stream, SqlState.ProtocolViolation, "malformed SASLInitialResponse", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (mechanism != ScramServerExchange.Mechanism)
+        {
+            return await RefuseAsync(stream, SqlState.ProtocolViolation,
+                "client selected an invalid SASL authentication mechanism", cancellationToken).ConfigureAwait(false);
+        }
+
+        var serverFirst = exchange.HandleClientFirst(clientFirst, out var firstError);
+        if (serverFirst is null)
+        {
+            return await RefuseAsync(stream, SqlState.ProtocolViolation, firstError!, cancellationToken).ConfigureAwait(false);
+        }
+
+        builder.AuthenticationSaslContinue(serverFirst);
+        await StreamMessageIO.WriteAsync(stream, builder, cancellationToken).ConfigureAwait(false);
+
+        var clientFinal = await ReadPasswordMessageAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (clientFinal is null)
+        {
+            return new HandshakeEnded("the client left during authentication");
+        }
+
+        var serverFinal = exchange.HandleClientFinal(clientFinal, out var malformed);
+        if (serverFinal is null)
+        {
+            if (malformed)
+            {
+                return await RefuseAsync(stream, SqlState.ProtocolViolation, "malformed SCRAM message", cancellationToken).ConfigureAwait(false);
+            }
+
+            LogAuthenticationFailed(_logger, user);
+            return await RefuseAsync(stream, SqlState.InvalidPassword,
+                $"password authentication failed for user \"{user}\"", cancellationToken).ConfigureAwait(false);
+        }
+
+        builder.AuthenticationSaslFinal(serverFinal);
+        await StreamMessageIO.WriteAsync(stream, builder, cancellationToken).ConfigureAwait(false);
+
+        // Only an authenticated client learns whether a target exists or whether it may use it.
+        var target = _directory.FindTarget(database);
+        if (target is null)
+        {
+            return await RefuseAsync(stream, SqlState.InvalidCatalogName,
+                $"database \"{database}\" does not exist on this gateway", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!IdentityDirectory.MayUse(identity!, target))
+        {
+            return await RefuseAsync(stream, SqlState.InvalidAuthorizationSpecification,
+                $"identity \"{identity!.Name}\" is not allowed to use database \"{database}\"", cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ClientAuthenticated(stream, tlsUsed, identity!, target, forwarded);
+    }
+
+    /// <summary>Reads the next 'p' message; null when the client closed or sent Terminate instead.</summary>
+    private static async Task<byte[]?> ReadPasswordMessageAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        byte type;
+        byte[] payload;
+        try
+        {
+            (type, payload) = await StreamMessageIO.ReadMessageAsync(stream, StartupPacket.MaxLength, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EndOfStreamException)
+        {
+            return null;
+        }
+
+        if (type == (byte)FrontendMessageType.Terminate)
+        {
+            return null;
+        }
+
+        if (type != (byte)FrontendMessageType.Password)
+        {
+            throw new WireProtocolException($"expected a SASL response, got message type {MessageTypeNames.Printable(type)}");
+        }
+
+        return payload;
+    }
+
+    // SASLInitialResponse: String mechanism, Int32 length of the data (-1 = none), the data.
+    private static bool TryReadSaslInitialResponse(byte[] payload, out string mechanism, out byte[] data)
+    {
+        data = [];
+        var reader = new PayloadReader(new ReadOnlySequence<byte>(payload));
+        if (!reader.TryReadCString(out mechanism) || !reader.TryReadInt32(out var length) || length < 0 ||
+            !reader.TryReadBytes(length, out var bytes) || !reader.End)
+        {
+            return false;
+        }
+
+        data = bytes.ToArray();
+        return true;
+    }
+
+    private static async Task<HandshakeResult> RefuseAsync(Stream stream, string sqlState, string message,
+        CancellationToken cancellationToken, string? hint = null)
+    {
+        await SendFatalAsync(stream, sqlState, message, cancellationToken, hint).ConfigureAwait(false);
+        return new HandshakeEnded(message);
+    }
+
+    /// <summary>Sends a FATAL ErrorResponse; a client that has already gone is not an error.</summary>
+    public static async Task SendFatalAsync(Stream stream, string sqlState, string message, CancellationToken cancellationToken,
+        string? hint = null)
+    {
+        using var builder = new MessageBuilder();
+        builder.ErrorResponse(Severity.Fatal, sqlState, message, hint: hint);
+        try
+        {
+            await StreamMessageIO.WriteAsync(stream, builder, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone; there is no one left to tell.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Authentication failed for identity {Identity}")]
+    private static partial void LogAuthenticationFailed(ILogger logger, string identity);
+}

@@ -1,0 +1,25 @@
+using OrleansGate.Grains.Configuration;
+using OrleansGate.Proxy.Authentication;
+using OrleansGate.Proxy.Protocol.Backend;
+
+namespace OrleansGate.Proxy.Startup;
+
+/// <summary>What the startup phase of a client connection came to.</summary>
+public abstract record HandshakeResult;
+
+/// <summary>The client is authenticated and may use the target; the session can start.</summary>
+public sealed record ClientAuthenticated(
+    Stream Stream,
+    bool TlsUsed,
+    GatewayIdentity Identity,
+    TargetOptions Target,
+    IReadOnlyList<KeyValuePair<string, string>> ForwardedParameters) : HandshakeResult
+{
+    public string? ApplicationName => ForwardedParameters.FirstOrDefault(p => p.Key == "application_name").Value;
+}
+
+/// <summary>The connection carried a CancelRequest for a running session.</summary>
+public sealed record CancelRequested(BackendKey Key) : HandshakeResult;
+
+/// <summary>The client was refused (and told why) or went away; the connection is to be closed.</summary>
+public sealed record HandshakeEnded(string Reason) : HandshakeResult;

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OrleansGate.Proxy.Hosting;
+using OrleansGate.Silo.Hosting;
+using OrleansGate.Silo.Provisioning;
+
+namespace OrleansGate.Silo.Demo;
+
+/// <summary>
+/// <c>OrleansGate.Silo demo</c>: provisions PostgreSQL (ORLEANSGATE_DEMO_PG, else a Docker
+/// container, else a throwaway local cluster), creates the sample <c>shop</c> target owned by a
+/// role whose password only the gateway knows, writes a configuration file, runs the gateway
+/// all-in-one and prints how to connect. Ctrl-C stops the gateway and removes the cluster.
+/// </summary>
+public static class DemoCommand
+{
+    public const string ConnectionStringVariable = "ORLEANSGATE_DEMO_PG";
+    private const int PreferredPort = 6432;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        if (args.Count > 0)
+        {
+            Console.Error.WriteLine($"usage: OrleansGate.Silo demo\nunexpected argument '{args[0]}'");
+            return GatewayHost.ExitUsage;
+        }
+
+        Console.WriteLine("OrleansGate demo: provisioning PostgreSQL ...");
+        await using var postgres = await PostgresProvisioner.ProvisionAsync(
+            Environment.GetEnvironmentVariable(ConnectionStringVariable)).ConfigureAwait(false);
+        Console.WriteLine($"  PostgreSQL: {postgres.Source} at {postgres.Host}:{postgres.Port}");
+
+        var ownerPassword = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+        await ShopDatabase.CreateAsync(postgres.AdminConnectionString, "shop", "shop_owner", ownerPassword).ConfigureAwait(false);
+        Console.WriteLine("  Target database 'shop' created: 1,000 customers (names, emails, SSNs, cards), 5,000 orders");
+
+        var port = IsFree(PreferredPort) ? PreferredPort : 0;
+        var folder = Directory.CreateTempSubdirectory("orleansgate-demo-");
+        var configFile = Path.Combine(folder.FullName, "orleansgate.json");
+        await File.WriteAllTextAsync(configFile, JsonSerializer.Serialize(Configuration(postgres, ownerPassword, port),
+            new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+
+        using var host = SiloHost.Build(configFile, configure: null);
+        await host.StartAsync().ConfigureAwait(false);
+        var bound = host.Services.GetRequiredService<ProxyServer>().BoundEndPoint;
+        PrintWelcome(bound, configFile);
+        await host.WaitForShutdownAsync().ConfigureAwait(false);
+        folder.Delete(recursive: true);
+        return GatewayHost.ExitOk;
+    }
+
+    private static object Configuration(ProvisionedPostgres postgres, string ownerPassword, int port) => new
+    {
+        Logging = new { LogLevel = new { Default = "Warning", OrleansGate = "Information" } },
+        OrleansGate = new
+        {
+            Proxy = new { Listen = $"127.0.0.1:{port}" },
+            Identities = new object[]
+            {
+                new { Name = "alice", Password = "alice-secret", Groups = new[] { "analysts" } },
+                new { Name = "bob", Password = "bob-secret", Groups = new[] { "approvers" }, ApiToken = "bob-token-0123456789" },
+            },
+            Targets = new object[]
+            {
+                new
+                {
+                    Name = "shop", Host = postgres.Host, Port = postgres.Port, Database = "shop",
+                    Username = "shop_owner", Password = ownerPassword, SslMode = "Prefer",
+                    Groups = new[] { "analysts", "approvers" }, Policy = "shop",
+                },
+            },
+        },
+    };
+
+    private static void PrintWelcome(IPEndPoint bound, string configFile)
+    {
+        Console.WriteLine($"""
+
+            OrleansGate is listening on {bound}  (configuration: {configFile})
+
+            Connect as alice (group analysts):
+              psql "host=127.0.0.1 port={bound.Port} dbname=shop user=alice password=alice-secret"
+
+            Things to try:
+              SELECT full_name, email, ssn FROM customers LIMIT 5;
+              SELECT status, count(*), sum(amount) FROM orders GROUP BY status;
+              \copy (SELECT * FROM orders LIMIT 10) TO STDOUT
+              SELECT pg_sleep(30);                -- then Ctrl-C: the cancel goes through the gateway
+
+            A wrong password, an unknown database or `PGOPTIONS='-c role=postgres'` are refused.
+            Press Ctrl-C here to stop the gateway and remove the demo database cluster.
+            """);
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
