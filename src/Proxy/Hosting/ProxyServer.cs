@@ -32,6 +32,8 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private Task? _acceptLoop;
+    private int _disposed;
+    private int _stopped;
 
     public ProxyServer(IOptions<ProxyOptions> options, IdentityDirectory directory, CancelRegistry cancels, ILogger<ProxyServer> logger)
     {
@@ -68,7 +70,7 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_listener is null)
+        if (_listener is null || Interlocked.Exchange(ref _stopped, 1) == 1)
         {
             return;
         }
@@ -92,6 +94,12 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes this twice (as itself and as the hosted service it also is).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _stopping.Dispose();
     }

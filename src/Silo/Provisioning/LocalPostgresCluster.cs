@@ -126,6 +126,23 @@ public sealed class LocalPostgresCluster : ProvisionedPostgres
         await StopAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Prepends the lines to this cluster's pg_hba.conf directly, then reloads.</summary>
+    public override async Task AddHbaRulesAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken = default)
+    {
+        var file = Path.Combine(DataDirectory, "pg_hba.conf");
+        var current = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+        var missing = lines.Where(l => !current.Contains(l, StringComparison.Ordinal)).ToList();
+        if (missing.Count > 0)
+        {
+            // Written in place, so the file keeps its owner (postgres) when this process is root.
+            await File.WriteAllTextAsync(file, string.Join('\n', missing) + "\n" + current, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ReloadAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Stops the server (fast shutdown) and deletes its folder unless asked to keep it.</summary>
     public async Task StopAsync()
     {

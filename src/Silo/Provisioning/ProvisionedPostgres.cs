@@ -74,14 +74,23 @@ public abstract class ProvisionedPostgres : IAsyncDisposable
             return;
         }
 
-        var updated = string.Join('\n', missing) + "\n" + current;
+        // COPY writes one row a line. CSV with delimiter and quote characters that never occur in
+        // pg_hba.conf writes each line exactly as it is (text format would escape tabs).
+        var updated = missing.Concat(current.Split('\n')).Where(l => l.Length > 0).ToArray();
         await using var write = new NpgsqlCommand(
-            $"COPY (SELECT @content) TO '{path.Replace("'", "''", StringComparison.Ordinal)}' WITH (FORMAT text)", connection);
-        write.Parameters.AddWithValue("content", updated);
+            $"COPY (SELECT unnest(@lines::text[])) TO {Literal(path)} WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')", connection);
+        write.Parameters.AddWithValue("lines", updated);
         await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await ReloadAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected static async Task ReloadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
         await using var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection);
         await reload.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    protected static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     public abstract ValueTask DisposeAsync();
 }

@@ -1,0 +1,65 @@
+using Npgsql;
+using Xunit;
+
+namespace OrleansGate.Tests.Support;
+
+/// <summary>
+/// A test class against real PostgreSQL: its own database, named after the class and set up
+/// once for the class (<see cref="SetUpDatabaseSql"/>), and a fresh gateway in front of it for
+/// every test, with the standard configuration unless <see cref="Configure"/> changes it.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public abstract class GatewayTestBase : IAsyncLifetime
+{
+    protected GatewayTestBase(PostgresFixture postgres) => Postgres = postgres;
+
+    protected PostgresFixture Postgres { get; }
+
+    protected string Database { get; private set; } = string.Empty;
+
+    protected TestGateway Gateway { get; private set; } = null!;
+
+    /// <summary>SQL run once, as the upstream role, when the class's database is created.</summary>
+    protected virtual string? SetUpDatabaseSql => null;
+
+    public virtual async Task InitializeAsync()
+    {
+        Database = await Postgres.DatabaseForClassAsync(GetType(), SetUpDatabaseSql);
+        var configuration = GatewayConfig.Standard(Postgres, Database);
+        Configure(configuration);
+        Gateway = await TestGateway.StartAsync(configuration);
+    }
+
+    public virtual async Task DisposeAsync() => await Gateway.DisposeAsync();
+
+    /// <summary>Changes the gateway configuration of this class's tests before the gateway starts.</summary>
+    protected virtual void Configure(System.Text.Json.Nodes.JsonObject configuration)
+    {
+    }
+
+    /// <summary>alice's connection string to target "main" through the gateway.</summary>
+    protected string ViaGateway(Action<NpgsqlConnectionStringBuilder>? configure = null) =>
+        Gateway.ConnectionString("alice", GatewayConfig.AlicePassword, "main", configure);
+
+    protected string Direct => Postgres.DirectConnectionString(Database);
+
+    protected async Task<NpgsqlConnection> OpenViaGatewayAsync(Action<NpgsqlConnectionStringBuilder>? configure = null)
+    {
+        var connection = new NpgsqlConnection(ViaGateway(configure));
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    protected async Task<NpgsqlConnection> OpenDirectAsync()
+    {
+        var connection = new NpgsqlConnection(Direct);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    protected async Task ExecuteDirectAsync(string sql)
+    {
+        await using var connection = await OpenDirectAsync();
+        await PostgresFixture.ExecuteAsync(connection, sql);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using Npgsql;
+using OrleansGate.Silo.Provisioning;
+using Xunit;
+
+namespace OrleansGate.Tests.Support;
+
+/// <summary>
+/// The one PostgreSQL server of a test run, shared by every class in <see cref="PostgresCollection"/>:
+/// ORLEANSGATE_TEST_PG when set, else Testcontainers when a Docker engine answers, else a
+/// throwaway local cluster. It is stopped when the collection ends, whether tests passed or not.
+/// It also makes the upstream roles the gateway logs in as, one per password method.
+/// </summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    /// <summary>Logs in with SCRAM-SHA-256 (the server default).</summary>
+    public const string ScramUser = "og_upstream";
+    /// <summary>Logs in with an MD5 challenge.</summary>
+    public const string Md5User = "og_md5";
+    /// <summary>Logs in with a cleartext password.</summary>
+    public const string CleartextUser = "og_cleartext";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Task<string>> _classDatabases = new();
+    private ProvisionedPostgres? _server;
+
+    /// <summary>Random per run, so a leak of it into any client-visible byte can be searched for.</summary>
+    public string UpstreamPassword { get; } = "up-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+
+    public ProvisionedPostgres Server => _server ?? throw new InvalidOperationException("The fixture is not initialised.");
+
+    public async Task InitializeAsync()
+    {
+        _server = await PostgresProvisioner.ProvisionAsync(Environment.GetEnvironmentVariable(PostgresProvisioner.TestConnectionStringVariable));
+        await using var admin = await OpenAdminAsync();
+        foreach (var (role, encryption) in new[] { (ScramUser, "scram-sha-256"), (Md5User, "md5"), (CleartextUser, "scram-sha-256") })
+        {
+            await ExecuteAsync(admin, $"""
+                SET password_encryption = '{encryption}';
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} LOGIN CREATEDB; END IF;
+                END $$;
+                ALTER ROLE {role} PASSWORD '{UpstreamPassword}';
+                """);
+        }
+
+        await Server.AddHbaRulesAsync(
+        [
+            $"host all {Md5User} 127.0.0.1/32 md5",
+            $"host all {CleartextUser} 127.0.0.1/32 password",
+        ]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    public async Task<NpgsqlConnection> OpenAdminAsync(string database = "postgres")
+    {
+        var connection = new NpgsqlConnection(Server.ConnectionString(database));
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    /// <summary>Creates (or re-creates) a database owned by the SCRAM upstream role, readable by the others.</summary>
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        name = name.ToLowerInvariant()[..Math.Min(name.Length, 63)];
+        await using var admin = await OpenAdminAsync();
+        await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        await ExecuteAsync(admin, $"CREATE DATABASE \"{name}\" OWNER {ScramUser}");
+        await using var database = await OpenAdminAsync(name);
+        await ExecuteAsync(database, $"GRANT ALL ON SCHEMA public TO {Md5User}, {CleartextUser}");
+        return name;
+    }
+
+    /// <summary>
+    /// The database of a test class: created on the first call for that class (and its setup SQL
+    /// run as the upstream role), then reused by the class's other tests.
+    /// </summary>
+    public Task<string> DatabaseForClassAsync(Type testClass, string? setUpSql) =>
+        _classDatabases.GetOrAdd(testClass, async type =>
+        {
+            var name = await CreateDatabaseAsync("t_" + type.Name);
+            if (setUpSql is not null)
+            {
+                await using var connection = new NpgsqlConnection(DirectConnectionString(name));
+                await connection.OpenAsync();
+                await ExecuteAsync(connection, setUpSql);
+            }
+
+            return name;
+        });
+
+    /// <summary>A direct (gateway-less) connection string for the upstream role, to compare results with.</summary>
+    public string DirectConnectionString(string database, string user = ScramUser) =>
+        Server.ConnectionString(database, user, UpstreamPassword);
+
+    public static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "PostgreSQL";
+}

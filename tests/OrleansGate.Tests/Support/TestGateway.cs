@@ -1,0 +1,130 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using OrleansGate.Proxy.Hosting;
+
+namespace OrleansGate.Tests.Support;
+
+/// <summary>
+/// The gateway, running in the test process on a free loopback port, configured from a JSON
+/// object exactly as an operator's file would configure it.
+/// </summary>
+public sealed class TestGateway : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private TestGateway(IHost host, JsonObject configuration)
+    {
+        _host = host;
+        Configuration = configuration;
+        Server = host.Services.GetRequiredService<ProxyServer>();
+    }
+
+    public ProxyServer Server { get; }
+
+    public JsonObject Configuration { get; }
+
+    public int Port => Server.BoundEndPoint.Port;
+
+    public static async Task<TestGateway> StartAsync(JsonObject configuration)
+    {
+        var gateway = (JsonObject)configuration["OrleansGate"]!;
+        gateway["Proxy"] ??= new JsonObject();
+        var proxy = (JsonObject)gateway["Proxy"]!;
+        proxy["Listen"] ??= "127.0.0.1:0";
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(configuration.ToJsonString())));
+        builder.Services.AddOrleansGateProxy(builder.Configuration);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new TestGateway(host, configuration);
+    }
+
+    /// <summary>An Npgsql connection string to the gateway (no pooling, so each open is a real login).</summary>
+    public string ConnectionString(string user, string password, string database, Action<NpgsqlConnectionStringBuilder>? configure = null)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1", Port = Port, Username = user, Password = password, Database = database,
+            Pooling = false, SslMode = SslMode.Disable, Timeout = 15, CommandTimeout = 60,
+        };
+        configure?.Invoke(builder);
+        return builder.ConnectionString;
+    }
+
+    /// <summary>A libpq keyword/value connection string for psql and pgbench.</summary>
+    public string LibpqConnectionString(string user, string password, string database, string sslMode = "disable") =>
+        $"host=127.0.0.1 port={Port} dbname={database} user={user} password={password} sslmode={sslMode} connect_timeout=15";
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _host.StopAsync(timeout.Token);
+        _host.Dispose();
+    }
+}
+
+/// <summary>The usual test configuration: identities in groups, one target per upstream password method.</summary>
+public static class GatewayConfig
+{
+    public const string AlicePassword = "alice-secret";
+    public const string BobPassword = "bob-secret";
+    public const string CarolPassword = "carol-secret";
+
+    /// <summary>alice (analysts) and bob (approvers) may use every target; carol (outsiders) none.</summary>
+    public static JsonObject Standard(PostgresFixture postgres, string database) => new()
+    {
+        ["OrleansGate"] = new JsonObject
+        {
+            ["Identities"] = new JsonArray(
+                Identity("alice", AlicePassword, "analysts"),
+                Identity("bob", BobPassword, "approvers"),
+                Identity("carol", CarolPassword, "outsiders")),
+            ["Targets"] = new JsonArray(
+                Target("main", postgres, database, PostgresFixture.ScramUser),
+                Target("md5", postgres, database, PostgresFixture.Md5User),
+                Target("cleartext", postgres, database, PostgresFixture.CleartextUser)),
+        },
+    };
+
+    public static JsonObject Identity(string name, string password, params string[] groups) => new()
+    {
+        ["Name"] = name,
+        ["Password"] = password,
+        ["Groups"] = new JsonArray(groups.Select(g => (JsonNode)g).ToArray()),
+    };
+
+    public static JsonObject Target(string name, PostgresFixture postgres, string database, string user, string sslMode = "Disable") => new()
+    {
+        ["Name"] = name,
+        ["Host"] = postgres.Server.Host,
+        ["Port"] = postgres.Server.Port,
+        ["Database"] = database,
+        ["Username"] = user,
+        ["Password"] = postgres.UpstreamPassword,
+        ["SslMode"] = sslMode,
+        ["Groups"] = new JsonArray("analysts", "approvers"),
+    };
+
+    public static JsonObject Section(this JsonObject configuration, string name)
+    {
+        var gateway = (JsonObject)configuration["OrleansGate"]!;
+        if (gateway[name] is not JsonObject section)
+        {
+            section = new JsonObject();
+            gateway[name] = section;
+        }
+
+        return section;
+    }
+
+    public static JsonArray Targets(this JsonObject configuration) => (JsonArray)configuration["OrleansGate"]!["Targets"]!;
+
+    public static string ToJson(this JsonObject configuration) =>
+        configuration.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+}
