@@ -10,9 +10,17 @@ if (!GatewayHost.TryParseConfigArgument(args, out var configFile, out var usageE
     return GatewayHost.ExitUsage;
 }
 
-var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "OrleansGate.Proxy" });
-GatewayHost.AddGatewayConfiguration(builder.Configuration, configFile);
-builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-builder.Services.AddOrleansGateProxy(builder.Configuration);
-using var host = builder.Build();
-return await GatewayHost.RunAsync(host);
+using var host = GatewayHost.TryBuild(() =>
+{
+    var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "OrleansGate.Proxy" });
+    GatewayHost.AddGatewayConfiguration(builder.Configuration, configFile);
+    builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+    builder.Logging.AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "HH:mm:ss ";
+    });
+    builder.Services.AddOrleansGateProxy(builder.Configuration);
+    return builder.Build();
+});
+return host is null ? GatewayHost.ExitConfigurationError : await GatewayHost.RunAsync(host);

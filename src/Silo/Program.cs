@@ -19,5 +19,5 @@ if (!GatewayHost.TryParseConfigArgument(args, out var configFile, out var usageE
     return GatewayHost.ExitUsage;
 }
 
-using var host = SiloHost.Build(configFile, configure: null);
-return await GatewayHost.RunAsync(host);
+using var host = GatewayHost.TryBuild(() => SiloHost.Build(configFile, configure: null));
+return host is null ? GatewayHost.ExitConfigurationError : await GatewayHost.RunAsync(host);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace OrleansGate.Grains.Configuration;
@@ -6,11 +7,13 @@ namespace OrleansGate.Grains.Configuration;
 /// Checks identities and targets at start-up and on reload. Every failure is one line that
 /// starts with the full configuration key, e.g. <c>OrleansGate:Targets:0:Port: must be 1..65535</c>.
 /// </summary>
-public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+public sealed class GatewayOptionsValidator(IConfiguration configuration) : IValidateOptions<GatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var failures = new List<string>();
+        failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Identities", typeof(IdentityOptions)));
+        failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Targets", typeof(TargetOptions)));
         ValidateIdentities(options.Identities, failures);
         ValidateTargets(options.Targets, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

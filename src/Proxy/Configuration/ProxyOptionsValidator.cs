@@ -1,16 +1,18 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using OrleansGate.Grains.Configuration;
 
 namespace OrleansGate.Proxy.Configuration;
 
 /// <summary>Checks <see cref="ProxyOptions"/>; each failure is one line starting with its key.</summary>
-public sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
+public sealed class ProxyOptionsValidator(IConfiguration configuration) : IValidateOptions<ProxyOptions>
 {
     /// <summary>The smallest cap that still lets ordinary clients work (a Parse of a long query).</summary>
     public const int MinMessageBytes = 8 * 1024;
 
     public ValidateOptionsResult Validate(string? name, ProxyOptions options)
     {
-        var failures = new List<string>();
+        var failures = StrictBinding.Section(configuration, ProxyOptions.Section, typeof(ProxyOptions)).ToList();
         var key = ProxyOptions.Section;
         if (!ListenAddress.TryParse(options.Listen, out _))
         {

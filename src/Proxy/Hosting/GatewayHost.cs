@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -57,19 +58,53 @@ public static class GatewayHost
     /// <summary>Runs a host until it stops; configuration errors become one line each on stderr.</summary>
     public static async Task<int> RunAsync(IHost host, CancellationToken cancellationToken = default)
     {
+        if (!TryValidate(host))
+        {
+            return ExitConfigurationError;
+        }
+
+        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        return ExitOk;
+    }
+
+    /// <summary>Builds a host; a configuration file that cannot be read is reported as one line.</summary>
+    public static IHost? TryBuild(Func<IHost> build)
+    {
         try
         {
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
-            return ExitOk;
+            return build();
         }
         catch (Exception e) when (DescribeConfigurationError(e) is { } lines)
         {
-            foreach (var line in lines)
-            {
-                Console.Error.WriteLine("configuration error: " + line);
-            }
+            Report(lines);
+            return null;
+        }
+    }
 
-            return ExitConfigurationError;
+    /// <summary>
+    /// Checks every option and builds every hosted service before anything starts, so a bad value
+    /// is reported as one line per problem (on stderr) instead of a logged stack trace.
+    /// </summary>
+    public static bool TryValidate(IHost host)
+    {
+        try
+        {
+            host.Services.GetService<IStartupValidator>()?.Validate();
+            _ = host.Services.GetServices<IHostedService>().ToList();
+            return true;
+        }
+        catch (Exception e) when (DescribeConfigurationError(e) is { } lines)
+        {
+            Report(lines);
+            return false;
+        }
+    }
+
+    private static void Report(IEnumerable<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            Console.Error.WriteLine("configuration error: " + line);
         }
     }
 
@@ -77,13 +112,15 @@ public static class GatewayHost
     public static IReadOnlyList<string>? DescribeConfigurationError(Exception e) => e switch
     {
         OptionsValidationException validation => validation.Failures.ToList(),
+        Configuration.InvalidConfigurationException invalid => [invalid.Message],
         AggregateException aggregate when aggregate.InnerExceptions.All(i => DescribeConfigurationError(i) is not null) =>
             aggregate.InnerExceptions.SelectMany(i => DescribeConfigurationError(i)!).ToList(),
         // The binder names the key: "Failed to convert configuration value at 'OrleansGate:Proxy:MaxMessageBytes' to type ...".
-        InvalidOperationException { Message: var m } when m.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
-            [m],
-        InvalidDataException { Message: var m } when m.Contains("JSON", StringComparison.OrdinalIgnoreCase) => [m],
-        FormatException { Message: var m } when m.Contains("JSON", StringComparison.OrdinalIgnoreCase) => [m],
+        InvalidOperationException { Message: var m } when Grains.Configuration.StrictBinding.Rephrase(m, null) is { } line => [line],
+        // "Failed to load configuration from file '...'", with the parser's position in the inner exception.
+        InvalidDataException { Message: var m, InnerException: var inner } when m.StartsWith("Failed to load configuration", StringComparison.Ordinal) =>
+            [inner is null ? m : $"{m} {inner.Message.ReplaceLineEndings(" ")}"],
+        FormatException { Message: var m } when m.Contains("JSON", StringComparison.OrdinalIgnoreCase) => [m.ReplaceLineEndings(" ")],
         _ => null,
     };
 }

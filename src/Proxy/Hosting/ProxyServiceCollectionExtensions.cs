@@ -14,9 +14,9 @@ public static class ProxyServiceCollectionExtensions
     public static IServiceCollection AddOrleansGateProxy(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ProxyOptions>().Bind(configuration.GetSection(ProxyOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ProxyOptions>>(new ProxyOptionsValidator(configuration));
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton<IValidateOptions<GatewayOptions>>(new GatewayOptionsValidator(configuration));
         services.AddSingleton<IValidateOptions<GatewayOptions>, IdentityCredentialsValidator>();
         services.AddSingleton<IdentityDirectory>();
         services.AddSingleton<CancelRegistry>();

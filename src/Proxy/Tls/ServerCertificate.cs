@@ -22,6 +22,19 @@ public sealed class ServerCertificate
             return null;
         }
 
+        try
+        {
+            return LoadFiles(options);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new InvalidConfigurationException($"{ProxyOptions.Section}:Tls:CertificatePath",
+                $"could not load the certificate '{options.CertificatePath}': {e.Message}", e);
+        }
+    }
+
+    private static ServerCertificate LoadFiles(ProxyTlsOptions options)
+    {
         var path = options.CertificatePath!;
         X509Certificate2 certificate;
         var chain = new X509Certificate2Collection();
@@ -38,7 +51,7 @@ public sealed class ServerCertificate
 
         if (!certificate.HasPrivateKey)
         {
-            throw new InvalidOperationException($"{ProxyOptions.Section}:Tls:KeyPath: the certificate has no private key");
+            throw new InvalidConfigurationException($"{ProxyOptions.Section}:Tls:KeyPath", "the certificate has no private key");
         }
 
         return new ServerCertificate(SslStreamCertificateContext.Create(certificate, chain, offline: true));

@@ -45,6 +45,11 @@ public static class DemoCommand
             new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
 
         using var host = SiloHost.Build(configFile, configure: null);
+        if (!GatewayHost.TryValidate(host))
+        {
+            return GatewayHost.ExitConfigurationError;
+        }
+
         await host.StartAsync().ConfigureAwait(false);
         var bound = host.Services.GetRequiredService<ProxyServer>().BoundEndPoint;
         PrintWelcome(bound, configFile);

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using OrleansGate.Grains.Configuration;
 
 namespace OrleansGate.Silo.Hosting;
 
@@ -11,9 +13,15 @@ public sealed class ClusterOptions
     public string Mode { get; set; } = "AllInOne";
 }
 
-public sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
+public sealed class ClusterOptionsValidator(IConfiguration configuration) : IValidateOptions<ClusterOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ClusterOptions options) => options.Mode switch
+    public ValidateOptionsResult Validate(string? name, ClusterOptions options)
+    {
+        var binding = StrictBinding.Section(configuration, ClusterOptions.Section, typeof(ClusterOptions)).ToList();
+        return binding.Count > 0 ? ValidateOptionsResult.Fail(binding) : ValidateMode(options);
+    }
+
+    private static ValidateOptionsResult ValidateMode(ClusterOptions options) => options.Mode switch
     {
         "AllInOne" => ValidateOptionsResult.Success,
         "Cluster" => ValidateOptionsResult.Fail(

@@ -22,7 +22,7 @@ public static class SiloHost
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Services.AddOptions<ClusterOptions>().Bind(builder.Configuration.GetSection(ClusterOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<ClusterOptions>>(new ClusterOptionsValidator(builder.Configuration));
         builder.Services.AddOrleansGateProxy(builder.Configuration);
         return builder.Build();
     }

@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using OrleansGate.Tests.Support;
+using Xunit;
+
+namespace OrleansGate.Tests.Silo;
+
+/// <summary>
+/// A bad configuration stops OrleansGate.Silo at start-up with one line per problem that names
+/// the key, and exit code 1; bad usage exits with 2. Each case runs the real program.
+/// </summary>
+public sealed class ConfigurationErrorTests : IDisposable
+{
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("og-config-");
+
+    public static TheoryData<string, string, string> BadValues => new()
+    {
+        { "Proxy", """{ "Listen": "nonsense" }""", "OrleansGate:Proxy:Listen: 'nonsense' is not host:port" },
+        { "Proxy", """{ "MaxMessageBytes": "lots" }""", "OrleansGate:Proxy:MaxMessageBytes: 'lots' is not a valid Int32" },
+        { "Proxy", """{ "MaxMessageBytes": 100 }""", "OrleansGate:Proxy:MaxMessageBytes: must be at least" },
+        { "Proxy", """{ "Tls": { "CertificatePath": "/nonexistent/cert.pem" } }""", "OrleansGate:Proxy:Tls:CertificatePath: file '/nonexistent/cert.pem' does not exist" },
+        { "Proxy", """{ "ExtraStartupParameters": ["options"] }""", "OrleansGate:Proxy:ExtraStartupParameters:0: 'options' can never be forwarded" },
+        { "Cluster", """{ "Mode": "Galaxy" }""", "OrleansGate:Cluster:Mode: must be AllInOne or Cluster (got 'Galaxy')" },
+        { "Targets", """[{ "Name": "shop", "Host": "127.0.0.1", "Port": 70000, "Username": "u", "Password": "p" }]""", "OrleansGate:Targets:0:Port: must be between 1 and 65535 (got 70000)" },
+        { "Targets", """[{ "Name": "shop", "Host": "127.0.0.1", "Username": "u", "SslMode": "Sometimes" }]""", "OrleansGate:Targets:0:SslMode: 'Sometimes' is not a valid UpstreamSslMode" },
+        { "Proxy", """{ "Listne": "127.0.0.1:6432" }""", "OrleansGate:Proxy:Listne: unknown key" },
+        { "Targets", """[{ "Name": "shop", "Hots": "127.0.0.1", "Username": "u" }]""", "OrleansGate:Targets:0:Hots: unknown key" },
+        { "Identities", """[{ "Name": "alice", "Groups": ["a"] }]""", "OrleansGate:Identities:0:Password: give exactly one of Password or ScramVerifier" },
+        { "Identities", """[{ "Name": "alice", "ScramVerifier": "SCRAM-SHA-256$x", "Groups": ["a"] }]""", "OrleansGate:Identities:0:ScramVerifier: not of the form" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadValues))]
+    public async Task A_bad_value_stops_the_process_with_one_line_naming_the_key(string section, string json, string expected)
+    {
+        var config = WriteConfig(new JsonObject { ["OrleansGate"] = new JsonObject { [section] = JsonNode.Parse(json) } });
+
+        var result = await GatewayProcess.RunToEndAsync("OrleansGate.Silo", ["--config", config]);
+
+        Assert.Equal(1, result.ExitCode);
+        var lines = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, l => Assert.StartsWith("configuration error: OrleansGate:", l, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(expected, StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal); // no stack trace
+    }
+
+    [Fact]
+    public async Task Several_bad_values_are_all_reported_one_line_each()
+    {
+        var config = WriteConfig(JsonNode.Parse("""
+            { "OrleansGate": { "Proxy": { "Listen": "nowhere", "MaxConnections": 0 } } }
+            """)!.AsObject());
+
+        var result = await GatewayProcess.RunToEndAsync("OrleansGate.Silo", ["--config", config]);
+
+        Assert.Equal(1, result.ExitCode);
+        var lines = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(lines, l => l.Contains("OrleansGate:Proxy:Listen", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("OrleansGate:Proxy:MaxConnections", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_environment_variable_overrides_the_file_and_is_checked_too()
+    {
+        var config = WriteConfig(new JsonObject { ["OrleansGate"] = new JsonObject { ["Proxy"] = new JsonObject { ["Listen"] = "127.0.0.1:0" } } });
+
+        var result = await GatewayProcess.RunToEndAsync("OrleansGate.Silo", ["--config", config],
+            new Dictionary<string, string> { ["OrleansGate__Proxy__Listen"] = "from-the-environment" });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("OrleansGate:Proxy:Listen: 'from-the-environment' is not host:port", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_json_is_named_in_one_line()
+    {
+        var config = Path.Combine(_work.FullName, "broken.json");
+        await File.WriteAllTextAsync(config, "{ \"OrleansGate\": { ");
+
+        var result = await GatewayProcess.RunToEndAsync("OrleansGate.Silo", ["--config", config]);
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("broken.json", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("OrleansGate.Silo")]
+    [InlineData("OrleansGate.Proxy")]
+    public async Task Bad_usage_exits_with_2(string program)
+    {
+        var unknownArgument = await GatewayProcess.RunToEndAsync(program, ["--frobnicate"]);
+        var missingFile = await GatewayProcess.RunToEndAsync(program, ["--config", "/nonexistent/orleansgate.json"]);
+
+        Assert.Equal(2, unknownArgument.ExitCode);
+        Assert.Contains("unexpected argument '--frobnicate'", unknownArgument.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, missingFile.ExitCode);
+        Assert.Contains("does not exist", missingFile.StandardError, StringComparison.Ordinal);
+    }
+
+    private string WriteConfig(JsonObject configuration)
+    {
+        var path = Path.Combine(_work.FullName, $"config-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, configuration.ToJsonString());
+        return path;
+    }
+
+    public void Dispose() => _work.Delete(recursive: true);
+}
