@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The newcomer's demo: installs what is missing, then runs the gateway all-in-one against a
+# throwaway PostgreSQL with a sample shop database (see docs/demo.md). Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/ensure-deps.sh
+exec dotnet run --project src/Silo -c Release -- demo "$@"
