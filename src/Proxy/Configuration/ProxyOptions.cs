@@ -17,9 +17,6 @@ public sealed class ProxyOptions
     /// <summary>How long a client has to finish the startup packet and authentication.</summary>
     public TimeSpan AuthenticationTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>A name for this proxy in logs and, later, in audit events.</summary>
-    public string? ProxyId { get; set; }
-
     public ProxyTlsOptions Tls { get; set; } = new();
 
     /// <summary>
