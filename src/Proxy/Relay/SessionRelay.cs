@@ -199,9 +199,16 @@ public sealed class SessionRelay
         switch (type)
         {
             case BackendMessageType.ReadyForQuery:
-                if (ReadyForQuery.TryDecode(frame.Payload, out var ready))
+                // Read the status byte in place: this runs once per statement, so no decoding object.
+                var payload = frame.Payload;
+                Span<byte> status = stackalloc byte[1];
+                if (payload.Length == 1)
                 {
-                    _status = ready.Status;
+                    payload.CopyTo(status);
+                    if (status[0] is (byte)'I' or (byte)'T' or (byte)'E')
+                    {
+                        _status = (TransactionStatus)status[0];
+                    }
                 }
 
                 return null;
