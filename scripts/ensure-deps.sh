@@ -15,6 +15,13 @@ have_cmd pgbench || need+=(postgresql-contrib)
 have_cmd pgbouncer || need+=(pgbouncer)
 have_pkg libpg-query-dev || need+=(libpg-query-dev)
 have_cmd openssl || need+=(openssl)
+# Real drivers the tests run through the gateway: psycopg2, pgJDBC (run with `java File.java`,
+# which needs a JDK), node-postgres (installed from npm below).
+/usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || need+=(python3-psycopg2)
+have_pkg libpostgresql-jdbc-java || need+=(libpostgresql-jdbc-java)
+have_cmd javac || need+=(default-jdk-headless)
+have_cmd node || need+=(nodejs)
+have_cmd npm || need+=(npm)
 
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -31,4 +38,10 @@ fi
 # The project starts its own pgbouncer where it needs one, so the system one is stopped.
 if have_cmd pgbouncer && [[ $(id -u) -eq 0 ]] && pgrep -f '^/usr/sbin/pgbouncer .*/etc/pgbouncer' >/dev/null 2>&1; then
   (service pgbouncer stop || pkill -f '^/usr/sbin/pgbouncer .*/etc/pgbouncer') >/dev/null 2>&1 || true
+fi
+
+# node-postgres for the driver tests, at the version package-lock.json pins.
+node_client="$(dirname "$0")/../tests/clients/node"
+if [[ ! -d "$node_client/node_modules/pg" ]]; then
+  (cd "$node_client" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
