@@ -1,0 +1,67 @@
+namespace OrleansGate.Grains.Statements;
+
+/// <summary>
+/// What the gateway understood of one SQL statement, built from PostgreSQL's own parse tree.
+/// Names are as the grammar produced them (unquoted identifiers folded to lower case) and
+/// schema-qualified only when the statement qualified them.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record StatementInfo
+{
+    /// <summary>The statement's own kind.</summary>
+    [Id(0)] public required StatementKind Kind { get; init; }
+
+    /// <summary>
+    /// Every kind the statement runs: its own first, then those it runs inside itself — the DELETE
+    /// of a data-modifying CTE, the SELECT of CREATE TABLE AS, the statement of PREPARE or
+    /// DECLARE. A policy rule on a kind matches when any of these is that kind.
+    /// </summary>
+    [Id(1)] public required IReadOnlyList<StatementKind> Kinds { get; init; }
+
+    /// <summary>The parse tree's node name for the statement (<c>SelectStmt</c>, <c>AlterSystemStmt</c>, …).</summary>
+    [Id(16)] public string Command { get; init; } = string.Empty;
+
+    /// <summary>The statement's SQL text (one statement of a batch, without the separator).</summary>
+    [Id(2)] public required string Sql { get; init; }
+
+    /// <summary>libpg_query's fingerprint: equal for statements that differ only in constants.</summary>
+    [Id(3)] public string Fingerprint { get; init; } = string.Empty;
+
+    [Id(4)] public IReadOnlyList<string> RelationsRead { get; init; } = [];
+
+    [Id(5)] public IReadOnlyList<string> RelationsWritten { get; init; } = [];
+
+    /// <summary>Every function called anywhere in the tree (CTEs, subqueries, DEFAULTs, …).</summary>
+    [Id(6)] public IReadOnlyList<string> Functions { get; init; } = [];
+
+    /// <summary>Column references as written (<c>c.ssn</c>, <c>email</c>).</summary>
+    [Id(7)] public IReadOnlyList<string> Columns { get; init; } = [];
+
+    /// <summary><c>*</c>, <c>t.*</c>, or a bare table name or alias used as a value (a whole row).</summary>
+    [Id(8)] public bool ReadsWholeRows { get; init; }
+
+    /// <summary>A WITH clause holds INSERT, UPDATE, DELETE or MERGE.</summary>
+    [Id(9)] public bool HasDataModifyingCte { get; init; }
+
+    /// <summary>CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW: the result lands in a new table.</summary>
+    [Id(10)] public bool CreatesTableFromQuery { get; init; }
+
+    [Id(11)] public CopyEndpoint Copy { get; init; }
+
+    /// <summary>For SET / RESET / set_config: the setting's name in lower case (<c>role</c>, <c>session_authorization</c>).</summary>
+    [Id(12)] public string? Setting { get; init; }
+
+    /// <summary>For SET: the value as written, when it is a constant.</summary>
+    [Id(13)] public string? SettingValue { get; init; }
+
+    /// <summary>For PREPARE, EXECUTE, DEALLOCATE, DECLARE, FETCH, CLOSE: the statement or cursor name.</summary>
+    [Id(14)] public string? ObjectName { get; init; }
+
+    /// <summary>Why the grammar rejected the statement, for <see cref="StatementKind.Unparseable"/>.</summary>
+    [Id(15)] public string? ParseError { get; init; }
+
+    /// <summary><see cref="Setting"/> when set_config is called with a name that is not a constant.</summary>
+    public const string UnknownSetting = "?";
+
+    public bool HasKind(StatementKind kind) => Kinds.Contains(kind);
+}

@@ -1,0 +1,395 @@
+using System.Text.Json;
+using OrleansGate.Grains.Statements;
+
+namespace OrleansGate.Proxy.Sql;
+
+/// <summary>
+/// Builds a <see cref="StatementInfo"/> from one statement of libpg_query's JSON parse tree
+/// (<c>{"SelectStmt": {…}}</c>). It walks the whole tree, so a function or a relation is found
+/// wherever it hides: CTEs, subqueries, LATERAL, DEFAULT expressions, COPY's query.
+/// </summary>
+internal sealed class StatementClassifier
+{
+    private readonly List<StatementKind> _kinds = [];
+    private readonly SortedSet<string> _read = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _written = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _functions = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _columns = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _rowNames = new(StringComparer.Ordinal);
+    private readonly List<string> _bareColumnRefs = [];
+    private bool _star;
+    private bool _dataModifyingCte;
+    private string? _setting;
+    private string? _settingValue;
+
+    private StatementClassifier()
+    {
+    }
+
+    public static StatementInfo Classify(JsonElement statement, string sql, string fingerprint)
+    {
+        var classifier = new StatementClassifier();
+        var (command, body) = NodeOf(statement);
+        var shape = classifier.ClassifyTop(command, body);
+        classifier.VisitValue(statement, string.Empty, written: false, depth: 0);
+
+        var kinds = new List<StatementKind> { shape.Kind };
+        foreach (var kind in classifier._kinds)
+        {
+            if (!kinds.Contains(kind) && !(shape.Kind == StatementKind.Explain && !shape.ExplainRuns))
+            {
+                kinds.Add(kind);
+            }
+        }
+
+        kinds.AddRange(shape.ExtraKinds.Where(k => !kinds.Contains(k)));
+
+        return new StatementInfo
+        {
+            Kind = shape.Kind,
+            Kinds = kinds.ToArray(),
+            Command = command,
+            Sql = sql,
+            Fingerprint = fingerprint,
+            RelationsRead = classifier._read.Except(classifier._written).ToArray(),
+            RelationsWritten = classifier._written.ToArray(),
+            Functions = classifier._functions.ToArray(),
+            Columns = classifier._columns.ToArray(),
+            ReadsWholeRows = classifier._star || classifier._bareColumnRefs.Exists(classifier._rowNames.Contains),
+            HasDataModifyingCte = classifier._dataModifyingCte,
+            CreatesTableFromQuery = shape.CreatesTable,
+            Copy = shape.Copy,
+            Setting = shape.Setting ?? classifier._setting,
+            SettingValue = shape.SettingValue ?? classifier._settingValue,
+            ObjectName = shape.ObjectName,
+        };
+    }
+
+    private sealed record Shape(StatementKind Kind)
+    {
+        public CopyEndpoint Copy { get; init; }
+        public bool CreatesTable { get; init; }
+        public bool ExplainRuns { get; init; }
+        public string? Setting { get; init; }
+        public string? SettingValue { get; init; }
+        public string? ObjectName { get; init; }
+        public StatementKind[] ExtraKinds { get; init; } = [];
+    }
+
+    private Shape ClassifyTop(string command, JsonElement body)
+    {
+        switch (command)
+        {
+            case "SelectStmt":
+                var into = body.TryGetProperty("intoClause", out _);
+                return new Shape(StatementKind.Select) { CreatesTable = into, ExtraKinds = into ? [StatementKind.Ddl] : [] };
+            case "InsertStmt": return new Shape(StatementKind.Insert);
+            case "UpdateStmt": return new Shape(StatementKind.Update);
+            case "DeleteStmt": return new Shape(StatementKind.Delete);
+            case "MergeStmt": return new Shape(StatementKind.Merge);
+            case "CopyStmt":
+                var from = Bool(body, "is_from");
+                var endpoint = Bool(body, "is_program") ? CopyEndpoint.Program
+                    : body.TryGetProperty("filename", out _) ? CopyEndpoint.ServerFile
+                    : CopyEndpoint.Client;
+                return new Shape(from ? StatementKind.CopyFrom : StatementKind.CopyTo) { Copy = endpoint };
+            case "CreateTableAsStmt":
+                return new Shape(StatementKind.Ddl) { CreatesTable = true };
+            case "VariableSetStmt":
+                var reset = String(body, "kind") is "VAR_RESET" or "VAR_RESET_ALL";
+                return new Shape(reset ? StatementKind.Reset : StatementKind.Set)
+                {
+                    Setting = String(body, "name")?.ToLowerInvariant() ?? (reset ? "all" : null),
+                    SettingValue = FirstConstant(body, "args"),
+                };
+            case "AlterSystemStmt":
+                return new Shape(StatementKind.Ddl) { Setting = body.TryGetProperty("setstmt", out var set) ? String(set, "name")?.ToLowerInvariant() : null };
+            case "ExplainStmt":
+                var analyze = body.TryGetProperty("options", out var options) && options.EnumerateArray()
+                    .Any(o => NodeOf(o) is ("DefElem", var d) && String(d, "defname") == "analyze" && !IsFalse(d));
+                if (analyze && body.TryGetProperty("query", out var inner))
+                {
+                    var innerShape = ClassifyTop(NodeOf(inner).Name, NodeOf(inner).Body);
+                    return innerShape with { ExplainRuns = true, ExtraKinds = [.. innerShape.ExtraKinds, StatementKind.Explain] };
+                }
+
+                return new Shape(StatementKind.Explain);
+            case "PrepareStmt": return new Shape(StatementKind.Prepare) { ObjectName = String(body, "name") };
+            case "ExecuteStmt": return new Shape(StatementKind.Execute) { ObjectName = String(body, "name") };
+            case "DeallocateStmt": return new Shape(StatementKind.Deallocate) { ObjectName = String(body, "name") };
+            case "DeclareCursorStmt": return new Shape(StatementKind.Declare) { ObjectName = String(body, "portalname") };
+            case "FetchStmt": return new Shape(StatementKind.Fetch) { ObjectName = String(body, "portalname") };
+            case "ClosePortalStmt": return new Shape(StatementKind.Close) { ObjectName = String(body, "portalname") };
+            case "VacuumStmt":
+                return new Shape(Bool(body, "is_vacuumcmd") ? StatementKind.Vacuum : StatementKind.Analyze);
+            default:
+                return new Shape(StatementKinds.ForCommand(command));
+        }
+    }
+
+    private void VisitValue(JsonElement value, string owner, bool written, int depth)
+    {
+        if (depth > SqlParser.MaxTreeDepth)
+        {
+            throw new StatementTooDeepException();
+        }
+
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Array:
+                foreach (var item in value.EnumerateArray())
+                {
+                    VisitValue(item, owner, written, depth + 1);
+                }
+
+                return;
+            case JsonValueKind.Object when IsWrappedNode(value, out var name, out var body):
+                VisitNode(name, body, written, depth + 1);
+                return;
+            case JsonValueKind.Object when value.TryGetProperty("relname", out _):
+                // A field typed RangeVar* (DeleteStmt.relation) holds the struct without its node name.
+                RecordRelation(value, written);
+                return;
+            case JsonValueKind.Object:
+                VisitFields(owner, value, depth);
+                return;
+            default:
+                return;
+        }
+    }
+
+    private void VisitNode(string name, JsonElement body, bool written, int depth)
+    {
+        switch (name)
+        {
+            case "RangeVar":
+                RecordRelation(body, written);
+                return;
+            case "RangeSubselect" or "RangeFunction":
+                if (body.TryGetProperty("alias", out var subAlias) && String(subAlias, "aliasname") is { } subName)
+                {
+                    _rowNames.Add(subName);
+                }
+
+                break;
+            case "FuncCall":
+                var function = NameList(body, "funcname");
+                _functions.Add(function);
+                if (function is "set_config" or "pg_catalog.set_config")
+                {
+                    _setting = ConstantArgument(body, "args", 0)?.ToLowerInvariant() ?? StatementInfo.UnknownSetting;
+                    _settingValue = ConstantArgument(body, "args", 1);
+                }
+
+                break;
+            case "ColumnRef":
+                VisitColumnRef(body);
+                return;
+            case "CommonTableExpr":
+                if (body.TryGetProperty("ctequery", out var cte) && NodeOf(cte).Name is "InsertStmt" or "UpdateStmt" or "DeleteStmt" or "MergeStmt")
+                {
+                    _dataModifyingCte = true;
+                }
+
+                break;
+            case "DropStmt":
+                RecordDroppedRelations(body);
+                break;
+        }
+
+        if (StatementKinds.ForNestedStatement(name) is { } nested)
+        {
+            _kinds.Add(nested);
+        }
+
+        VisitFields(name, body, depth);
+    }
+
+    private void VisitFields(string owner, JsonElement body, int depth)
+    {
+        foreach (var field in body.EnumerateObject())
+        {
+            // Unwrapped structs are named by the field that holds them; only IntoClause matters here.
+            var fieldOwner = field.Name is "intoClause" or "into" ? "IntoClause" : owner;
+            var written = WrittenSlots.Contains((owner, field.Name))
+                || (owner == "CopyStmt" && field.Name == "relation" && Bool(body, "is_from"));
+            VisitValue(field.Value, fieldOwner, written, depth + 1);
+        }
+    }
+
+    private void RecordRelation(JsonElement rangeVar, bool written)
+    {
+        (written ? _written : _read).Add(QualifiedName(rangeVar));
+        _rowNames.Add(String(rangeVar, "relname") ?? string.Empty);
+        if (rangeVar.TryGetProperty("alias", out var alias) && String(alias, "aliasname") is { } aliasName)
+        {
+            _rowNames.Add(aliasName);
+        }
+    }
+
+    private void VisitColumnRef(JsonElement body)
+    {
+        if (!body.TryGetProperty("fields", out var fields))
+        {
+            return;
+        }
+
+        var parts = new List<string>();
+        foreach (var field in fields.EnumerateArray())
+        {
+            switch (NodeOf(field))
+            {
+                case ("String", var s):
+                    parts.Add(String(s, "sval") ?? string.Empty);
+                    break;
+                case ("A_Star", _):
+                    _star = true;
+                    parts.Add("*");
+                    break;
+            }
+        }
+
+        _columns.Add(string.Join('.', parts));
+        if (parts.Count == 1 && parts[0] != "*")
+        {
+            _bareColumnRefs.Add(parts[0]);
+        }
+    }
+
+    // DROP TABLE names its tables as name lists rather than RangeVars.
+    private void RecordDroppedRelations(JsonElement body)
+    {
+        if (String(body, "removeType") is not ("OBJECT_TABLE" or "OBJECT_VIEW" or "OBJECT_MATVIEW" or "OBJECT_SEQUENCE" or "OBJECT_FOREIGN_TABLE" or "OBJECT_INDEX")
+            || !body.TryGetProperty("objects", out var objects))
+        {
+            return;
+        }
+
+        foreach (var item in objects.EnumerateArray())
+        {
+            if (NodeOf(item) is ("List", var list))
+            {
+                _written.Add(NameList(list, "items"));
+            }
+        }
+    }
+
+    /// <summary>(node, field) pairs whose RangeVar the statement writes to or changes.</summary>
+    private static readonly HashSet<(string Node, string Field)> WrittenSlots =
+    [
+        ("InsertStmt", "relation"), ("UpdateStmt", "relation"), ("DeleteStmt", "relation"), ("MergeStmt", "relation"),
+        ("TruncateStmt", "relations"), ("IntoClause", "rel"), ("CreateStmt", "relation"), ("AlterTableStmt", "relation"),
+        ("IndexStmt", "relation"), ("RenameStmt", "relation"), ("CreateTrigStmt", "relation"), ("RuleStmt", "relation"),
+        ("ViewStmt", "view"), ("RefreshMatViewStmt", "relation"), ("LockStmt", "relations"), ("VacuumRelation", "relation"),
+        ("ClusterStmt", "relation"), ("CreatePolicyStmt", "table"), ("AlterPolicyStmt", "table"),
+        ("AlterObjectSchemaStmt", "relation"), ("GrantStmt", "objects"), ("CreateForeignTableStmt", "base"),
+        ("ReindexStmt", "relation"), ("AlterOwnerStmt", "relation"), ("CreateStatsStmt", "relations"),
+    ];
+
+    internal static (string Name, JsonElement Body) NodeOf(JsonElement node)
+    {
+        if (node.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in node.EnumerateObject())
+            {
+                return (property.Name, property.Value);
+            }
+        }
+
+        return (string.Empty, node);
+    }
+
+    // A Node* field holds {"TypeName": {…}}: one property named after the node's type, which
+    // starts with an upper-case letter (SelectStmt, RangeVar, A_Const); field names do not.
+    private static bool IsWrappedNode(JsonElement value, out string name, out JsonElement body)
+    {
+        name = string.Empty;
+        body = default;
+        var count = 0;
+        foreach (var property in value.EnumerateObject())
+        {
+            if (++count > 1)
+            {
+                return false;
+            }
+
+            name = property.Name;
+            body = property.Value;
+        }
+
+        return count == 1 && name.Length > 0 && char.IsAsciiLetterUpper(name[0]) && body.ValueKind == JsonValueKind.Object;
+    }
+
+    private static string QualifiedName(JsonElement rangeVar)
+    {
+        var relname = String(rangeVar, "relname") ?? string.Empty;
+        var schema = String(rangeVar, "schemaname");
+        var catalog = String(rangeVar, "catalogname");
+        return catalog is not null ? $"{catalog}.{schema}.{relname}"
+            : schema is not null ? $"{schema}.{relname}"
+            : relname;
+    }
+
+    private static string NameList(JsonElement body, string field)
+    {
+        if (!body.TryGetProperty(field, out var list))
+        {
+            return string.Empty;
+        }
+
+        return string.Join('.', list.EnumerateArray()
+            .Select(NodeOf)
+            .Where(n => n.Name == "String")
+            .Select(n => String(n.Body, "sval") ?? string.Empty));
+    }
+
+    private static string? FirstConstant(JsonElement body, string field) => ConstantArgument(body, field, 0);
+
+    /// <summary>The argument at <paramref name="index"/> when it is a string or number constant.</summary>
+    private static string? ConstantArgument(JsonElement body, string field, int index)
+    {
+        if (!body.TryGetProperty(field, out var args) || args.ValueKind != JsonValueKind.Array || args.GetArrayLength() <= index)
+        {
+            return null;
+        }
+
+        var (name, constant) = NodeOf(args[index]);
+        if (name != "A_Const")
+        {
+            return null;
+        }
+
+        if (constant.TryGetProperty("sval", out var sval))
+        {
+            return String(sval, "sval") ?? string.Empty;
+        }
+
+        if (constant.TryGetProperty("ival", out var ival))
+        {
+            return ival.TryGetProperty("ival", out var i) ? i.GetRawText() : "0";
+        }
+
+        return null;
+    }
+
+    private static bool IsFalse(JsonElement defElem) =>
+        defElem.TryGetProperty("arg", out var arg) && NodeOf(arg) is var (n, b)
+        && ((n == "String" && String(b, "sval") is "false" or "off" or "0")
+            || (n == "Boolean" && !Bool(b, "boolval"))
+            || (n == "Integer" && b.TryGetProperty("ival", out var iv) && iv.GetInt32() == 0));
+
+    private static string? String(JsonElement body, string field) =>
+        body.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static bool Bool(JsonElement body, string field) =>
+        body.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.True;
+}
+
+/// <summary>The parse tree is deeper than the gateway is willing to inspect; the statement is refused.</summary>
+internal sealed class StatementTooDeepException : Exception
+{
+    public StatementTooDeepException()
+        : base("statement is nested too deeply to inspect")
+    {
+    }
+}
