@@ -1,26 +1,15 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using OrleansGate.Proxy.Hosting;
 
 // The standalone proxy: `dotnet run --project src/Proxy -c Release -- --config FILE`.
-if (!GatewayHost.TryParseConfigArgument(args, out var configFile, out var usageError))
+// It takes its decisions from the session grains of a silo cluster, joining it as an Orleans
+// client; until cluster mode exists (OrleansGate:Cluster:Mode = Cluster), the proxy runs inside
+// OrleansGate.Silo, and this program refuses to run rather than relay statements undecided.
+if (!GatewayHost.TryParseConfigArgument(args, out _, out var usageError))
 {
     Console.Error.WriteLine($"usage: OrleansGate.Proxy [--config FILE]\n{usageError}");
     return GatewayHost.ExitUsage;
 }
 
-using var host = GatewayHost.TryBuild(() =>
-{
-    var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "OrleansGate.Proxy" });
-    GatewayHost.AddGatewayConfiguration(builder.Configuration, configFile);
-    builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-    builder.Logging.AddSimpleConsole(o =>
-    {
-        o.SingleLine = true;
-        o.TimestampFormat = "HH:mm:ss ";
-    });
-    builder.Services.AddOrleansGateProxy(builder.Configuration);
-    return builder.Build();
-});
-return host is null ? GatewayHost.ExitConfigurationError : await GatewayHost.RunAsync(host);
+Console.Error.WriteLine("OrleansGate:Cluster:Mode: a standalone proxy joins a cluster of silos ('Cluster' mode), which this build " +
+                        "does not have yet; run OrleansGate.Silo, which includes the proxy");
+return GatewayHost.ExitConfigurationError;

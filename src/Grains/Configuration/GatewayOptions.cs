@@ -11,6 +11,8 @@ public sealed class GatewayOptions
     public List<IdentityOptions> Identities { get; set; } = [];
 
     public List<TargetOptions> Targets { get; set; } = [];
+
+    public List<Policy.PolicyOptions> Policies { get; set; } = [];
 }
 
 /// <summary>A person or service that logs in to the gateway (<c>OrleansGate:Identities:N</c>).</summary>

@@ -15,7 +15,9 @@ public sealed class GatewayOptionsValidator(IConfiguration configuration) : IVal
         failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Identities", typeof(IdentityOptions)));
         failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Targets", typeof(TargetOptions)));
         ValidateIdentities(options.Identities, failures);
+        failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Policies", typeof(Policy.PolicyOptions)));
         ValidateTargets(options.Targets, failures);
+        PolicyOptionsValidator.Validate(options.Policies, options.Targets, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -17,6 +17,12 @@ public sealed class ProxyOptions
     /// <summary>How long a client has to finish the startup packet and authentication.</summary>
     public TimeSpan AuthenticationTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a statement may wait for its decision (and audit commit) before it is refused.</summary>
+    public TimeSpan DecisionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Distinct SQL texts whose parse results are kept.</summary>
+    public int ParseCacheEntries { get; set; } = 4_096;
+
     public ProxyTlsOptions Tls { get; set; } = new();
 
     /// <summary>

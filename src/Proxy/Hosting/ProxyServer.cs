@@ -24,6 +24,8 @@ namespace OrleansGate.Proxy.Hosting;
 public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
 {
     private readonly ProxyOptions _options;
+    private readonly Decisions.SessionDeciderFactory _deciders;
+    private readonly Sql.SqlParser _parser;
     private readonly ClientHandshake _handshake;
     private readonly UpstreamConnector _connector;
     private readonly CancelRegistry _cancels;
@@ -35,9 +37,12 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     private int _disposed;
     private int _stopped;
 
-    public ProxyServer(IOptions<ProxyOptions> options, IdentityDirectory directory, CancelRegistry cancels, ILogger<ProxyServer> logger)
+    public ProxyServer(IOptions<ProxyOptions> options, IdentityDirectory directory, CancelRegistry cancels,
+        Decisions.SessionDeciderFactory deciders, Sql.SqlParser parser, ILogger<ProxyServer> logger)
     {
         _options = options.Value;
+        _deciders = deciders;
+        _parser = parser;
         _cancels = cancels;
         _logger = logger;
         _connector = new UpstreamConnector();
@@ -138,7 +143,7 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
         await Task.Yield();
         try
         {
-            var session = new ClientSession(_options, _handshake, _connector, _cancels, _logger);
+            var session = new ClientSession(_options, _handshake, _connector, _cancels, _deciders, _parser, _logger);
             await session.RunAsync(socket, _stopping.Token).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // One broken session must never take the listener or other sessions down.

@@ -20,6 +20,8 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<GatewayOptions>, IdentityCredentialsValidator>();
         services.AddSingleton<IdentityDirectory>();
         services.AddSingleton<CancelRegistry>();
+        services.AddSingleton(sp => new Sql.SqlParser(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.ParseCacheEntries));
+        services.AddSingleton<Decisions.SessionDeciderFactory>();
         services.AddSingleton<ProxyServer>();
         services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
         return services;

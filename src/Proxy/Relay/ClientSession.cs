@@ -4,8 +4,11 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Proxy.Cancellation;
+using OrleansGate.Grains.Sessions;
 using OrleansGate.Proxy.Configuration;
+using OrleansGate.Proxy.Decisions;
 using OrleansGate.Proxy.Protocol;
+using OrleansGate.Proxy.Sql;
 using OrleansGate.Proxy.Startup;
 using OrleansGate.Proxy.Upstream;
 
@@ -23,11 +26,15 @@ public sealed partial class ClientSession
     private readonly ClientHandshake _handshake;
     private readonly UpstreamConnector _connector;
     private readonly CancelRegistry _cancels;
+    private readonly SessionDeciderFactory _deciders;
+    private readonly SqlParser _parser;
     private readonly ILogger _logger;
 
     public ClientSession(ProxyOptions options, ClientHandshake handshake, UpstreamConnector connector, CancelRegistry cancels,
-        ILogger logger)
+        SessionDeciderFactory deciders, SqlParser parser, ILogger logger)
     {
+        _deciders = deciders;
+        _parser = parser;
         _options = options;
         _handshake = handshake;
         _connector = connector;
@@ -104,16 +111,34 @@ public sealed partial class ClientSession
 
         await using (upstream.ConfigureAwait(false))
         {
+            // The session's record opens before the client can send anything (invariant 1).
+            ISessionDecider decider;
+            try
+            {
+                var start = new SessionStart(client.Identity.Name, client.Identity.Groups, client.Target.Name, remote?.ToString(),
+                    client.ForwardedParameters.FirstOrDefault(p => p.Key == "application_name").Value, client.TlsUsed);
+                decider = await _deciders.OpenAsync(start, _options.DecisionTimeout, stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                LogAuditOpenFailed(_logger, client.Identity.Name, client.Target.Name, e.Message);
+                await ClientHandshake.SendFatalAsync(client.Stream, Grains.Sessions.SessionGrain.AuditUnavailableSqlState,
+                    "the gateway could not open the audit record of this session; try again later", stopping).ConfigureAwait(false);
+                return;
+            }
+
             var gatewayKey = _cancels.Register(client.Target, upstream.Key);
+            var end = "client session ended";
             try
             {
                 await GreetAsync(client, upstream, gatewayKey, stopping).ConfigureAwait(false);
                 LogSessionStarted(_logger, client.Identity.Name, client.Target.Name, remote, client.TlsUsed);
-                await RelayAsync(client, upstream, stopping).ConfigureAwait(false);
+                end = await RelayAsync(client, upstream, decider, stopping).ConfigureAwait(false);
             }
             finally
             {
                 _cancels.Unregister(gatewayKey);
+                await decider.EndAsync(end).ConfigureAwait(false);
             }
         }
     }
@@ -134,14 +159,18 @@ public sealed partial class ClientSession
         await StreamMessageIO.WriteAsync(client.Stream, builder, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RelayAsync(ClientAuthenticated client, UpstreamConnection upstream, CancellationToken stopping)
+    private async Task<string> RelayAsync(ClientAuthenticated client, UpstreamConnection upstream, ISessionDecider decider,
+        CancellationToken stopping)
     {
         var clientIn = PipeReader.Create(client.Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
         var clientOut = PipeWriter.Create(client.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
         var upstreamIn = PipeReader.Create(upstream.Stream, new StreamPipeReaderOptions(bufferSize: 32 * 1024, leaveOpen: true));
         var upstreamOut = PipeWriter.Create(upstream.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        var replies = new PendingReplies();
+        var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes);
         var relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
-            new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status);
+            new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status,
+            decisions, replies);
 
         var outcome = await relay.RunAsync(stopping).ConfigureAwait(false);
         LogSessionEnded(_logger, client.Identity.Name, client.Target.Name, outcome.End, outcome.Detail);
@@ -171,6 +200,7 @@ public sealed partial class ClientSession
         await clientOut.CompleteAsync().ConfigureAwait(false);
         await upstreamIn.CompleteAsync().ConfigureAwait(false);
         await upstreamOut.CompleteAsync().ConfigureAwait(false);
+        return outcome.Detail is null ? outcome.End.ToString() : $"{outcome.End}: {outcome.Detail}";
     }
 
     private static async Task SendQuietlyAsync(PipeWriter writer, Action<MessageBuilder> compose)
@@ -216,6 +246,9 @@ public sealed partial class ClientSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session of {Identity} on {Target} ended: {End} {Detail}")]
     private static partial void LogSessionEnded(ILogger logger, string identity, string target, RelayEnd end, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session of {Identity} on {Target} refused: its audit record could not be opened: {Reason}")]
+    private static partial void LogAuditOpenFailed(ILogger logger, string identity, string target, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not connect to target {Target}: {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string target, string reason);

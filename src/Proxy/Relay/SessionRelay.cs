@@ -23,11 +23,16 @@ public sealed class SessionRelay
     private readonly int _maxMessageBytes;
     private readonly CredentialScrubber _scrubber;
     private readonly string _identityName;
+    private readonly DecisionPoint _decisions;
+    private readonly PendingReplies _replies;
     private volatile TransactionStatus _status;
 
-    public SessionRelay(PipeReader clientIn, PipeWriter clientOut, PipeReader upstreamIn, PipeWriter upstreamOut,
-        int maxMessageBytes, CredentialScrubber scrubber, string identityName, TransactionStatus initialStatus)
+    internal SessionRelay(PipeReader clientIn, PipeWriter clientOut, PipeReader upstreamIn, PipeWriter upstreamOut,
+        int maxMessageBytes, CredentialScrubber scrubber, string identityName, TransactionStatus initialStatus,
+        DecisionPoint decisions, PendingReplies replies)
     {
+        _decisions = decisions;
+        _replies = replies;
         _clientIn = clientIn;
         _clientOut = clientOut;
         _upstreamIn = upstreamIn;
@@ -69,6 +74,7 @@ public sealed class SessionRelay
 
             var buffer = read.Buffer;
             var remaining = buffer;
+            var runStart = buffer.Start;
             RelayOutcome? end = null;
             while (end is null)
             {
@@ -80,16 +86,41 @@ public sealed class SessionRelay
 
                 if (status != FrameStatus.Complete)
                 {
+                    var violation = Violation(RelayEnd.ClientProtocolViolation, remaining, status);
                     _clientIn.AdvanceTo(buffer.End);
-                    return Violation(RelayEnd.ClientProtocolViolation, remaining, status);
+                    return violation;
                 }
 
                 var type = (FrontendMessageType)frame.Type;
                 if (!MessageTypeNames.IsKnownSessionMessage(type))
                 {
-                    _clientIn.AdvanceTo(buffer.End);
-                    return new RelayOutcome(RelayEnd.ClientProtocolViolation,
+                    var violation = new RelayOutcome(RelayEnd.ClientProtocolViolation,
                         $"invalid frontend message type {MessageTypeNames.Printable(frame.Type)}");
+                    _clientIn.AdvanceTo(buffer.End);
+                    return violation;
+                }
+
+                if (_decisions.Intercepts(type))
+                {
+                    // Frames relayed untouched so far go first; the decision point takes this one.
+                    CopyRun(_upstreamOut, buffer.Slice(runStart, frame.Whole.Start));
+                    runStart = frame.Whole.End;
+                    string? problem;
+                    try
+                    {
+                        problem = await _decisions.HandleAsync(type, frame, _upstreamOut, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (IsEnded(e, cancellationToken))
+                    {
+                        _clientIn.AdvanceTo(buffer.End);
+                        return cancellationToken.IsCancellationRequested ? RelayOutcome.Stopped : RelayOutcome.UpstreamClosed;
+                    }
+
+                    if (problem is not null)
+                    {
+                        _clientIn.AdvanceTo(buffer.End);
+                        return new RelayOutcome(RelayEnd.ClientProtocolViolation, problem);
+                    }
                 }
 
                 remaining = remaining.Slice(frame.Length);
@@ -99,12 +130,10 @@ public sealed class SessionRelay
                 }
             }
 
-            var run = buffer.Slice(0, remaining.Start);
-            var forwarded = !run.IsEmpty;
+            CopyRun(_upstreamOut, buffer.Slice(runStart, remaining.Start));
             var leftover = remaining.Length;
-            CopyRun(_upstreamOut, run);
             _clientIn.AdvanceTo(remaining.Start, buffer.End);
-            if (forwarded && await FlushAsync(_upstreamOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
+            if (await FlushAsync(_upstreamOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
             {
                 return flushEnd == RelayEnd.Stopped ? RelayOutcome.Stopped : RelayOutcome.UpstreamClosed;
             }
@@ -161,6 +190,14 @@ public sealed class SessionRelay
                     end = new RelayOutcome(RelayEnd.UpstreamProtocolViolation,
                         $"unexpected backend message type {MessageTypeNames.Printable(frame.Type)}");
                     break;
+                }
+
+                if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
+                {
+                    // A refused request: its ErrorResponse goes right before the ReadyForQuery of the Sync sent in its place.
+                    CopyRun(_clientOut, buffer.Slice(runStart, frame.Whole.Start));
+                    _clientOut.Write(refusal);
+                    runStart = frame.Whole.Start;
                 }
 
                 if (Inspect(type, frame) is { } rewritten)

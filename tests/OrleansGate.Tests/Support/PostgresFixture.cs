@@ -26,6 +26,12 @@ public sealed class PostgresFixture : IAsyncLifetime
     /// <summary>Random per run, so a leak of it into any client-visible byte can be searched for.</summary>
     public string UpstreamPassword { get; } = "up-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
 
+    /// <summary>The audit database every test gateway records into (each session is its own stream).</summary>
+    public const string AuditDatabase = "og_audit";
+
+    /// <summary>The audit store's connection string (the superuser: tests also read and tamper with it).</summary>
+    public string AuditConnectionString => Server.ConnectionString(AuditDatabase);
+
     public ProvisionedPostgres Server => _server ?? throw new InvalidOperationException("The fixture is not initialised.");
 
     public async Task InitializeAsync()
@@ -42,6 +48,9 @@ public sealed class PostgresFixture : IAsyncLifetime
                 ALTER ROLE {role} PASSWORD '{UpstreamPassword}';
                 """);
         }
+
+        await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {AuditDatabase} WITH (FORCE)");
+        await ExecuteAsync(admin, $"CREATE DATABASE {AuditDatabase}");
 
         await Server.AddHbaRulesAsync(
         [

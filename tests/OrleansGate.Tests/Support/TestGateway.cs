@@ -5,7 +5,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Microsoft.Extensions.Logging;
 using OrleansGate.Proxy.Hosting;
+using OrleansGate.Silo.Hosting;
 
 namespace OrleansGate.Tests.Support;
 
@@ -17,14 +19,20 @@ public sealed class TestGateway : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private TestGateway(IHost host, JsonObject configuration)
+    private TestGateway(IHost host, JsonObject configuration, RecordingLoggerProvider log)
     {
+        Log = log;
         _host = host;
         Configuration = configuration;
         Server = host.Services.GetRequiredService<ProxyServer>();
     }
 
     public ProxyServer Server { get; }
+
+    /// <summary>The gateway's warnings and errors, for tests that assert something was (or was not) logged.</summary>
+    public RecordingLoggerProvider Log { get; }
+
+    public IServiceProvider Services => _host.Services;
 
     public JsonObject Configuration { get; }
 
@@ -36,13 +44,18 @@ public sealed class TestGateway : IAsyncDisposable
         gateway["Proxy"] ??= new JsonObject();
         var proxy = (JsonObject)gateway["Proxy"]!;
         proxy["Listen"] ??= "127.0.0.1:0";
+        var cluster = configuration.Section("Cluster");
+        cluster["SiloPort"] ??= 0;
+        cluster["GatewayPort"] ??= 0;
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(configuration.ToJsonString())));
-        builder.Services.AddOrleansGateProxy(builder.Configuration);
+        var log = new RecordingLoggerProvider();
+        builder.Logging.AddProvider(log);
+        SiloHost.AddGateway(builder);
         var host = builder.Build();
         await host.StartAsync();
-        return new TestGateway(host, configuration);
+        return new TestGateway(host, configuration, log);
     }
 
     /// <summary>An Npgsql connection string to the gateway (no pooling, so each open is a real login).</summary>
@@ -81,6 +94,7 @@ public static class GatewayConfig
     {
         ["OrleansGate"] = new JsonObject
         {
+            ["AuditStore"] = new JsonObject { ["ConnectionString"] = postgres.AuditConnectionString },
             ["Identities"] = new JsonArray(
                 Identity("alice", AlicePassword, "analysts"),
                 Identity("bob", BobPassword, "approvers"),

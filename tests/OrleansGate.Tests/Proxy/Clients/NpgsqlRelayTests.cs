@@ -22,6 +22,7 @@ public sealed class NpgsqlRelayTests(PostgresFixture postgres) : GatewayTestBase
         INSERT INTO items SELECT n, 'item ' || n, n * 1.5, ARRAY['t' || n % 3], decode(md5(n::text), 'hex')
         FROM generate_series(1, 1000) AS n;
         CREATE TABLE copy_target (id int, name text, data bytea);
+        CREATE FUNCTION say(n int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'notice from the server %', n; END $$;
         """;
 
     [Fact]
@@ -207,7 +208,7 @@ public sealed class NpgsqlRelayTests(PostgresFixture postgres) : GatewayTestBase
         await using var sender = await OpenViaGatewayAsync();
         var notices = new List<PostgresNotice>();
         sender.Notice += (_, e) => notices.Add(e.Notice);
-        await Execute(sender, "DO $$ BEGIN RAISE NOTICE 'notice from the server %', 7; END $$");
+        await Execute(sender, "SELECT say(7)");
         await Execute(sender, "NOTIFY gateway_channel, 'the payload'");
 
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));

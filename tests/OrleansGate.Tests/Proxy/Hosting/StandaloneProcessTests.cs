@@ -11,12 +11,25 @@ public sealed partial class StandaloneProcessTests(PostgresFixture postgres) : G
 {
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("og-process-");
 
+    [Fact]
+    public async Task The_standalone_proxy_refuses_to_run_without_a_cluster_to_decide()
+    {
+        var configFile = Path.Combine(_work.FullName, "orleansgate.json");
+        await File.WriteAllTextAsync(configFile, GatewayConfig.Standard(Postgres, Database).ToJson());
+
+        var result = await GatewayProcess.RunToEndAsync("OrleansGate.Proxy", ["--config", configFile]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("OrleansGate:Cluster:Mode: ", result.StandardError.Trim(), StringComparison.Ordinal);
+    }
+
     [Theory]
-    [InlineData("OrleansGate.Proxy")]
     [InlineData("OrleansGate.Silo")]
     public async Task The_program_relays_sessions_and_stops_cleanly_on_sigterm(string program)
     {
         var configuration = GatewayConfig.Standard(Postgres, Database);
+        configuration.Section("Cluster")["SiloPort"] = 0;
+        configuration.Section("Cluster")["GatewayPort"] = 0;
         configuration.Section("Proxy")["Listen"] = "127.0.0.1:0";
         var configFile = Path.Combine(_work.FullName, "orleansgate.json");
         await File.WriteAllTextAsync(configFile, configuration.ToJson());

@@ -1,0 +1,28 @@
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+using OrleansGate.Grains.Audit.Events;
+using Weasel.Core;
+
+namespace OrleansGate.Grains.Audit;
+
+/// <summary>The Marten document store over the audit database, with the event types registered.</summary>
+public static class AuditStore
+{
+    public static readonly IReadOnlyList<Type> EventTypes =
+        [typeof(SessionStarted), typeof(StatementReceived), typeof(DecisionMade), typeof(SessionEnded)];
+
+    public static DocumentStore Create(AuditStoreOptions options) => DocumentStore.For(store =>
+    {
+        store.Connection(options.ConnectionString);
+        store.DatabaseSchemaName = options.Schema;
+        store.Events.DatabaseSchemaName = options.Schema;
+        store.Events.StreamIdentity = StreamIdentity.AsString;
+        store.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+        store.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        foreach (var type in EventTypes)
+        {
+            store.Events.AddEventType(type);
+        }
+    });
+}

@@ -1,0 +1,31 @@
+namespace OrleansGate.Grains.Policy;
+
+/// <summary>What happens to one statement, and which rule said so.</summary>
+[GenerateSerializer, Immutable]
+public sealed record Decision
+{
+    [Id(0)] public required PolicyAction Action { get; init; }
+
+    /// <summary>The rule that decided: a configured rule's name, or a built-in one (<c>default:…</c>).</summary>
+    [Id(1)] public required string Rule { get; init; }
+
+    /// <summary>For a refusal: the SQLSTATE the client gets.</summary>
+    [Id(2)] public string? SqlState { get; init; }
+
+    /// <summary>For a refusal: the message the client gets.</summary>
+    [Id(3)] public string? Message { get; init; }
+
+    /// <summary>For <see cref="PolicyAction.Mask"/>: the masked columns (<c>schema.table.column</c>).</summary>
+    [Id(4)] public IReadOnlyList<string> MaskedColumns { get; init; } = [];
+
+    /// <summary>For <see cref="PolicyAction.Hold"/>: the groups whose members may approve.</summary>
+    [Id(5)] public IReadOnlyList<string> ApproverGroups { get; init; } = [];
+
+    public bool Refuses => Action is PolicyAction.Block or PolicyAction.Hold;
+
+    /// <summary>SQLSTATE 42501 insufficient_privilege: what PostgreSQL itself answers for a statement it will not run.</summary>
+    public const string BlockedSqlState = "42501";
+
+    public static Decision Block(string rule, string message, string sqlState = BlockedSqlState) =>
+        new() { Action = PolicyAction.Block, Rule = rule, SqlState = sqlState, Message = message };
+}

@@ -1,0 +1,107 @@
+using OrleansGate.Grains.Statements;
+
+namespace OrleansGate.Grains.Policy;
+
+/// <summary>Who is asking: the identity, its groups and the target of the session.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionSubject(
+    [property: Id(0)] string Identity,
+    [property: Id(1)] IReadOnlyList<string> Groups,
+    [property: Id(2)] string Target);
+
+/// <summary>
+/// Decides one statement: the built-in safe defaults first (unless the first configured rule
+/// that matches is an Allow that overrides them), then the configured rules in order — the
+/// first that matches decides — and Allow when none does.
+/// </summary>
+public static class PolicyEngine
+{
+    public const string NoRuleMatched = "default:allow";
+
+    public static Decision Decide(StatementInfo statement, SessionSubject subject, PolicyOptions? policy)
+    {
+        var rules = policy?.Rules ?? [];
+        var firstMatch = rules.FirstOrDefault(rule => Matches(rule, statement, subject));
+
+        foreach (var safeDefault in SafeDefaults.All)
+        {
+            if (!safeDefault.Matches(statement))
+            {
+                continue;
+            }
+
+            var lifted = firstMatch is { Action: PolicyAction.Allow }
+                && firstMatch.Overrides.Exists(name => name == safeDefault.Name || name == safeDefault.RuleName);
+            if (!lifted)
+            {
+                return Decision.Block(safeDefault.RuleName, $"blocked by rule '{safeDefault.RuleName}': {safeDefault.Reason}");
+            }
+        }
+
+        if (firstMatch is null)
+        {
+            return MaskedColumns(statement, policy) is { Count: > 0 } masked
+                ? new Decision { Action = PolicyAction.Mask, Rule = "policy:masks", MaskedColumns = masked }
+                : new Decision { Action = PolicyAction.Allow, Rule = NoRuleMatched };
+        }
+
+        return firstMatch.Action switch
+        {
+            PolicyAction.Allow => new Decision { Action = PolicyAction.Allow, Rule = firstMatch.Name },
+            PolicyAction.Block => Decision.Block(firstMatch.Name, firstMatch.Message ?? $"blocked by rule '{firstMatch.Name}'"),
+            PolicyAction.Hold => new Decision
+            {
+                Action = PolicyAction.Hold, Rule = firstMatch.Name, ApproverGroups = firstMatch.ApproverGroups,
+                SqlState = Decision.BlockedSqlState,
+                Message = firstMatch.Message ?? $"held for approval by rule '{firstMatch.Name}'",
+            },
+            _ => new Decision
+            {
+                Action = PolicyAction.Mask, Rule = firstMatch.Name,
+                MaskedColumns = MaskedColumns(statement, policy) ?? [],
+            },
+        };
+    }
+
+    public static bool Matches(RuleOptions rule, StatementInfo statement, SessionSubject subject) =>
+        (rule.Groups.Count == 0 || rule.Groups.Exists(g => subject.Groups.Contains(g, StringComparer.Ordinal)))
+        && (rule.Targets.Count == 0 || rule.Targets.Contains(subject.Target, StringComparer.Ordinal))
+        && (rule.Kinds.Count == 0 || rule.Kinds.Exists(statement.HasKind))
+        && (rule.Relations.Count == 0 || rule.Relations.Exists(r =>
+            statement.RelationsRead.Any(s => SameObject(r, s)) || statement.RelationsWritten.Any(s => SameObject(r, s))))
+        && (rule.Functions.Count == 0 || rule.Functions.Exists(f => statement.Functions.Any(s => SameObject(f, s))));
+
+    /// <summary>
+    /// Names match when equal, or when one of them is unqualified and the last parts agree: an
+    /// unqualified name in SQL may resolve to any schema on the search_path, so it is taken to
+    /// mean the qualified one (fail closed).
+    /// </summary>
+    public static bool SameObject(string configured, string used)
+    {
+        if (string.Equals(configured, used, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var configuredQualified = configured.Contains('.', StringComparison.Ordinal);
+        var usedQualified = used.Contains('.', StringComparison.Ordinal);
+        return (!configuredQualified || !usedQualified)
+               && string.Equals(SafeDefaults.UnqualifiedName(configured), SafeDefaults.UnqualifiedName(used), StringComparison.Ordinal);
+    }
+
+    /// <summary>The policy's masked columns on relations the statement reads; null when there are none.</summary>
+    private static List<string>? MaskedColumns(StatementInfo statement, PolicyOptions? policy)
+    {
+        if (policy is null || policy.Masks.Count == 0)
+        {
+            return null;
+        }
+
+        var relations = statement.RelationsRead.Concat(statement.RelationsWritten).ToList();
+        var masked = policy.Masks
+            .Where(m => m.Column.LastIndexOf('.') is > 0 and var dot && relations.Any(r => SameObject(m.Column[..dot], r)))
+            .Select(m => m.Column)
+            .ToList();
+        return masked.Count == 0 ? null : masked;
+    }
+}

@@ -1,0 +1,80 @@
+using OrleansGate.Grains.Statements;
+
+namespace OrleansGate.Grains.Policy;
+
+/// <summary>
+/// Built-in rules against the ways a legitimate connection reaches beyond its tables: the
+/// server's files and programs, other databases, other roles, server configuration, code run
+/// from text. Active under every policy; a configured Allow rule lifts one only by naming it
+/// in <see cref="RuleOptions.Overrides"/> (docs/policies.md).
+/// </summary>
+public static class SafeDefaults
+{
+    public sealed record SafeDefault(string Name, string Reason, Func<StatementInfo, bool> Matches)
+    {
+        public string RuleName => "default:" + Name;
+    }
+
+    private static readonly HashSet<string> ServerFileFunctions = new(StringComparer.Ordinal)
+    {
+        "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_ls_logdir", "pg_ls_waldir",
+        "pg_ls_archive_statusdir", "pg_ls_tmpdir", "pg_ls_logicalsnapdir", "pg_ls_logicalmapdir", "pg_ls_replslotdir",
+        "pg_file_write", "pg_file_rename", "pg_file_unlink", "pg_file_sync", "pg_logdir_ls", "pg_current_logfile",
+    };
+
+    private static readonly HashSet<string> LargeObjectFunctions = new(StringComparer.Ordinal)
+    {
+        "lo_import", "lo_export", "lo_open", "lo_close", "loread", "lowrite", "lo_lseek", "lo_lseek64", "lo_tell",
+        "lo_tell64", "lo_truncate", "lo_truncate64", "lo_creat", "lo_create", "lo_unlink", "lo_get", "lo_put",
+        "lo_from_bytea",
+    };
+
+    private static readonly HashSet<string> RoleSettings = new(StringComparer.Ordinal)
+    {
+        "role", "session_authorization", StatementInfo.UnknownSetting,
+    };
+
+    public static readonly IReadOnlyList<SafeDefault> All =
+    [
+        new("unparseable", "the statement is not SQL the PostgreSQL 15 grammar accepts",
+            s => s.Kind == StatementKind.Unparseable),
+        new("copy-program", "COPY to or from a program runs a command on the database server",
+            s => s.Copy == CopyEndpoint.Program),
+        new("copy-server-file", "COPY to or from a server file reaches the database server's file system",
+            s => s.Copy == CopyEndpoint.ServerFile),
+        new("server-file-functions", "the statement calls a function that reads or lists the server's files",
+            s => CallsAny(s, ServerFileFunctions.Contains)),
+        new("large-objects", "the statement calls a large-object function",
+            s => CallsAny(s, LargeObjectFunctions.Contains)),
+        new("dblink", "the statement calls dblink, which connects to other databases",
+            s => CallsAny(s, f => f.StartsWith("dblink", StringComparison.Ordinal))),
+        new("sql-in-text", "the statement calls an *_to_xml function, which runs SQL given as text",
+            s => CallsAny(s, f => f.Contains("_to_xml", StringComparison.Ordinal))),
+        new("role-switch", "the statement changes the session's role or authorization",
+            s => s.Setting is { } setting && RoleSettings.Contains(setting)
+                 && (s.Kind is StatementKind.Set or StatementKind.Reset || CallsAny(s, f => f == "set_config"))),
+        new("alter-system", "ALTER SYSTEM changes the server's configuration",
+            s => s.Command == "AlterSystemStmt"),
+        new("do-block", "DO runs procedural code the gateway cannot inspect",
+            s => s.Kind == StatementKind.Do),
+        new("function-call-message", "the FunctionCall protocol message calls a function by OID, outside SQL",
+            s => s.Kind == StatementKind.FunctionCall),
+        new("client-encoding", "the gateway reads SQL as UTF-8; another client encoding would hide statements from it",
+            s => s.Setting == "client_encoding" && s.Kind == StatementKind.Set
+                 && !IsUtf8(s.SettingValue)),
+    ];
+
+    /// <summary>Function names are compared without their schema: pg_catalog.pg_read_file is pg_read_file.</summary>
+    public static string UnqualifiedName(string name)
+    {
+        var dot = name.LastIndexOf('.');
+        return dot < 0 ? name : name[(dot + 1)..];
+    }
+
+    private static bool CallsAny(StatementInfo statement, Func<string, bool> predicate) =>
+        statement.Functions.Any(f => predicate(UnqualifiedName(f)));
+
+    private static bool IsUtf8(string? encoding) =>
+        encoding is not null && encoding.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal)
+            .Equals("UTF8", StringComparison.OrdinalIgnoreCase);
+}

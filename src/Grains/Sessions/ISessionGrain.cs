@@ -1,0 +1,23 @@
+using OrleansGate.Grains.Policy;
+
+namespace OrleansGate.Grains.Sessions;
+
+/// <summary>
+/// One client session (keyed by the session id the proxy issues). Decides every statement and
+/// records it in the session's audit stream before the proxy may forward it.
+/// </summary>
+public interface ISessionGrain : IGrainWithStringKey
+{
+    /// <summary>Records SessionStarted. Called once, before the first decision.</summary>
+    Task StartAsync(SessionStart start);
+
+    /// <summary>
+    /// Decides a batch — the statements of one Query message, or everything up to one Sync — in one
+    /// call with one audit commit, and returns only after the commit. The batch is all-or-nothing:
+    /// if one statement is refused, every statement of it is.
+    /// </summary>
+    Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch);
+
+    /// <summary>Records SessionEnded and lets the grain go.</summary>
+    Task EndAsync(string reason);
+}

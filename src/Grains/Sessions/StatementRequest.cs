@@ -1,0 +1,33 @@
+using OrleansGate.Grains.Statements;
+
+namespace OrleansGate.Grains.Sessions;
+
+/// <summary>Where in the protocol a statement was met.</summary>
+public enum StatementPhase
+{
+    /// <summary>A statement of a simple-protocol Query message.</summary>
+    Query,
+    /// <summary>An extended-protocol Parse that the same batch does not execute.</summary>
+    Prepare,
+    /// <summary>An extended-protocol Execute, with the Parse's SQL and the Bind's parameters.</summary>
+    Execute,
+    /// <summary>A FunctionCall message.</summary>
+    FunctionCall,
+}
+
+/// <summary>One statement to decide.</summary>
+[GenerateSerializer, Immutable]
+public sealed record StatementRequest(
+    [property: Id(0)] StatementInfo Statement,
+    [property: Id(1)] StatementPhase Phase,
+    [property: Id(2)] IReadOnlyList<string?> Parameters);
+
+/// <summary>How a session began, as the proxy saw it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionStart(
+    [property: Id(0)] string Identity,
+    [property: Id(1)] IReadOnlyList<string> Groups,
+    [property: Id(2)] string Target,
+    [property: Id(3)] string? ClientAddress,
+    [property: Id(4)] string? ApplicationName,
+    [property: Id(5)] bool Tls);

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+using OrleansGate.Grains.Policy;
+using OrleansGate.Grains.Sessions;
+
+namespace OrleansGate.Proxy.Decisions;
+
+/// <summary>The proxy's handle on a session grain, with a deadline on every decision.</summary>
+public sealed partial class GrainSessionDecider(ISessionGrain grain, TimeSpan timeout, ILogger logger) : ISessionDecider
+{
+    /// <summary>SQLSTATE 58000 system_error: no decision could be obtained, so the statement did not run.</summary>
+    public const string NoDecisionSqlState = "58000";
+
+    public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var decisions = await grain.DecideAsync(batch).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            if (decisions.Count == batch.Count)
+            {
+                return decisions;
+            }
+
+            return Refusals(batch.Count, "the decision point answered for the wrong number of statements");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // Whatever went wrong (silo down, timeout, serialization), the statement must not run.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogNoDecision(logger, grain.GetPrimaryKeyString(), e.GetType().Name, e.Message);
+            return Refusals(batch.Count, e is TimeoutException ? "the decision point did not answer in time" : "the decision point is unavailable");
+        }
+    }
+
+    public async Task EndAsync(string reason)
+    {
+        try
+        {
+            await grain.EndAsync(reason).WaitAsync(timeout).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Ending is best effort: the grain's stream stays open and is marked as cut later.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogEndFailed(logger, grain.GetPrimaryKeyString(), e.Message);
+        }
+    }
+
+    private static Decision[] Refusals(int count, string why) =>
+        Enumerable.Repeat(Decision.Block("no-decision", $"statement refused: {why}", NoDecisionSqlState), count).ToArray();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: no decision ({Error}: {Reason}); statements refused")]
+    private static partial void LogNoDecision(ILogger logger, string sessionId, string error, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: could not record its end: {Reason}")]
+    private static partial void LogEndFailed(ILogger logger, string sessionId, string reason);
+}

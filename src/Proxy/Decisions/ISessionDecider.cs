@@ -1,0 +1,17 @@
+using OrleansGate.Grains.Policy;
+using OrleansGate.Grains.Sessions;
+
+namespace OrleansGate.Proxy.Decisions;
+
+/// <summary>Decides the statements of one live session (its session grain, seen from the proxy).</summary>
+public interface ISessionDecider
+{
+    /// <summary>
+    /// Decisions for a batch, one per request, after they are recorded. Never throws for an
+    /// unavailable decision point: it answers with refusals instead (fail closed).
+    /// </summary>
+    Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, CancellationToken cancellationToken);
+
+    /// <summary>Records the end of the session; best effort.</summary>
+    Task EndAsync(string reason);
+}

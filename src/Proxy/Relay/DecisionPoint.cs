@@ -1,0 +1,368 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using OrleansGate.Grains.Policy;
+using OrleansGate.Grains.Sessions;
+using OrleansGate.Grains.Statements;
+using OrleansGate.Proxy.Decisions;
+using OrleansGate.Proxy.Protocol;
+using OrleansGate.Proxy.Protocol.Frontend;
+using OrleansGate.Proxy.Sql;
+
+namespace OrleansGate.Proxy.Relay;
+
+/// <summary>
+/// Where the client's requests are stopped until they are decided. A Query or FunctionCall is
+/// decided on its own; the extended protocol is buffered up to Sync (or Flush) and decided as one
+/// batch, with the SQL each Execute runs (from its Bind's statement) and its parameters. Nothing
+/// of a batch goes upstream before the whole batch is allowed; a refused batch is replaced by a
+/// Sync so the client gets ErrorResponse and ReadyForQuery with the server's true status.
+/// </summary>
+internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, PendingReplies replies, int maxBatchBytes)
+{
+    private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
+
+    // Prepared statements (protocol-level and SQL PREPARE share one namespace) and portals, by name.
+    private readonly Dictionary<string, string> _statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Sql, IReadOnlyList<string?> Parameters)> _portals = new(StringComparer.Ordinal);
+
+    private readonly ArrayBufferWriter<byte> _batch = new(1024);
+    private readonly List<StatementRequest> _requests = [];
+    private readonly List<(string Sql, bool Executed)> _parsed = [];
+    private readonly List<Action> _undo = [];
+    private byte[]? _refusal;
+    private byte[]? _refusedUntilSync;
+
+    /// <summary>True for the frame types this class must see; the rest are relayed untouched.</summary>
+    public bool Intercepts(FrontendMessageType type) => type switch
+    {
+        FrontendMessageType.CopyData or FrontendMessageType.CopyDone or FrontendMessageType.CopyFail =>
+            _batch.WrittenCount > 0 || _refusedUntilSync is not null,
+        FrontendMessageType.Terminate => false,
+        _ => true,
+    };
+
+    /// <summary>Handles one frame; returns a protocol-violation message, or null to go on.</summary>
+    public async ValueTask<string?> HandleAsync(FrontendMessageType type, Frame frame, PipeWriter upstream, CancellationToken cancellationToken)
+    {
+        if (_refusedUntilSync is not null)
+        {
+            // After a refusal the server would skip everything up to Sync (§55.2.3); so does the gateway.
+            if (type == FrontendMessageType.Sync)
+            {
+                replies.ExpectRefused(_refusedUntilSync);
+                _refusedUntilSync = null;
+                upstream.Write(SyncFrame);
+            }
+
+            return null;
+        }
+
+        switch (type)
+        {
+            case FrontendMessageType.Query:
+                if (!await ForwardBatchAsync(upstream, cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                return QueryMessage.TryDecode(frame.Payload, out var query)
+                    ? await DecideSingleAsync(QueryRequests(query.Sql), frame, upstream, cancellationToken).ConfigureAwait(false)
+                    : "malformed Query message";
+            case FrontendMessageType.FunctionCall:
+                if (!await ForwardBatchAsync(upstream, cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                return FunctionCallMessage.TryDecode(frame.Payload, out var call)
+                    ? await DecideSingleAsync([FunctionCallRequest(call)], frame, upstream, cancellationToken).ConfigureAwait(false)
+                    : "malformed FunctionCall message";
+            case FrontendMessageType.Sync:
+                Buffer(frame);
+                await DecideBatchAsync(upstream, endsWithSync: true, cancellationToken).ConfigureAwait(false);
+                return null;
+            case FrontendMessageType.Flush:
+                Buffer(frame);
+                await DecideBatchAsync(upstream, endsWithSync: false, cancellationToken).ConfigureAwait(false);
+                return null;
+            case FrontendMessageType.CopyData or FrontendMessageType.CopyDone or FrontendMessageType.CopyFail:
+                if (await ForwardBatchAsync(upstream, cancellationToken).ConfigureAwait(false))
+                {
+                    CopyFrame(upstream, frame);
+                }
+
+                return null;
+            default:
+                if (_batch.WrittenCount + frame.Length > maxBatchBytes)
+                {
+                    return "the extended-protocol batch before Sync is longer than the gateway accepts";
+                }
+
+                Buffer(frame);
+                return Track(type, frame);
+        }
+    }
+
+    private string? Track(FrontendMessageType type, Frame frame)
+    {
+        switch (type)
+        {
+            case FrontendMessageType.Parse:
+                if (!ParseMessage.TryDecode(frame.Payload, out var parse))
+                {
+                    return "malformed Parse message";
+                }
+
+                SetWithUndo(_statements, parse.StatementName, parse.Sql);
+                _parsed.Add((parse.Sql, false));
+                return null;
+            case FrontendMessageType.Bind:
+                if (!BindMessage.TryDecode(frame.Payload, out var bind))
+                {
+                    return "malformed Bind message";
+                }
+
+                if (!_statements.TryGetValue(bind.StatementName, out var sql))
+                {
+                    // PostgreSQL's own answer (26000); the gateway never binds what it has not seen parsed.
+                    _refusal ??= Error(Decision.Block("unknown-statement", $"prepared statement \"{bind.StatementName}\" does not exist", "26000"));
+                    return null;
+                }
+
+                SetWithUndo(_portals, bind.PortalName, (sql, ParameterText.Of(bind.Parameters)));
+                return null;
+            case FrontendMessageType.Execute:
+                if (!ExecuteMessage.TryDecode(frame.Payload, out var execute))
+                {
+                    return "malformed Execute message";
+                }
+
+                if (!_portals.TryGetValue(execute.PortalName, out var portal))
+                {
+                    _refusal ??= Error(Decision.Block("unknown-portal", $"portal \"{execute.PortalName}\" does not exist", "34000"));
+                    return null;
+                }
+
+                MarkExecuted(portal.Sql);
+                _requests.AddRange(parser.Parse(portal.Sql).Select(s => new StatementRequest(s, StatementPhase.Execute, portal.Parameters)));
+                return null;
+            case FrontendMessageType.Close:
+                if (!CloseMessage.TryDecode(frame.Payload, out var close))
+                {
+                    return "malformed Close message";
+                }
+
+                if (close.Kind == StatementOrPortal.Statement)
+                {
+                    RemoveWithUndo(_statements, close.Name);
+                }
+                else
+                {
+                    RemoveWithUndo(_portals, close.Name);
+                }
+
+                return null;
+            case FrontendMessageType.Describe:
+                return DescribeMessage.TryDecode(frame.Payload, out _) ? null : "malformed Describe message";
+            default:
+                return $"unexpected frontend message type {MessageTypeNames.Printable((byte)type)}";
+        }
+    }
+
+    private async ValueTask<string?> DecideSingleAsync(IReadOnlyList<StatementRequest> requests, Frame frame, PipeWriter upstream,
+        CancellationToken cancellationToken)
+    {
+        var refusal = await DecideAsync(requests, upstream, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            replies.ExpectRefused(refusal);
+            upstream.Write(SyncFrame);
+            return null;
+        }
+
+        TrackSqlPreparedStatements(requests);
+        replies.ExpectForwarded();
+        CopyFrame(upstream, frame);
+        return null;
+    }
+
+    private async ValueTask DecideBatchAsync(PipeWriter upstream, bool endsWithSync, CancellationToken cancellationToken)
+    {
+        foreach (var (sql, executed) in _parsed)
+        {
+            if (!executed)
+            {
+                _requests.AddRange(parser.Parse(sql).Select(s => new StatementRequest(s, StatementPhase.Prepare, [])));
+            }
+        }
+
+        var refusal = _refusal ?? await DecideAsync(_requests, upstream, cancellationToken).ConfigureAwait(false);
+        if (refusal is null)
+        {
+            WriteBatch(upstream);
+            if (endsWithSync)
+            {
+                replies.ExpectForwarded();
+            }
+
+            return;
+        }
+
+        // Nothing of a refused batch happened upstream: forget the names it would have created.
+        for (var i = _undo.Count - 1; i >= 0; i--)
+        {
+            _undo[i]();
+        }
+
+        ClearBatch();
+        if (endsWithSync)
+        {
+            replies.ExpectRefused(refusal);
+            upstream.Write(SyncFrame);
+        }
+        else
+        {
+            _refusedUntilSync = refusal;
+        }
+    }
+
+    /// <summary>
+    /// Before a Query, FunctionCall or copy message: the extended-protocol messages buffered ahead
+    /// of it are decided as if flushed and forwarded. False when they were refused, in which case
+    /// the message that follows them is skipped up to Sync as well.
+    /// </summary>
+    private async ValueTask<bool> ForwardBatchAsync(PipeWriter upstream, CancellationToken cancellationToken)
+    {
+        if (_batch.WrittenCount == 0)
+        {
+            return true;
+        }
+
+        await DecideBatchAsync(upstream, endsWithSync: false, cancellationToken).ConfigureAwait(false);
+        return _refusedUntilSync is null;
+    }
+
+    private void WriteBatch(PipeWriter upstream)
+    {
+        upstream.Write(_batch.WrittenSpan);
+        ClearBatch();
+    }
+
+    private async ValueTask<byte[]?> DecideAsync(IReadOnlyList<StatementRequest> requests, PipeWriter upstream,
+        CancellationToken cancellationToken)
+    {
+        if (requests.Count == 0)
+        {
+            return null;
+        }
+
+        // Whatever was already decided goes out before this wait, not after it.
+        if (upstream.CanGetUnflushedBytes && upstream.UnflushedBytes > 0)
+        {
+            await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var decisions = await decider.DecideAsync(requests, cancellationToken).ConfigureAwait(false);
+        var refused = decisions.FirstOrDefault(d => d.Action != PolicyAction.Allow);
+        return refused is null ? null : Error(refused);
+    }
+
+    private IReadOnlyList<StatementRequest> QueryRequests(string sql) =>
+        parser.Parse(sql).Select(s => new StatementRequest(s, StatementPhase.Query, [])).ToArray();
+
+    private static StatementRequest FunctionCallRequest(FunctionCallMessage call) => new(
+        new StatementInfo
+        {
+            Kind = StatementKind.FunctionCall,
+            Kinds = [StatementKind.FunctionCall],
+            Command = "FunctionCall",
+            Sql = $"-- FunctionCall message: function OID {call.FunctionOid}",
+        },
+        StatementPhase.FunctionCall,
+        ParameterText.Of(call.Arguments));
+
+    // SQL-level PREPARE and DEALLOCATE change the same namespace Bind looks statements up in.
+    private void TrackSqlPreparedStatements(IReadOnlyList<StatementRequest> requests)
+    {
+        foreach (var statement in requests.Select(r => r.Statement))
+        {
+            switch (statement.Kind)
+            {
+                case StatementKind.Prepare when statement.ObjectName is { } name:
+                    _statements[name] = statement.Sql;
+                    break;
+                case StatementKind.Deallocate when statement.ObjectName is { } name:
+                    _statements.Remove(name);
+                    break;
+                case StatementKind.Deallocate:
+                case StatementKind.Other when statement.Command == "DiscardStmt":
+                    _statements.Clear();
+                    break;
+            }
+        }
+    }
+
+    private byte[] Error(Decision decision)
+    {
+        var message = decision.Action switch
+        {
+            PolicyAction.Hold => $"{decision.Message}: approvals are not available in this version of the gateway, so the statement was refused",
+            PolicyAction.Mask => $"the result would need masking by rule '{decision.Rule}', which this version of the gateway cannot do, so the statement was refused",
+            _ => decision.Message ?? $"refused by rule '{decision.Rule}'",
+        };
+        using var builder = new MessageBuilder();
+        builder.ErrorResponse(Severity.Error, decision.SqlState ?? Decision.BlockedSqlState, message);
+        return builder.ToArray();
+    }
+
+    private void MarkExecuted(string sql)
+    {
+        for (var i = 0; i < _parsed.Count; i++)
+        {
+            if (_parsed[i].Sql == sql)
+            {
+                _parsed[i] = (sql, true);
+            }
+        }
+    }
+
+    private void SetWithUndo<TValue>(Dictionary<string, TValue> map, string name, TValue value)
+    {
+        var had = map.TryGetValue(name, out var old);
+        _undo.Add(had ? () => map[name] = old! : () => map.Remove(name));
+        map[name] = value;
+    }
+
+    private void RemoveWithUndo<TValue>(Dictionary<string, TValue> map, string name)
+    {
+        if (map.Remove(name, out var old))
+        {
+            _undo.Add(() => map[name] = old);
+        }
+    }
+
+    private void Buffer(Frame frame)
+    {
+        foreach (var segment in frame.Whole)
+        {
+            _batch.Write(segment.Span);
+        }
+    }
+
+    private void ClearBatch()
+    {
+        _batch.ResetWrittenCount();
+        _requests.Clear();
+        _parsed.Clear();
+        _undo.Clear();
+        _refusal = null;
+    }
+
+    private static void CopyFrame(PipeWriter writer, Frame frame)
+    {
+        foreach (var segment in frame.Whole)
+        {
+            writer.Write(segment.Span);
+        }
+    }
+}
