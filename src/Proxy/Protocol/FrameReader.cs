@@ -54,6 +54,17 @@ public static class FrameReader
     public const int HeaderLength = 5;
 
     /// <summary>
+    /// The type byte at the start of <paramref name="buffer"/>, read before the rest of the
+    /// header has arrived so that an unknown type can be refused at once. Works across segment
+    /// boundaries (a sliced sequence may start with an empty span).
+    /// </summary>
+    public static bool TryPeekType(in ReadOnlySequence<byte> buffer, out byte type)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        return reader.TryPeek(out type);
+    }
+
+    /// <summary>
     /// Reads the frame at the start of <paramref name="buffer"/>. The declared length (which
     /// counts itself and the payload) is checked against <paramref name="maxMessageLength"/> as
     /// soon as the 5-byte header is in, so an oversized frame is refused before it is buffered.

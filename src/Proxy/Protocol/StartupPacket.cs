@@ -41,7 +41,14 @@ public abstract record StartupPacket
                         System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(rest[4..])))
                     : null;
             default:
-                return StartupMessagePacket.TryDecode(code >>> 16, code & 0xffff, rest);
+                var major = code >>> 16;
+                var minor = code & 0xffff;
+                // Only protocol 3 lays out its body as name/value pairs; another major version
+                // (2.0, or bytes that are no startup packet at all) has a body the gateway cannot
+                // read, so it is reported as such instead of being mis-parsed as parameters.
+                return major == 3
+                    ? StartupMessagePacket.TryDecode(major, minor, rest)
+                    : new UnsupportedProtocolPacket(major, minor);
         }
     }
 }
@@ -51,6 +58,9 @@ public sealed record SslRequestPacket : StartupPacket;
 public sealed record GssEncRequestPacket : StartupPacket;
 
 public sealed record CancelRequestPacket(BackendKey Key) : StartupPacket;
+
+/// <summary>A startup packet asking for a protocol major version other than 3; its body is not read.</summary>
+public sealed record UnsupportedProtocolPacket(int MajorVersion, int MinorVersion) : StartupPacket;
 
 /// <summary>StartupMessage: protocol version, then name/value String pairs ended by a zero byte.</summary>
 public sealed record StartupMessagePacket(int MajorVersion, int MinorVersion, IReadOnlyList<KeyValuePair<string, string>> Parameters)

@@ -22,6 +22,9 @@ namespace OrleansGate.Proxy.Relay;
 /// </summary>
 public sealed partial class ClientSession
 {
+    /// <summary>How long the last word to a client and the flush of what is still buffered may take.</summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
     private readonly ProxyOptions _options;
     private readonly ClientHandshake _handshake;
     private readonly UpstreamConnector _connector;
@@ -185,40 +188,64 @@ public sealed partial class ClientSession
             _ => ((string, string)?)null,
         };
 
+        // One deadline for the whole goodbye: a client that stopped reading (its socket buffer
+        // full) must not hold the session, or the gateway's shutdown, for longer than this.
+        using var closing = new CancellationTokenSource(CloseTimeout);
         if (farewell is var (code, text))
         {
-            await SendQuietlyAsync(clientOut, b => b.ErrorResponse(Severity.Fatal, code, text)).ConfigureAwait(false);
+            await SendQuietlyAsync(clientOut, b => b.ErrorResponse(Severity.Fatal, code, text), closing.Token).ConfigureAwait(false);
         }
 
         if (outcome.End != RelayEnd.ClientTerminated && outcome.End != RelayEnd.UpstreamClosed)
         {
             // Tell the server the session is over, so it does not wait for a client that is gone.
-            await SendQuietlyAsync(upstreamOut, b => b.Terminate()).ConfigureAwait(false);
+            await SendQuietlyAsync(upstreamOut, b => b.Terminate(), closing.Token).ConfigureAwait(false);
         }
 
         await clientIn.CompleteAsync().ConfigureAwait(false);
-        await clientOut.CompleteAsync().ConfigureAwait(false);
         await upstreamIn.CompleteAsync().ConfigureAwait(false);
-        await upstreamOut.CompleteAsync().ConfigureAwait(false);
+        await CompleteQuietlyAsync(clientOut, closing.Token).ConfigureAwait(false);
+        await CompleteQuietlyAsync(upstreamOut, closing.Token).ConfigureAwait(false);
         return outcome.Detail is null ? outcome.End.ToString() : $"{outcome.End}: {outcome.Detail}";
     }
 
-    private static async Task SendQuietlyAsync(PipeWriter writer, Action<MessageBuilder> compose)
+    private static async Task SendQuietlyAsync(PipeWriter writer, Action<MessageBuilder> compose, CancellationToken closing)
     {
         using var builder = new MessageBuilder();
         compose(builder);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             writer.Write(builder.WrittenSpan);
-            await writer.FlushAsync(timeout.Token).ConfigureAwait(false);
+            await writer.FlushAsync(closing).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException
-                                      or InvalidOperationException)
+        catch (Exception e) when (IsPeerGone(e))
         {
-            // The peer is gone already.
+            // The peer is gone already, or does not read.
         }
     }
+
+    /// <summary>
+    /// Completes a writer, which writes out whatever it still buffers with no way to cancel
+    /// it. When that does not finish in time, the write is left behind: the caller then
+    /// disposes the stream, which fails the write and ends it.
+    /// </summary>
+    private static async Task CompleteQuietlyAsync(PipeWriter writer, CancellationToken closing)
+    {
+        var completing = writer.CompleteAsync().AsTask();
+        try
+        {
+            await completing.WaitAsync(closing).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsPeerGone(e))
+        {
+            // Observe the abandoned write's failure, so it is not reported as unobserved.
+            _ = completing.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private static bool IsPeerGone(Exception e) =>
+        e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;
 
     private async Task ForwardCancelAsync(CancelRequested cancel, CancellationToken stopping)
     {

@@ -76,8 +76,18 @@ public sealed class SessionRelay
             var remaining = buffer;
             var runStart = buffer.Start;
             RelayOutcome? end = null;
-            while (end is null)
+            while (end is null && FrameReader.TryPeekType(remaining, out var typeByte))
             {
+                // The type is checked as soon as its byte is in, so an unknown message is refused
+                // without waiting for (and buffering) the body its length announces.
+                var type = (FrontendMessageType)typeByte;
+                if (!MessageTypeNames.IsKnownSessionMessage(type))
+                {
+                    end = new RelayOutcome(RelayEnd.ClientProtocolViolation,
+                        $"invalid frontend message type {MessageTypeNames.Printable(typeByte)}");
+                    break;
+                }
+
                 var status = FrameReader.TryRead(remaining, _maxMessageBytes, out var frame);
                 if (status == FrameStatus.Incomplete)
                 {
@@ -86,18 +96,8 @@ public sealed class SessionRelay
 
                 if (status != FrameStatus.Complete)
                 {
-                    var violation = Violation(RelayEnd.ClientProtocolViolation, remaining, status);
-                    _clientIn.AdvanceTo(buffer.End);
-                    return violation;
-                }
-
-                var type = (FrontendMessageType)frame.Type;
-                if (!MessageTypeNames.IsKnownSessionMessage(type))
-                {
-                    var violation = new RelayOutcome(RelayEnd.ClientProtocolViolation,
-                        $"invalid frontend message type {MessageTypeNames.Printable(frame.Type)}");
-                    _clientIn.AdvanceTo(buffer.End);
-                    return violation;
+                    end = Violation(RelayEnd.ClientProtocolViolation, remaining, status);
+                    break;
                 }
 
                 if (_decisions.Intercepts(type))
@@ -128,6 +128,15 @@ public sealed class SessionRelay
                 {
                     end = RelayOutcome.ClientTerminated;
                 }
+            }
+
+            if (end is { End: RelayEnd.ClientProtocolViolation })
+            {
+                // Nothing more of a read that breaks the protocol goes upstream. The outcome was
+                // described above, while the buffer was still ours: after AdvanceTo its memory
+                // goes back to the pipe's pool and may already hold other bytes.
+                _clientIn.AdvanceTo(buffer.End);
+                return end;
             }
 
             CopyRun(_upstreamOut, buffer.Slice(runStart, remaining.Start));
@@ -192,6 +201,15 @@ public sealed class SessionRelay
                     break;
                 }
 
+                var rewritten = Inspect(type, frame, out var malformed);
+                if (malformed is not null)
+                {
+                    // Fail closed: a frame the gateway cannot read may still quote a credential,
+                    // so it is not forwarded; the session ends instead.
+                    end = new RelayOutcome(RelayEnd.UpstreamProtocolViolation, malformed);
+                    break;
+                }
+
                 if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
                 {
                     // A refused request: its ErrorResponse goes right before the ReadyForQuery of the Sync sent in its place.
@@ -200,7 +218,7 @@ public sealed class SessionRelay
                     runStart = frame.Whole.Start;
                 }
 
-                if (Inspect(type, frame) is { } rewritten)
+                if (rewritten is not null)
                 {
                     CopyRun(_clientOut, buffer.Slice(runStart, frame.Whole.Start));
                     _clientOut.Write(rewritten);
@@ -230,9 +248,13 @@ public sealed class SessionRelay
         }
     }
 
-    /// <summary>Tracks state from a server frame; returns replacement bytes when the frame must be rewritten.</summary>
-    private byte[]? Inspect(BackendMessageType type, in Frame frame)
+    /// <summary>
+    /// Tracks state from a server frame; returns replacement bytes when the frame must be
+    /// rewritten, or names why it cannot be relayed at all in <paramref name="malformed"/>.
+    /// </summary>
+    private byte[]? Inspect(BackendMessageType type, in Frame frame, out string? malformed)
     {
+        malformed = null;
         switch (type)
         {
             case BackendMessageType.ReadyForQuery:
@@ -250,19 +272,22 @@ public sealed class SessionRelay
 
                 return null;
             case BackendMessageType.ParameterStatus:
-                return RewriteParameterStatus(frame);
+                return RewriteParameterStatus(frame, out malformed);
             case BackendMessageType.ErrorResponse or BackendMessageType.NoticeResponse:
-                return _scrubber.MayContainSecret(frame.Payload) ? ScrubErrorOrNotice(type, frame) : null;
+                // Decoded only when a credential may be in it, so the usual error costs one byte search.
+                return _scrubber.MayContainSecret(frame.Payload) ? ScrubErrorOrNotice(type, frame, out malformed) : null;
             default:
                 return null;
         }
     }
 
     // session_authorization reports the upstream role; the client is told its own identity instead.
-    private byte[]? RewriteParameterStatus(in Frame frame)
+    private byte[]? RewriteParameterStatus(in Frame frame, out string? malformed)
     {
+        malformed = null;
         if (!ParameterStatus.TryDecode(frame.Payload, out var parameter))
         {
+            malformed = "malformed ParameterStatus";
             return null;
         }
 
@@ -284,10 +309,12 @@ public sealed class SessionRelay
         return builder.ParameterStatus(parameter.Name, value).ToArray();
     }
 
-    private byte[]? ScrubErrorOrNotice(BackendMessageType type, in Frame frame)
+    private byte[]? ScrubErrorOrNotice(BackendMessageType type, in Frame frame, out string? malformed)
     {
+        malformed = null;
         if (!ErrorResponse.TryDecode(frame.Payload, out var error))
         {
+            malformed = type == BackendMessageType.ErrorResponse ? "malformed ErrorResponse" : "malformed NoticeResponse";
             return null;
         }
 
@@ -298,7 +325,7 @@ public sealed class SessionRelay
 
     private static RelayOutcome Violation(RelayEnd end, in ReadOnlySequence<byte> at, FrameStatus status)
     {
-        var type = at.FirstSpan.Length > 0 ? MessageTypeNames.Printable(at.FirstSpan[0]) : "?";
+        var type = FrameReader.TryPeekType(at, out var typeByte) ? MessageTypeNames.Printable(typeByte) : "?";
         return new RelayOutcome(end, status == FrameStatus.TooLarge
             ? $"message of type {type} is longer than the gateway accepts"
             : $"invalid message length for message type {type}");

@@ -39,7 +39,12 @@ public sealed partial class ClientHandshake
     public async Task<HandshakeResult> RunAsync(Socket socket, Stream stream, CancellationToken cancellationToken)
     {
         var tlsUsed = false;
-        var encryptionAsked = false;
+        // As in PostgreSQL's ProcessStartupPacket: each encryption request may come once, in
+        // either order (libpq with gssencmode=prefer asks GSSENCRequest, then SSLRequest), and
+        // GSS is no longer on offer once TLS is up. So at most two requests precede the
+        // StartupMessage; a repeated one is refused instead of answered until the timeout.
+        var sslAsked = false;
+        var gssAsked = false;
         StartupMessagePacket startup;
         while (true)
         {
@@ -53,11 +58,15 @@ public sealed partial class ClientHandshake
             {
                 case null:
                     return new HandshakeEnded("the client closed the connection before startup");
-                case SslRequestPacket or GssEncRequestPacket when encryptionAsked:
-                    return await RefuseAsync(stream, SqlState.ProtocolViolation, "encryption was already negotiated",
+                case SslRequestPacket when sslAsked:
+                    return await RefuseAsync(stream, SqlState.ProtocolViolation, "SSL encryption was already requested",
+                        cancellationToken).ConfigureAwait(false);
+                case GssEncRequestPacket when gssAsked || tlsUsed:
+                    return await RefuseAsync(stream, SqlState.ProtocolViolation,
+                        tlsUsed ? "GSSAPI encryption requested inside a TLS connection" : "GSSAPI encryption was already requested",
                         cancellationToken).ConfigureAwait(false);
                 case SslRequestPacket:
-                    encryptionAsked = true;
+                    sslAsked = true;
                     // CVE-2021-23214: bytes sent behind SSLRequest, before the handshake, would be
                     // read as if they had come over TLS. Refuse them instead.
                     if (socket.Available > 0)
@@ -83,11 +92,16 @@ public sealed partial class ClientHandshake
                     tlsUsed = true;
                     continue;
                 case GssEncRequestPacket:
+                    gssAsked = true;
                     // GSSAPI encryption is not offered; the client goes on in plain text or asks for TLS.
                     await stream.WriteAsync("N"u8.ToArray(), cancellationToken).ConfigureAwait(false);
                     continue;
                 case CancelRequestPacket cancel:
                     return new CancelRequested(cancel.Key);
+                case UnsupportedProtocolPacket unsupported:
+                    return await RefuseAsync(stream, SqlState.FeatureNotSupported,
+                        $"unsupported frontend protocol {unsupported.MajorVersion}.{unsupported.MinorVersion}: the gateway supports 3.0",
+                        cancellationToken).ConfigureAwait(false);
                 case StartupMessagePacket message:
                     startup = message;
                     break;
@@ -110,13 +124,6 @@ public sealed partial class ClientHandshake
     private async Task<HandshakeResult> AuthenticateAsync(Stream stream, bool tlsUsed, StartupMessagePacket startup,
         CancellationToken cancellationToken)
     {
-        if (startup.MajorVersion != 3)
-        {
-            return await RefuseAsync(stream, SqlState.FeatureNotSupported,
-                $"unsupported frontend protocol {startup.MajorVersion}.{startup.MinorVersion}: the gateway supports 3.0",
-                cancellationToken).ConfigureAwait(false);
-        }
-
         var protocolOptions = startup.Parameters.Where(p => StartupParameterPolicy.IsProtocolOption(p.Key)).Select(p => p.Key).ToList();
         if (startup.MinorVersion > NewestMinorVersion || protocolOptions.Count > 0)
         {

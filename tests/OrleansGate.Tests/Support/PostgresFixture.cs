@@ -30,7 +30,8 @@ public sealed class PostgresFixture : IAsyncLifetime
     public const string AuditDatabase = "og_audit";
 
     /// <summary>The audit store's connection string (the superuser: tests also read and tamper with it).</summary>
-    public string AuditConnectionString => Server.ConnectionString(AuditDatabase);
+    public string AuditConnectionString =>
+        new NpgsqlConnectionStringBuilder(Server.ConnectionString(AuditDatabase)) { Pooling = true }.ConnectionString;
 
     public ProvisionedPostgres Server => _server ?? throw new InvalidOperationException("The fixture is not initialised.");
 

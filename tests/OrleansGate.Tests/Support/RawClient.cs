@@ -47,6 +47,13 @@ public sealed class RawClient : IAsyncDisposable
     /// <summary>Half-closes the connection: the gateway sees the end of the stream but can still answer.</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 
+    /// <summary>Vanishes abruptly: closes with a zero linger, so the gateway sees a reset, not an orderly end.</summary>
+    public void Abort()
+    {
+        _socket.LingerState = new LingerOption(true, 0);
+        _socket.Close();
+    }
+
     /// <summary>Reads one byte (the answer to SSLRequest or GSSENCRequest).</summary>
     public async Task<byte> ReadByteAsync(TimeSpan? timeout = null)
     {

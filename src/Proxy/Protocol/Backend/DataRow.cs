@@ -47,7 +47,9 @@ public ref struct DataRowReader
     public DataRowReader(ReadOnlySequence<byte> payload)
     {
         _reader = new PayloadReader(payload);
-        IsValid = _reader.TryReadInt16(out var count) && count >= 0;
+        // Every column takes at least its 4-byte length: a count the payload cannot hold is
+        // invalid from the start, before anyone allocates per column.
+        IsValid = _reader.TryReadInt16(out var count) && count >= 0 && _reader.Remaining >= count * 4L;
         ColumnCount = IsValid ? count : 0;
     }
 

@@ -21,11 +21,16 @@ public sealed record FieldDescription(
 /// </summary>
 public sealed record RowDescription(IReadOnlyList<FieldDescription> Fields)
 {
+    /// <summary>An empty name's terminator, then 4 + 2 + 4 + 2 + 4 + 2 bytes of fixed fields.</summary>
+    private const int MinFieldLength = 19;
+
     public static bool TryDecode(in ReadOnlySequence<byte> payload, out RowDescription message)
     {
         message = null!;
         var reader = new PayloadReader(payload);
-        if (!reader.TryReadInt16(out var count) || count < 0)
+        // A field takes at least MinFieldLength bytes: refuse a count the payload cannot hold
+        // before allocating for it.
+        if (!reader.TryReadInt16(out var count) || count < 0 || reader.Remaining < count * (long)MinFieldLength)
         {
             return false;
         }

@@ -32,8 +32,11 @@ public sealed record BindMessage(
             return false;
         }
 
-        // The format codes must be 0, 1 or one per parameter (§55.7 Bind).
-        if (parameterFormats.Length > 1 && parameterFormats.Length != parameterCount)
+        // The format codes must be 0, 1 or one per parameter (§55.7 Bind). Each value takes at
+        // least its 4-byte length, so a count the payload cannot hold is refused before the
+        // array for it is allocated.
+        if ((parameterFormats.Length > 1 && parameterFormats.Length != parameterCount) ||
+            reader.Remaining < parameterCount * 4L)
         {
             return false;
         }

@@ -12,7 +12,10 @@ public sealed record FunctionCallMessage(uint FunctionOid, IReadOnlyList<BindPar
     {
         message = null!;
         var reader = new PayloadReader(payload);
-        if (!reader.TryReadUInt32(out var oid) || !reader.TryReadInt16(out var formatCount) || formatCount < 0)
+        // Counts are checked against what is left (2 bytes per format, at least 4 per argument)
+        // before the arrays for them are allocated.
+        if (!reader.TryReadUInt32(out var oid) || !reader.TryReadInt16(out var formatCount) || formatCount < 0 ||
+            reader.Remaining < formatCount * 2L)
         {
             return false;
         }
@@ -26,7 +29,8 @@ public sealed record FunctionCallMessage(uint FunctionOid, IReadOnlyList<BindPar
             }
         }
 
-        if (!reader.TryReadInt16(out var argCount) || argCount < 0 || (formatCount > 1 && formatCount != argCount))
+        if (!reader.TryReadInt16(out var argCount) || argCount < 0 || (formatCount > 1 && formatCount != argCount) ||
+            reader.Remaining < argCount * 4L)
         {
             return false;
         }
