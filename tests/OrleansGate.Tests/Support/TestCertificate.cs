@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace OrleansGate.Tests.Support;
 
 /// <summary>
-/// A throwaway self-signed certificate for "localhost" and 127.0.0.1, written in every form the
+/// A throwaway self-signed certificate (for "localhost" and 127.0.0.1 unless told otherwise), written in every form the
 /// gateway (and PostgreSQL) can load: PEM certificate and PEM key, one PEM holding both, and a
 /// password-protected PKCS#12. The files are deleted on dispose.
 /// </summary>
@@ -39,13 +39,18 @@ public sealed class TestCertificate : IDisposable
 
     public string KeyPem => File.ReadAllText(KeyPath);
 
-    public static TestCertificate Create()
+    /// <summary>A certificate for localhost and 127.0.0.1, or only for <paramref name="hostName"/> when given.</summary>
+    public static TestCertificate Create(string? hostName = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest($"CN={hostName ?? "localhost"}", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName(hostName ?? "localhost");
+        if (hostName is null)
+        {
+            names.AddIpAddress(IPAddress.Loopback);
+        }
+
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
         var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
