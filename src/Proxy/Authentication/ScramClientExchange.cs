@@ -22,11 +22,19 @@ public sealed class ScramClientExchange
     private readonly string _clientFirstBare;
     private byte[]? _expectedServerSignature;
 
+    // PostgreSQL ignores the user name inside SCRAM (the startup packet names the role), so it is
+    // sent empty, as libpq does.
     public ScramClientExchange(string password)
+        : this(password, userName: string.Empty, Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)))
+    {
+    }
+
+    /// <summary>Test seam: a fixed user name and client nonce, so a test can replay a published SCRAM example.</summary>
+    internal ScramClientExchange(string password, string userName, string clientNonce)
     {
         _password = password;
-        _clientNonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
-        _clientFirstBare = "n=,r=" + _clientNonce;
+        _clientNonce = clientNonce;
+        _clientFirstBare = "n=" + userName + ",r=" + _clientNonce;
     }
 
     public byte[] ClientFirst() => Encoding.UTF8.GetBytes("n,," + _clientFirstBare);

@@ -20,6 +20,9 @@ public sealed class ScramServerExchange
     private string? _serverFirst;
     private string? _nonce;
 
+    // Only set by tests, to reproduce RFC 7677's published exchange; random otherwise.
+    private string? _fixedServerNonce;
+
     private ScramServerExchange(ScramVerifier verifier, bool isMock)
     {
         _verifier = verifier;
@@ -27,6 +30,13 @@ public sealed class ScramServerExchange
     }
 
     public static ScramServerExchange For(ScramVerifier verifier) => new(verifier, isMock: false);
+
+    /// <summary>
+    /// Test seam: an exchange whose server nonce part is <paramref name="serverNonce"/> instead of
+    /// random bytes, so a test can replay a published SCRAM example byte for byte.
+    /// </summary>
+    internal static ScramServerExchange WithFixedNonce(ScramVerifier verifier, string serverNonce) =>
+        new(verifier, isMock: false) { _fixedServerNonce = serverNonce };
 
     /// <summary>
     /// An exchange for a user that does not exist: the salt is derived from the name with a
@@ -85,7 +95,7 @@ public sealed class ScramServerExchange
             return null;
         }
 
-        _nonce = attributes[1].Value + Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+        _nonce = attributes[1].Value + (_fixedServerNonce ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)));
         _serverFirst = string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"r={_nonce},s={Convert.ToBase64String(_verifier.Salt)},i={_verifier.Iterations}");
         return Encoding.UTF8.GetBytes(_serverFirst);

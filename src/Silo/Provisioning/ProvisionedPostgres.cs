@@ -74,14 +74,28 @@ public abstract class ProvisionedPostgres : IAsyncDisposable
             return;
         }
 
-        // COPY writes one row a line. CSV with delimiter and quote characters that never occur in
-        // pg_hba.conf writes each line exactly as it is (text format would escape tabs).
-        var updated = missing.Concat(current.Split('\n')).Where(l => l.Length > 0).ToArray();
-        await using var write = new NpgsqlCommand(
-            $"COPY (SELECT unnest(@lines::text[])) TO {Literal(path)} WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')", connection);
-        write.Parameters.AddWithValue("lines", updated);
-        await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await WriteServerFileAsync(connection, path, missing.Concat(current.Split('\n')).Where(l => l.Length > 0), cancellationToken)
+            .ConfigureAwait(false);
         await ReloadAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes a text file on the server's machine, as the server's OS user, through a superuser
+    /// connection: works the same for a local cluster, a container or a given server. COPY
+    /// creates files with mode 0644, so this is not for private keys.
+    /// </summary>
+    public static async Task WriteServerFileAsync(NpgsqlConnection superuser, string path, IEnumerable<string> lines,
+        CancellationToken cancellationToken = default)
+    {
+        // COPY writes one row a line. CSV with delimiter and quote characters that never occur in
+        // pg_hba.conf or PEM writes each line exactly as it is (text format would escape tabs).
+        // COPY is a utility statement and takes no bind parameters ("there is no parameter $1"),
+        // so the lines go in as literals.
+        var rows = string.Join(", ", lines.Select(Literal));
+        await using var write = new NpgsqlCommand(
+            $"COPY (SELECT unnest(ARRAY[{rows}]::text[])) TO {Literal(path)} WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')",
+            superuser);
+        await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     protected static async Task ReloadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
