@@ -15,10 +15,27 @@ public sealed class GatewayOptionsValidator(IConfiguration configuration) : IVal
         failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Identities", typeof(IdentityOptions)));
         failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Targets", typeof(TargetOptions)));
         ValidateIdentities(options.Identities, failures);
-        failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Policies", typeof(Policy.PolicyOptions)));
+        failures.AddRange(PolicyBindingFailures());
         ValidateTargets(options.Targets, failures);
         PolicyOptionsValidator.Validate(options.Policies, options.Targets, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // Rules and masks are bound one by one first, so a problem is reported with its full key
+    // (Policies:0:Rules:2:Kinds:0) rather than only the policy's.
+    private IEnumerable<string> PolicyBindingFailures()
+    {
+        var path = $"{GatewayOptions.Section}:Policies";
+        foreach (var policy in configuration.GetSection(path).GetChildren())
+        {
+            var nested = StrictBinding.List(configuration, $"{policy.Path}:Rules", typeof(Policy.RuleOptions))
+                .Concat(StrictBinding.List(configuration, $"{policy.Path}:Masks", typeof(Policy.MaskOptions)))
+                .ToList();
+            foreach (var failure in nested.Count > 0 ? nested : StrictBinding.Section(configuration, policy.Path, typeof(Policy.PolicyOptions)))
+            {
+                yield return failure;
+            }
+        }
     }
 
     private static void ValidateIdentities(List<IdentityOptions> identities, List<string> failures)

@@ -58,10 +58,21 @@ public static partial class StrictBinding
         }
         catch (InvalidOperationException e)
         {
-            failure = Rephrase(e.Message, root, section.Path) ?? $"{section.Path}: {e.Message.ReplaceLineEndings(" ")}";
+            // Nested lists wrap the real failure ("'ErrorOnUnknownConfiguration' was set and binding
+            // has failed"); the innermost message that names a key is the one to show.
+            failure = Causes(e).Select(c => Rephrase(c.Message, root, section.Path)).LastOrDefault(m => m is not null)
+                      ?? $"{section.Path}: {e.Message.ReplaceLineEndings(" ")}";
         }
 
         return failure is null ? [] : [failure];
+    }
+
+    private static IEnumerable<Exception> Causes(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            yield return current;
+        }
     }
 
     [GeneratedRegex("^Failed to convert configuration value (?:'(?<value>[^']*)' )?at '(?<key>[^']+)' to type '(?<type>[^']+)'")]

@@ -148,5 +148,5 @@ public sealed class SqlParser
         return error->CursorPosition > 0 ? $"{message} at position {error->CursorPosition}" : message ?? "syntax error";
     }
 
-    private static unsafe int strlen(byte* text) => new ReadOnlySpan<byte>(text, int.MaxValue).IndexOf((byte)0);
+    private static unsafe int strlen(byte* text) => System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(text).Length;
 }

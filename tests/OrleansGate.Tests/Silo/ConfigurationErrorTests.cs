@@ -26,6 +26,13 @@ public sealed class ConfigurationErrorTests : IDisposable
         { "Targets", """[{ "Name": "shop", "Hots": "127.0.0.1", "Username": "u" }]""", "OrleansGate:Targets:0:Hots: unknown key" },
         { "Identities", """[{ "Name": "alice", "Groups": ["a"] }]""", "OrleansGate:Identities:0:Password: give exactly one of Password or ScramVerifier" },
         { "Identities", """[{ "Name": "alice", "ScramVerifier": "SCRAM-SHA-256$x", "Groups": ["a"] }]""", "OrleansGate:Identities:0:ScramVerifier: not of the form" },
+        { "AuditStore", """{ "Schema": "og_audit" }""", "OrleansGate:AuditStore:ConnectionString: is required" },
+        { "AuditStore", """{ "ConnectionString": "Host=x;Frobnicate=1" }""", "OrleansGate:AuditStore:ConnectionString: not a valid connection string" },
+        { "Policies", """[{ "Name": "p", "Rules": [{ "Name": "r", "Kinds": ["Selekt"] }] }]""", "OrleansGate:Policies:0:Rules:0:Kinds:0: 'Selekt' is not a valid StatementKind" },
+        { "Policies", """[{ "Name": "p", "Rules": [{ "Name": "r", "Action": "Hold" }] }]""", "OrleansGate:Policies:0:Rules:0:ApproverGroups: a Hold rule needs at least one approver group" },
+        { "Policies", """[{ "Name": "p", "Rules": [{ "Name": "r", "Action": "Allow", "Overrides": ["everything"] }] }]""", "OrleansGate:Policies:0:Rules:0:Overrides:0: 'everything' is not a built-in rule" },
+        { "Policies", """[{ "Name": "p", "Masks": [{ "Column": "ssn" }] }]""", "OrleansGate:Policies:0:Masks:0:Column: must be schema.table.column" },
+        { "Targets", """[{ "Name": "shop", "Host": "h", "Username": "u", "Policy": "nope" }]""", "OrleansGate:Targets:0:Policy: no policy is named 'nope'" },
     };
 
     [Theory]
@@ -47,7 +54,8 @@ public sealed class ConfigurationErrorTests : IDisposable
     public async Task Several_bad_values_are_all_reported_one_line_each()
     {
         var config = WriteConfig(JsonNode.Parse("""
-            { "OrleansGate": { "Proxy": { "Listen": "nowhere", "MaxConnections": 0 } } }
+            { "OrleansGate": { "AuditStore": { "ConnectionString": "Host=127.0.0.1;Database=og_audit" },
+                               "Proxy": { "Listen": "nowhere", "MaxConnections": 0 } } }
             """)!.AsObject());
 
         var result = await GatewayProcess.RunToEndAsync("OrleansGate.Silo", ["--config", config]);

@@ -137,6 +137,21 @@ public static class GatewayConfig
         return section;
     }
 
+    /// <summary>Adds a policy (given as JSON) and makes the named target follow it.</summary>
+    public static void UsePolicy(JsonObject configuration, string target, string policyJson)
+    {
+        var gateway = (JsonObject)configuration["OrleansGate"]!;
+        if (gateway["Policies"] is not JsonArray policies)
+        {
+            policies = new JsonArray();
+            gateway["Policies"] = policies;
+        }
+
+        var policy = JsonNode.Parse(policyJson)!.AsObject();
+        policies.Add(policy);
+        configuration.Targets().OfType<JsonObject>().Single(t => (string?)t["Name"] == target)["Policy"] = (string?)policy["Name"];
+    }
+
     public static JsonArray Targets(this JsonObject configuration) => (JsonArray)configuration["OrleansGate"]!["Targets"]!;
 
     public static string ToJson(this JsonObject configuration) =>

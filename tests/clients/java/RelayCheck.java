@@ -86,7 +86,9 @@ public class RelayCheck {
 
             conn.setAutoCommit(true);
             try (Statement st = conn.createStatement()) {
-                st.execute("DO $$ BEGIN RAISE WARNING 'careful'; END $$");
+                // DO blocks are refused by the gateway's safe defaults; a function raises the warning instead.
+                st.execute("CREATE OR REPLACE FUNCTION og_notice(msg text, warn boolean) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN IF warn THEN RAISE WARNING '%', msg; ELSE RAISE NOTICE '%', msg; END IF; END $f$");
+                st.execute("SELECT og_notice('careful', true)");
                 out.add("warning\t" + (st.getWarnings() == null ? "none" : st.getWarnings().getMessage()));
             }
         }

@@ -15,6 +15,16 @@ public sealed class PsqlTests(PostgresFixture postgres) : GatewayTestBase(postgr
 
     private string ViaPsql => Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main");
 
+    private string BobViaPsql => Gateway.LibpqConnectionString("bob", GatewayConfig.BobPassword, "main");
+
+    /// <summary>Large objects and the FunctionCall message are blocked by default; approvers get them back by name.</summary>
+    protected override void Configure(System.Text.Json.Nodes.JsonObject configuration) =>
+        GatewayConfig.UsePolicy(configuration, "main", """
+            { "Name": "main", "Rules": [
+              { "Name": "approvers-use-large-objects", "Groups": ["approvers"], "Action": "Allow",
+                "Overrides": ["function-call-message", "large-objects"] } ] }
+            """);
+
     private string DirectPsql => $"host={Postgres.Server.Host} port={Postgres.Server.Port} dbname={Database} " +
                                  $"user={PostgresFixture.ScramUser} password={Postgres.UpstreamPassword} sslmode=disable";
 
@@ -75,7 +85,19 @@ public sealed class PsqlTests(PostgresFixture postgres) : GatewayTestBase(postgr
     }
 
     [Fact]
-    public async Task Large_objects_travel_over_the_function_call_interface()
+    public async Task Large_objects_over_the_function_call_interface_are_blocked_by_default()
+    {
+        var source = Path.Combine(_work.FullName, "refused.bin");
+        await File.WriteAllBytesAsync(source, [1, 2, 3]);
+
+        var imported = await ClientTools.PsqlAsync(ViaPsql, ["-c", $"\\lo_import '{source}'"]);
+
+        Assert.NotEqual(0, imported.ExitCode);
+        Assert.Contains("blocked by rule 'default:function-call-message'", imported.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Large_objects_travel_over_the_function_call_interface_when_a_rule_allows_them()
     {
         // libpq implements \lo_import and \lo_export with FunctionCall ('F') messages.
         var source = Path.Combine(_work.FullName, "blob.bin");
@@ -84,10 +106,10 @@ public sealed class PsqlTests(PostgresFixture postgres) : GatewayTestBase(postgr
         new Random(7).NextBytes(bytes);
         await File.WriteAllBytesAsync(source, bytes);
 
-        var imported = await ClientTools.PsqlAsync(ViaPsql, ["-c", $"\\lo_import '{source}'"]);
+        var imported = await ClientTools.PsqlAsync(BobViaPsql, ["-c", $"\\lo_import '{source}'"]);
         Assert.True(imported.ExitCode == 0, imported.Output);
         var oid = imported.StandardOutput.Trim().Split(' ')[^1];
-        var exported = await ClientTools.PsqlAsync(ViaPsql, ["-c", $"\\lo_export {oid} '{copy}'", "-c", $"\\lo_unlink {oid}"]);
+        var exported = await ClientTools.PsqlAsync(BobViaPsql, ["-c", $"\\lo_export {oid} '{copy}'", "-c", $"\\lo_unlink {oid}"]);
 
         Assert.True(exported.ExitCode == 0, exported.Output);
         Assert.Equal(bytes, await File.ReadAllBytesAsync(copy));
