@@ -212,6 +212,9 @@ public sealed class LocalPostgresCluster : ProvisionedPostgres
             ["synchronous_commit"] = options.Durable ? "on" : "off",
             ["full_page_writes"] = options.Durable ? "on" : "off",
             ["log_line_prefix"] = "'%m [%p] %q%u@%d '",
+            // Commit times of the audit record, so tests (and auditors) can prove it was
+            // committed before the statement ran upstream.
+            ["track_commit_timestamp"] = "on",
         };
         foreach (var (key, value) in options.Settings)
         {

@@ -41,7 +41,7 @@ public static partial class PostgresProvisioner
         try
         {
             container = new PostgreSqlBuilder("postgres:15-alpine")
-                .WithCommand("-c", "max_connections=400", "-c", "fsync=off")
+                .WithCommand("-c", "max_connections=400", "-c", "fsync=off", "-c", "track_commit_timestamp=on")
                 .Build();
         }
         catch (DockerUnavailableException e)

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace OrleansGate.Tests.Support;
+
+/// <summary>One event as Marten stored it in the audit database, with the time its transaction committed.</summary>
+public sealed record RecordedEvent(string StreamId, long Version, string Type, JsonElement Data, DateTime? CommittedAt)
+{
+    public string Text(string property) => Data.GetProperty(property).ValueKind == JsonValueKind.Null ? string.Empty : Data.GetProperty(property).ToString();
+
+    public long Sequence => Data.TryGetProperty("Sequence", out var s) ? s.GetInt64() : 0;
+}
+
+/// <summary>Reads the audit record straight from its tables, the way an auditor with SQL would.</summary>
+public static class AuditRecord
+{
+    public static async Task<List<RecordedEvent>> ReadAsync(PostgresFixture postgres, string? streamId = null, bool withCommitTimes = false)
+    {
+        await using var connection = new NpgsqlConnection(postgres.AuditConnectionString);
+        await connection.OpenAsync();
+        var committed = withCommitTimes ? "pg_xact_commit_timestamp(xmin)" : "NULL::timestamptz";
+        await using var command = new NpgsqlCommand(
+            $"SELECT stream_id, version, type, data::text, {committed} FROM og_audit.mt_events " +
+            "WHERE (@stream::text IS NULL OR stream_id = @stream) ORDER BY seq_id", connection);
+        command.Parameters.AddWithValue("stream", (object?)streamId ?? DBNull.Value);
+        var events = new List<RecordedEvent>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            using var document = JsonDocument.Parse(reader.GetString(3));
+            events.Add(new RecordedEvent(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), document.RootElement.Clone(),
+                reader.IsDBNull(4) ? null : reader.GetDateTime(4)));
+        }
+
+        return events;
+    }
+
+    /// <summary>The stream of the session whose client set this application_name (tests make it unique).</summary>
+    public static async Task<List<RecordedEvent>> SessionOfApplicationAsync(PostgresFixture postgres, string applicationName)
+    {
+        var all = await ReadAsync(postgres);
+        var started = all.Single(e => e.Type == "session_started" && e.Text("ApplicationName") == applicationName);
+        return all.Where(e => e.StreamId == started.StreamId).ToList();
+    }
+}
