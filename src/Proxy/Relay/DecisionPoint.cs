@@ -22,7 +22,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
 
     // Prepared statements (protocol-level and SQL PREPARE share one namespace) and portals, by name.
-    private readonly Dictionary<string, string> _statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Sql, IReadOnlyList<string?> Parameters)> _portals = new(StringComparer.Ordinal);
 
     private readonly ArrayBufferWriter<byte> _batch = new(1024);
@@ -113,7 +113,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
                     return "malformed Parse message";
                 }
 
-                SetWithUndo(_statements, parse.StatementName, parse.Sql);
+                SetWithUndo(_statements, parse.StatementName, new PreparedStatement(parse.Sql, parse.ParameterTypes));
                 _parsed.Add((parse.Sql, false));
                 return null;
             case FrontendMessageType.Bind:
@@ -122,14 +122,14 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
                     return "malformed Bind message";
                 }
 
-                if (!_statements.TryGetValue(bind.StatementName, out var sql))
+                if (!_statements.TryGetValue(bind.StatementName, out var statement))
                 {
                     // PostgreSQL's own answer (26000); the gateway never binds what it has not seen parsed.
                     _refusal ??= Error(Decision.Block("unknown-statement", $"prepared statement \"{bind.StatementName}\" does not exist", "26000"));
                     return null;
                 }
 
-                SetWithUndo(_portals, bind.PortalName, (sql, ParameterText.Of(bind.Parameters)));
+                SetWithUndo(_portals, bind.PortalName, (statement.Sql, ParameterText.Of(bind.Parameters, statement.ParameterTypes)));
                 return null;
             case FrontendMessageType.Execute:
                 if (!ExecuteMessage.TryDecode(frame.Payload, out var execute))
@@ -289,7 +289,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             switch (statement.Kind)
             {
                 case StatementKind.Prepare when statement.ObjectName is { } name:
-                    _statements[name] = statement.Sql;
+                    _statements[name] = new PreparedStatement(statement.Sql, []);
                     break;
                 case StatementKind.Deallocate when statement.ObjectName is { } name:
                     _statements.Remove(name);
@@ -301,6 +301,9 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             }
         }
     }
+
+    /// <summary>A prepared statement's text and the parameter types its Parse declared (0 = unspecified).</summary>
+    private sealed record PreparedStatement(string Sql, IReadOnlyList<uint> ParameterTypes);
 
     private byte[] Error(Decision decision)
     {

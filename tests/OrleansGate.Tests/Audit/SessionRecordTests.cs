@@ -1,0 +1,86 @@
+using Npgsql;
+using OrleansGate.Tests.Support;
+using Xunit;
+
+namespace OrleansGate.Tests.Audit;
+
+/// <summary>What an auditor finds in a session's stream: who, where, every statement, every decision and its rule, the end.</summary>
+public sealed class SessionRecordTests(PostgresFixture postgres) : AuditTestBase(postgres)
+{
+    [Fact]
+    public async Task A_session_stream_holds_its_start_statements_decisions_and_end()
+    {
+        var application = "record-" + Token();
+        await using (var connection = await OpenViaGatewayAsync(b => b.ApplicationName = application))
+        {
+            await using var select = new NpgsqlCommand("SELECT count(*) FROM secrets WHERE id > @min", connection);
+            select.Parameters.AddWithValue("min", 3);
+            Assert.Equal(7L, await select.ExecuteScalarAsync());
+            await using var delete = new NpgsqlCommand("DELETE FROM secrets", connection);
+            await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync());
+        }
+
+        var all = await WaitForEndAsync(application);
+        // Npgsql reads the server version and its types first; the test's own statements follow.
+        var ours = all.FindIndex(e => e.Type == "statement_received" && e.Text("Sql").Contains("FROM secrets", StringComparison.Ordinal));
+        var stream = all.Take(1).Concat(all.Skip(ours)).ToList();
+        var before = (ours - 1) / 2;
+
+        Assert.Equal(["session_started", "statement_received", "decision_made", "statement_received", "decision_made", "session_ended"],
+            stream.Select(e => e.Type));
+        var started = stream[0];
+        Assert.Equal("alice", started.Text("Identity"));
+        Assert.Equal("main", started.Text("Target"));
+        Assert.Equal(["analysts"], started.Data.GetProperty("Groups").EnumerateArray().Select(g => g.GetString()));
+
+        Assert.Equal("SELECT count(*) FROM secrets WHERE id > $1", stream[1].Text("Sql"));
+        Assert.Equal("Execute", stream[1].Text("Phase"));
+        Assert.Equal(["3"], stream[1].Data.GetProperty("Parameters").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["secrets"], stream[1].Data.GetProperty("RelationsRead").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal("Allow", stream[2].Text("Action"));
+        Assert.Equal("default:allow", stream[2].Text("Rule"));
+
+        Assert.Equal("Delete", stream[3].Text("Kind"));
+        Assert.Equal("Block", stream[4].Text("Action"));
+        Assert.Equal("analysts-read-only", stream[4].Text("Rule"));
+        Assert.Equal("42501", stream[4].Text("SqlState"));
+        Assert.Equal([before + 1L, before + 1L, before + 2L, before + 2L], stream.Skip(1).Take(4).Select(e => e.Sequence));
+        Assert.All(all.Skip(1).SkipLast(1), e => Assert.Contains(e.Type, new[] { "statement_received", "decision_made" }));
+        Assert.All(stream, e => Assert.Equal(1, e.Data.GetProperty("SchemaVersion").GetInt32()));
+    }
+
+    [Fact]
+    public async Task The_other_statements_of_a_refused_batch_are_recorded_as_refused_because_of_it()
+    {
+        var application = "batch-" + Token();
+        await using (var raw = await RawClient.ConnectAsync(Gateway.Port))
+        {
+            await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main", [new("application_name", application)]);
+            await raw.QueryAsync("SELECT 1; DELETE FROM secrets; SELECT 2");
+            await raw.ReadUntilReadyAsync();
+        }
+
+        var decisions = (await WaitForEndAsync(application)).Where(e => e.Type == "decision_made").ToList();
+
+        Assert.Equal(["Block", "Block", "Block"], decisions.Select(d => d.Text("Action")));
+        Assert.All(decisions, d => Assert.Equal("analysts-read-only", d.Text("Rule")));
+        Assert.Contains("statement 2 of the same batch", decisions[0].Text("Message"), StringComparison.Ordinal);
+    }
+
+    private async Task<List<RecordedEvent>> WaitForEndAsync(string application)
+    {
+        // SessionEnded is written as the connection closes, just after the client has gone.
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var stream = await AuditRecord.SessionOfApplicationAsync(Postgres, application);
+            if (stream[^1].Type == "session_ended")
+            {
+                return stream;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"the session of {application} never ended in the record");
+    }
+}
