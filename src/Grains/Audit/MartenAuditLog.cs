@@ -92,6 +92,10 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
 #pragma warning restore CA1031
         {
             LogCommitFailed(_logger, batch.Count, e.Message);
+
+            // Pooled connections to a server that went away are dead; open fresh ones for the next
+            // batch, so the record works again as soon as the database is back.
+            NpgsqlConnection.ClearAllPools();
             var failure = new AuditUnavailableException($"the audit log could not commit: {e.Message}", e);
             foreach (var pending in batch)
             {

@@ -15,8 +15,12 @@ namespace OrleansGate.Grains.Sessions;
 public sealed partial class SessionGrain(IAuditLog audit, IOptionsMonitor<GatewayOptions> options, TimeProvider clock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
-    /// <summary>SQLSTATE 58030 io_error: the audit record could not be written, so the statement did not run.</summary>
-    public const string AuditUnavailableSqlState = "58030";
+    /// <summary>
+    /// SQLSTATE 55000 object_not_in_prerequisite_state: the statement did not run because its
+    /// prerequisite, the audit record, could not be written. (Class 58 would fit too, but drivers
+    /// such as Npgsql drop the whole connection on it; the session must stay usable.)
+    /// </summary>
+    public const string AuditUnavailableSqlState = "55000";
 
     private SessionState _state = SessionState.Empty;
 

@@ -7,8 +7,11 @@ namespace OrleansGate.Proxy.Decisions;
 /// <summary>The proxy's handle on a session grain, with a deadline on every decision.</summary>
 public sealed partial class GrainSessionDecider(ISessionGrain grain, TimeSpan timeout, ILogger logger) : ISessionDecider
 {
-    /// <summary>SQLSTATE 58000 system_error: no decision could be obtained, so the statement did not run.</summary>
-    public const string NoDecisionSqlState = "58000";
+    /// <summary>
+    /// SQLSTATE 55000 object_not_in_prerequisite_state: no decision could be obtained, so the statement
+    /// did not run (not class 58, on which drivers such as Npgsql drop the connection).
+    /// </summary>
+    public const string NoDecisionSqlState = "55000";
 
     public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, CancellationToken cancellationToken)
     {

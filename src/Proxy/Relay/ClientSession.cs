@@ -125,7 +125,8 @@ public sealed partial class ClientSession
             catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
                 LogAuditOpenFailed(_logger, client.Identity.Name, client.Target.Name, e.Message);
-                await ClientHandshake.SendFatalAsync(client.Stream, Grains.Sessions.SessionGrain.AuditUnavailableSqlState,
+                // 57P03 cannot_connect_now: drivers know to try again later.
+                await ClientHandshake.SendFatalAsync(client.Stream, "57P03",
                     "the gateway could not open the audit record of this session; try again later", stopping).ConfigureAwait(false);
                 return;
             }
