@@ -38,6 +38,9 @@ public static class DemoCommand
         await ShopDatabase.CreateAsync(postgres.AdminConnectionString, "shop", "shop_owner", ownerPassword).ConfigureAwait(false);
         Console.WriteLine("  Target database 'shop' created: 1,000 customers (names, emails, SSNs, cards), 5,000 orders");
 
+        await CreateAuditDatabaseAsync(postgres.AdminConnectionString).ConfigureAwait(false);
+        Console.WriteLine($"  Audit database '{AuditDatabase}' created: every statement is recorded there before it runs");
+
         var port = IsFree(PreferredPort) ? PreferredPort : 0;
         var folder = Directory.CreateTempSubdirectory("orleansgate-demo-");
         var configFile = Path.Combine(folder.FullName, "orleansgate.json");
@@ -58,11 +61,30 @@ public static class DemoCommand
         return GatewayHost.ExitOk;
     }
 
+    private const string AuditDatabase = "og_audit";
+
+    private static async Task CreateAuditDatabaseAsync(string adminConnectionString)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync().ConfigureAwait(false);
+        await using var exists = new Npgsql.NpgsqlCommand($"SELECT 1 FROM pg_database WHERE datname = '{AuditDatabase}'", connection);
+        if (await exists.ExecuteScalarAsync().ConfigureAwait(false) is null)
+        {
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {AuditDatabase}", connection);
+            await create.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
     private static object Configuration(ProvisionedPostgres postgres, string ownerPassword, int port) => new
     {
-        Logging = new { LogLevel = new { Default = "Warning", OrleansGate = "Information" } },
+        Logging = new { LogLevel = new { Default = "Warning", Orleans = "Error", OrleansGate = "Information" } },
         OrleansGate = new
         {
+            AuditStore = new
+            {
+                ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(postgres.AdminConnectionString) { Database = AuditDatabase }.ConnectionString,
+            },
+            Cluster = new { SiloPort = 0, GatewayPort = 0 },
             Proxy = new { Listen = $"127.0.0.1:{port}" },
             Identities = new object[]
             {
@@ -76,6 +98,21 @@ public static class DemoCommand
                     Name = "shop", Host = postgres.Host, Port = postgres.Port, Database = "shop",
                     Username = "shop_owner", Password = ownerPassword, SslMode = "Prefer",
                     Groups = new[] { "analysts", "approvers" }, Policy = "shop",
+                },
+            },
+            Policies = new object[]
+            {
+                new
+                {
+                    Name = "shop",
+                    Rules = new object[]
+                    {
+                        new
+                        {
+                            Name = "analysts-read-only", Groups = new[] { "analysts" },
+                            Kinds = new[] { "Insert", "Update", "Delete", "Merge", "Truncate", "Ddl" }, Action = "Block",
+                        },
+                    },
                 },
             },
         },
@@ -96,7 +133,15 @@ public static class DemoCommand
               \copy (SELECT * FROM orders LIMIT 10) TO STDOUT
               SELECT pg_sleep(30);                -- then Ctrl-C: the cancel goes through the gateway
 
-            A wrong password, an unknown database or `PGOPTIONS='-c role=postgres'` are refused.
+            Things the gateway refuses (each names the rule that refused it):
+              DELETE FROM orders;                 -- analysts are read-only (rule analysts-read-only)
+              WITH x AS (DELETE FROM orders RETURNING *) SELECT count(*) FROM x;
+              SELECT pg_read_file('/etc/passwd');  -- built-in rule default:server-file-functions
+              SET ROLE postgres;                  -- built-in rule default:role-switch
+            A wrong password, an unknown database or `PGOPTIONS='-c role=postgres'` are refused at login.
+
+            Every statement, allowed or not, is in the audit database '{AuditDatabase}' (Marten events,
+            table og_audit.mt_events) before it reaches the shop database.
             Press Ctrl-C here to stop the gateway and remove the demo database cluster.
             """);
     }
