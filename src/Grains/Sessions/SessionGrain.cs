@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Events;
-using OrleansGate.Grains.Configuration;
 using OrleansGate.Grains.Policy;
 
 namespace OrleansGate.Grains.Sessions;
@@ -12,7 +10,7 @@ namespace OrleansGate.Grains.Sessions;
 /// reactivated (on this silo or another) it rebuilds itself from the record and numbering
 /// continues without a gap.
 /// </summary>
-public sealed partial class SessionGrain(IAuditLog audit, IOptionsMonitor<GatewayOptions> options, TimeProvider clock,
+public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, TimeProvider clock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     /// <summary>
@@ -53,7 +51,7 @@ public sealed partial class SessionGrain(IAuditLog audit, IOptionsMonitor<Gatewa
         }
 
         var subject = new SessionSubject(started.Identity, started.Groups, started.Target);
-        var policy = PolicyFor(started.Target);
+        var policy = policies.PolicyFor(started.Target);
         var decisions = batch.Select(request => PolicyEngine.Decide(request.Statement, subject, policy)).ToArray();
         ApplyAllOrNothing(decisions);
 
@@ -101,13 +99,6 @@ public sealed partial class SessionGrain(IAuditLog audit, IOptionsMonitor<Gatewa
         }
 
         DeactivateOnIdle();
-    }
-
-    private PolicyOptions? PolicyFor(string target)
-    {
-        var current = options.CurrentValue;
-        var policyName = current.Targets.Find(t => t.Name == target)?.Policy;
-        return policyName is null ? null : current.Policies.Find(p => p.Name == policyName);
     }
 
     // Invariant 6: if one statement of a batch is refused, none of it runs. The others are refused

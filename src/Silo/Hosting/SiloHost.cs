@@ -35,6 +35,7 @@ public static class SiloHost
         builder.Services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ClusterOptions>>(new ClusterOptionsValidator(configuration));
         AddAuditStore(builder.Services, configuration);
+        builder.Services.AddSingleton<Grains.Policy.PolicyStore>();
 
         var cluster = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions();
         builder.UseOrleans(silo =>

@@ -38,7 +38,11 @@ public sealed class TestGateway : IAsyncDisposable
 
     public int Port => Server.BoundEndPoint.Port;
 
-    public static async Task<TestGateway> StartAsync(JsonObject configuration)
+    /// <summary>
+    /// Starts a gateway. With <paramref name="configFile"/> the configuration is written there and
+    /// read from it the way an operator's --config file is, watched for changes.
+    /// </summary>
+    public static async Task<TestGateway> StartAsync(JsonObject configuration, string? configFile = null)
     {
         var gateway = (JsonObject)configuration["OrleansGate"]!;
         gateway["Proxy"] ??= new JsonObject();
@@ -49,7 +53,16 @@ public sealed class TestGateway : IAsyncDisposable
         cluster["GatewayPort"] ??= 0;
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(configuration.ToJsonString())));
+        if (configFile is null)
+        {
+            builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(configuration.ToJsonString())));
+        }
+        else
+        {
+            await File.WriteAllTextAsync(configFile, configuration.ToJson());
+            builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: true);
+        }
+
         var log = new RecordingLoggerProvider();
         builder.Logging.AddProvider(log);
         SiloHost.AddGateway(builder);
