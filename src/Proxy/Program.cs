@@ -28,4 +28,19 @@ using var host = GatewayHost.TryBuild(() =>
     builder.Services.AddOrleansGateProxy(builder.Configuration);
     return builder.Build();
 });
-return host is null ? GatewayHost.ExitConfigurationError : await GatewayHost.RunAsync(host);
+if (host is null)
+{
+    return GatewayHost.ExitConfigurationError;
+}
+
+try
+{
+    return await GatewayHost.RunAsync(host);
+}
+#pragma warning disable CA1031 // Not reaching the cluster in time ends the proxy with one line, not a stack trace.
+catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+{
+    Console.Error.WriteLine($"cluster error: {OrleansGate.Grains.Configuration.ClusterOptions.Section}: could not join the cluster: {e.Message}");
+    return GatewayHost.ExitConfigurationError;
+}
