@@ -15,15 +15,25 @@ public static class ProxyServiceCollectionExtensions
     {
         services.AddOptions<ProxyOptions>().Bind(configuration.GetSection(ProxyOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProxyOptions>>(new ProxyOptionsValidator(configuration));
-        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<GatewayOptions>>(new GatewayOptionsValidator(configuration));
-        services.AddSingleton<IValidateOptions<GatewayOptions>, IdentityCredentialsValidator>();
+        services.AddGatewayOptions(configuration);
         services.AddSingleton<IdentityDirectory>();
         services.AddSingleton<CancelRegistry>();
         services.AddSingleton(sp => new Sql.SqlParser(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.ParseCacheEntries));
         services.AddSingleton<Decisions.SessionDeciderFactory>();
         services.AddSingleton<ProxyServer>();
         services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
+        return services;
+    }
+
+    /// <summary>
+    /// Identities, targets and policies, validated at start-up: the proxy authenticates with them
+    /// and the session grains decide with them, so a silo without a proxy needs them too.
+    /// </summary>
+    public static IServiceCollection AddGatewayOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>>(new GatewayOptionsValidator(configuration));
+        services.AddSingleton<IValidateOptions<GatewayOptions>, IdentityCredentialsValidator>();
         return services;
     }
 }

@@ -1,12 +1,12 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Configuration;
 using OrleansGate.Proxy.Hosting;
+using OrleansGate.Silo.Clustering;
 
 namespace OrleansGate.Silo.Hosting;
 
@@ -28,7 +28,11 @@ public static class SiloHost
         return builder.Build();
     }
 
-    /// <summary>Everything an all-in-one gateway runs, in start order: silo, audit schema, proxy.</summary>
+    /// <summary>
+    /// Everything the gateway process runs, in start order: audit schema, (in Cluster mode) the
+    /// cluster schema, the silo, and (in AllInOne mode) the proxy. In Cluster mode proxies run as
+    /// their own processes (OrleansGate.Proxy) and reach this silo as Orleans clients.
+    /// </summary>
     public static void AddGateway(HostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -38,15 +42,23 @@ public static class SiloHost
         builder.Services.AddSingleton<Grains.Policy.PolicyStore>();
 
         var cluster = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions();
-        builder.UseOrleans(silo =>
+        if (cluster.IsCluster)
         {
-            silo.UseLocalhostClustering(
-                siloPort: PortOrFree(cluster.SiloPort),
-                gatewayPort: PortOrFree(cluster.GatewayPort),
-                serviceId: "orleansgate",
-                clusterId: cluster.ClusterId);
-        });
-        builder.Services.AddOrleansGateProxy(configuration);
+            // Registered before the silo: hosted services start in registration order.
+            builder.Services.AddHostedService(sp => new ClusterSchema(
+                sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ProviderConnectionString(),
+                sp.GetRequiredService<ILogger<ClusterSchema>>()));
+        }
+
+        builder.UseOrleans(silo => SiloClustering.Configure(silo, cluster));
+        if (cluster.IsCluster)
+        {
+            builder.Services.AddGatewayOptions(configuration);
+        }
+        else
+        {
+            builder.Services.AddOrleansGateProxy(configuration);
+        }
     }
 
     private static void AddAuditStore(IServiceCollection services, IConfiguration configuration)
@@ -60,17 +72,5 @@ public static class SiloHost
             sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value, sp.GetRequiredService<ILogger<MartenAuditLog>>()));
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<MartenAuditLog>());
         services.AddHostedService<AuditSchema>();
-    }
-
-    private static int PortOrFree(int port)
-    {
-        if (port != 0)
-        {
-            return port;
-        }
-
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

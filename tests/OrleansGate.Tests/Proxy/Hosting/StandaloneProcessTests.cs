@@ -20,7 +20,7 @@ public sealed partial class StandaloneProcessTests(PostgresFixture postgres) : G
         var result = await GatewayProcess.RunToEndAsync("OrleansGate.Proxy", ["--config", configFile]);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("OrleansGate:Cluster:Mode: ", result.StandardError.Trim(), StringComparison.Ordinal);
+        Assert.StartsWith("configuration error: OrleansGate:Cluster:Mode: a standalone proxy joins a cluster", result.StandardError.Trim(), StringComparison.Ordinal);
     }
 
     [Theory]

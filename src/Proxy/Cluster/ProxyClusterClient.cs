@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OrleansGate.Grains.Configuration;
+
+namespace OrleansGate.Proxy.Cluster;
+
+/// <summary>
+/// The standalone proxy's link to the silos: an Orleans client that finds the silos' gateways in
+/// the cluster database (the same ADO.NET clustering the silos register in) and gives the proxy
+/// its <see cref="IGrainFactory"/>.
+/// </summary>
+public static class ProxyClusterClient
+{
+    /// <summary>The Npgsql ADO.NET invariant name the clustering provider loads its connection factory by.</summary>
+    public const string Invariant = "Npgsql";
+
+    public static void AddClusterClient(HostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        builder.Services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ClusterOptions>>(new ClusterOptionsValidator(configuration, requireCluster: true));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ClusterClientConnection>();
+
+        // Options are read lazily, after validation: a bad value is reported as one line, not thrown here.
+        builder.UseOrleansClient(client =>
+        {
+            client.Services.AddOptions<Orleans.Configuration.ClusterOptions>().Configure<IOptions<ClusterOptions>>((o, cluster) =>
+            {
+                o.ClusterId = cluster.Value.ClusterId;
+                o.ServiceId = ClusterOptions.ServiceId;
+            });
+            client.UseAdoNetClustering(o => o.Invariant = Invariant);
+            client.Services.AddOptions<Orleans.Configuration.AdoNetClusteringClientOptions>()
+                .Configure<IOptions<ClusterOptions>>((o, cluster) => o.ConnectionString = cluster.Value.ProviderConnectionString());
+            client.Services.AddSingleton<IClientConnectionRetryFilter>(sp => sp.GetRequiredService<ClusterClientConnection>());
+        });
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using Orleans.Configuration;
+using ClusterOptions = OrleansGate.Grains.Configuration.ClusterOptions;
+
+namespace OrleansGate.Silo.Clustering;
+
+/// <summary>How a silo finds the others: on its own (AllInOne) or through the cluster database.</summary>
+public static class SiloClustering
+{
+    /// <summary>The Npgsql ADO.NET invariant name the providers load their connection factory by.</summary>
+    public const string Invariant = "Npgsql";
+
+    /// <summary>The grain storage the approvals work keeps its state in.</summary>
+    public const string ApprovalsStorage = "approvals";
+
+    public static void Configure(ISiloBuilder silo, ClusterOptions cluster)
+    {
+        if (!cluster.IsCluster)
+        {
+            silo.UseLocalhostClustering(
+                siloPort: PortOrFree(cluster.SiloPort),
+                gatewayPort: PortOrFree(cluster.GatewayPort),
+                serviceId: ClusterOptions.ServiceId,
+                clusterId: cluster.ClusterId);
+            // Same storage name as in a cluster, so grains that persist state run in both modes.
+            silo.AddMemoryGrainStorage(ApprovalsStorage);
+            return;
+        }
+
+        // Everything below reads the options lazily: a bad value must reach the validator (one line
+        // naming the key), not throw while the host is being put together.
+        silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = ClusterOptions.ServiceId;
+        });
+        silo.Configure<EndpointOptions>(o =>
+        {
+            // Unset, Orleans advertises the address the host name resolves to.
+            if (cluster.AdvertisedAddress is { Length: > 0 } address)
+            {
+                o.AdvertisedIPAddress = IPAddress.Parse(address);
+            }
+
+            o.SiloPort = PortOrFree(cluster.SiloPort);
+            o.GatewayPort = PortOrFree(cluster.GatewayPort);
+        });
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = cluster.ProviderConnectionString();
+        });
+        silo.AddAdoNetGrainStorage(ApprovalsStorage, o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = cluster.ProviderConnectionString();
+        });
+    }
+
+    // Orleans must advertise a real port, so "0" (tests) is turned into a free one here.
+    private static int PortOrFree(int port)
+    {
+        if (port != 0)
+        {
+            return port;
+        }
+
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
