@@ -53,7 +53,7 @@ public sealed class SessionContinuityTests(PostgresFixture postgres) : ClusterTe
 
     // Right after a graceful stop, a call may still be routed by a directory entry that names
     // the stopped silo; Orleans then fails the call and the next one activates afresh.
-    private static async Task<IReadOnlyList<Grains.Policy.Decision>> DecideWithRetryAsync(ISessionGrain grain, StatementRequest[] batch)
+    private static async Task<IReadOnlyList<OrleansGate.Grains.Policy.Decision>> DecideWithRetryAsync(ISessionGrain grain, StatementRequest[] batch)
     {
         for (var attempt = 1; ; attempt++)
         {
