@@ -74,7 +74,10 @@ public static class SafeDefaults
     private static bool CallsAny(StatementInfo statement, Func<string, bool> predicate) =>
         statement.Functions.Any(f => predicate(UnqualifiedName(f)));
 
-    private static bool IsUtf8(string? encoding) =>
-        encoding is not null && encoding.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal)
-            .Equals("UTF8", StringComparison.OrdinalIgnoreCase);
+    private static bool IsUtf8(string? encoding)
+    {
+        var bare = encoding?.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Trim();
+        return bare is not null
+               && (bare.Equals("UTF8", StringComparison.OrdinalIgnoreCase) || bare.Equals("UNICODE", StringComparison.OrdinalIgnoreCase));
+    }
 }

@@ -160,6 +160,15 @@ public sealed partial class ClientHandshake
                     cancellationToken, hint: "Set it with SET after connecting, if policy allows it.").ConfigureAwait(false);
             }
 
+            if (name.Equals("client_encoding", StringComparison.OrdinalIgnoreCase) && !StartupParameterPolicy.IsUtf8(value))
+            {
+                // The gateway parses SQL as UTF-8; in another encoding a statement could read
+                // differently to the gateway and to the server.
+                return await RefuseAsync(stream, SqlState.FeatureNotSupported,
+                    $"client_encoding \"{value}\" is not supported through the gateway; use UTF8",
+                    cancellationToken).ConfigureAwait(false);
+            }
+
             forwarded.Add(new(name, value));
         }
 

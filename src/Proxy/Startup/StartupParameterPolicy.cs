@@ -47,4 +47,11 @@ public sealed class StartupParameterPolicy
     public static bool IsProtocolOption(string name) => name.StartsWith("_pq_.", StringComparison.Ordinal);
 
     public bool IsForwarded(string name) => _allowed.Contains(name);
+
+    /// <summary>UTF8 under any of the spellings PostgreSQL accepts (utf8, UTF-8, unicode).</summary>
+    public static bool IsUtf8(string encoding)
+    {
+        var bare = encoding.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Trim();
+        return bare.Equals("UTF8", StringComparison.OrdinalIgnoreCase) || bare.Equals("UNICODE", StringComparison.OrdinalIgnoreCase);
+    }
 }

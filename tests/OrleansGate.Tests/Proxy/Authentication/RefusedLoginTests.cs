@@ -101,6 +101,31 @@ public sealed class RefusedLoginTests(PostgresFixture postgres) : GatewayTestBas
         Assert.Equal($"startup parameter \"{name}\" is not allowed through the gateway", error.Message);
     }
 
+    [Theory]
+    [InlineData("LATIN1")]
+    [InlineData("SJIS")]
+    [InlineData("SQL_ASCII")]
+    public async Task A_client_encoding_other_than_utf8_is_refused_because_statements_are_read_as_utf8(string encoding)
+    {
+        var error = await RefusedAsync(c => c.LoginAsync("alice", GatewayConfig.AlicePassword, "main", [new("client_encoding", encoding)]));
+
+        Assert.Equal("0A000", error.SqlState);
+        Assert.Contains($"client_encoding \"{encoding}\" is not supported", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("UTF8")]
+    [InlineData("utf-8")]
+    [InlineData("unicode")]
+    public async Task Utf8_under_any_spelling_logs_in(string encoding)
+    {
+        await using var client = await RawClient.ConnectAsync(Gateway.Port);
+
+        var replies = await client.LoginAsync("alice", GatewayConfig.AlicePassword, "main", [new("client_encoding", encoding)]);
+
+        Assert.Equal('Z', replies[^1].Type);
+    }
+
     [Fact]
     public async Task Npgsql_options_keyword_is_refused_with_42501()
     {

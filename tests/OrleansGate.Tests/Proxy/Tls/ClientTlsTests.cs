@@ -91,16 +91,7 @@ public sealed class ClientTlsTests(PostgresFixture postgres) : GatewayTestBase(p
     public async Task A_query_on_a_tls_session_is_cancelled_within_two_seconds()
     {
         await using var connection = await OpenViaGatewayAsync(b => b.SslMode = SslMode.Require);
-        await using var command = new NpgsqlCommand("SELECT pg_sleep(30)", connection);
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-        var clock = Stopwatch.StartNew();
-
-        var canceled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => command.ExecuteNonQueryAsync(cancellation.Token));
-
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"the query ran {clock.Elapsed} (cancelled at 0.5 s)");
-        Assert.Equal("57014", Assert.IsType<PostgresException>(canceled.InnerException).SqlState);
-        await using var next = new NpgsqlCommand("SELECT 1", connection);
-        Assert.Equal(1, await next.ExecuteScalarAsync());
+        await CancelCheck.AssertLongQueryIsCancelledAsync(connection);
     }
 
     [Fact]
