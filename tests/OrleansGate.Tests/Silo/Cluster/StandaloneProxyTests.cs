@@ -72,6 +72,73 @@ public sealed partial class StandaloneProxyTests(PostgresFixture postgres) : Clu
     }
 
     [Fact]
+    public async Task A_live_client_session_goes_on_when_the_silo_holding_its_grain_stops()
+    {
+        var first = await StartSiloAsync();
+        var second = await StartSiloAsync();
+        await EventuallyAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
+        using var proxy = StartProxy(connectTimeout: "00:00:30");
+        try
+        {
+            var port = await ReadListeningPortAsync(proxy);
+            var application = "failover-" + Guid.NewGuid().ToString("N")[..8];
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+            {
+                Host = "127.0.0.1", Port = port, Username = "alice", Password = GatewayConfig.AlicePassword, Database = "main",
+                Pooling = false, SslMode = SslMode.Disable, Timeout = 15, ApplicationName = application,
+            }.ConnectionString);
+            await connection.OpenAsync();
+            Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+
+            // Find the silo that holds this session's grain, and stop it under the open connection.
+            var store = first.Services.GetRequiredService<IDocumentStore>();
+            string sessionId;
+            await using (var query = store.QuerySession())
+            {
+                sessionId = (await query.Events.QueryRawEventDataOnly<SessionStarted>()
+                    .Where(e => e.ApplicationName == application).ToListAsync()).Single().SessionId;
+            }
+
+            var grain = first.Grains.GetGrain<OrleansGate.Grains.Sessions.ISessionGrain>(sessionId);
+            var host = await first.Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+            var (holder, survivor) = host == first.Address ? (first, second) : (second, first);
+            await holder.StopAsync();
+
+            // The same connection goes on; while the cluster notices, a statement may be refused
+            // (never forwarded undecided), after which the grain resumes on the survivor.
+            var refusals = 0;
+            while (true)
+            {
+                try
+                {
+                    Assert.Equal(2, await ScalarAsync(connection, "SELECT 2"));
+                    break;
+                }
+                catch (PostgresException e) when (e.SqlState == "55000" && ++refusals < 10)
+                {
+                    await Task.Delay(500);
+                }
+            }
+
+            var events = await survivor.Services.GetRequiredService<IAuditLog>().ReadStreamAsync(sessionId);
+            var sequences = events.OfType<StatementReceived>().Select(e => e.Sequence).ToList();
+            Assert.Equal(Enumerable.Range(1, sequences.Count).Select(i => (long)i), sequences);
+            Assert.Equal("SELECT 2", events.OfType<StatementReceived>().Last().Sql);
+            Assert.Single(events.OfType<SessionStarted>());
+        }
+        finally
+        {
+            Stop(proxy);
+        }
+    }
+
+    private static async Task<int> ScalarAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (int)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task Without_a_silo_the_proxy_never_listens_and_gives_up_after_its_connect_timeout()
     {
         // The schema exists (a silo ran once and stopped), but no silo of the cluster is alive.
