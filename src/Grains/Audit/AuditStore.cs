@@ -10,7 +10,7 @@ namespace OrleansGate.Grains.Audit;
 public static class AuditStore
 {
     public static readonly IReadOnlyList<Type> EventTypes =
-        [typeof(SessionStarted), typeof(StatementReceived), typeof(DecisionMade), typeof(SessionEnded)];
+        [typeof(SessionStarted), typeof(StatementReceived), typeof(DecisionMade), typeof(StatementCompleted), typeof(SessionEnded)];
 
     public static DocumentStore Create(AuditStoreOptions options) => DocumentStore.For(store =>
     {

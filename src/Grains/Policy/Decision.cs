@@ -21,6 +21,9 @@ public sealed record Decision
     /// <summary>For <see cref="PolicyAction.Hold"/>: the groups whose members may approve.</summary>
     [Id(5)] public IReadOnlyList<string> ApproverGroups { get; init; } = [];
 
+    /// <summary>The statement's sequence number in the session's record (0 when it could not be recorded).</summary>
+    [Id(6)] public long Sequence { get; init; }
+
     public bool Refuses => Action is PolicyAction.Block or PolicyAction.Hold;
 
     /// <summary>SQLSTATE 42501 insufficient_privilege: what PostgreSQL itself answers for a statement it will not run.</summary>

@@ -16,8 +16,12 @@ public interface ISessionGrain : IGrainWithStringKey
     /// call with one audit commit, and returns only after the commit. The batch is all-or-nothing:
     /// if one statement is refused, every statement of it is.
     /// </summary>
-    Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch);
+    /// <remarks>
+    /// <paramref name="completed"/> are the outcomes of earlier statements the proxy has seen since
+    /// its last call; they are recorded (StatementCompleted) in the same commit.
+    /// </remarks>
+    Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null);
 
-    /// <summary>Records SessionEnded and lets the grain go.</summary>
-    Task EndAsync(string reason);
+    /// <summary>Records the last outcomes and SessionEnded, and lets the grain go.</summary>
+    Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null);
 }

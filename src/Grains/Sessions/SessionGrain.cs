@@ -43,7 +43,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         _state = SessionState.Apply(_state, started);
     }
 
-    public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch)
+    public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null)
     {
         if (_state.Started is not { } started || _state.Ended)
         {
@@ -56,12 +56,12 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         ApplyAllOrNothing(decisions);
 
         var now = clock.GetUtcNow();
-        var events = new List<object>(batch.Count * 2);
+        var events = Completions(completed);
         var sequence = _state.NextSequence;
         for (var i = 0; i < batch.Count; i++, sequence++)
         {
             var s = batch[i].Statement;
-            var d = decisions[i];
+            var d = decisions[i] = decisions[i] with { Sequence = sequence };
             events.Add(new StatementReceived(SessionId, sequence, batch[i].Phase, s.Sql, s.Kind, s.Kinds, s.Command, s.Fingerprint,
                 s.RelationsRead, s.RelationsWritten, s.Functions, s.Columns, batch[i].Parameters, s.ParseError, now));
             events.Add(new DecisionMade(SessionId, sequence, d.Action, d.Rule, d.SqlState, d.Message, d.MaskedColumns, now));
@@ -82,14 +82,16 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         return decisions;
     }
 
-    public async Task EndAsync(string reason)
+    public async Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null)
     {
         if (_state.Started is not null && !_state.Ended)
         {
             var ended = new SessionEnded(SessionId, reason, _state.NextSequence - 1, clock.GetUtcNow());
+            var events = Completions(completed);
+            events.Add(ended);
             try
             {
-                await audit.AppendAsync(SessionId, [ended]).ConfigureAwait(true);
+                await audit.AppendAsync(SessionId, events).ConfigureAwait(true);
                 _state = SessionState.Apply(_state, ended);
             }
             catch (AuditUnavailableException e)
@@ -100,6 +102,10 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
         DeactivateOnIdle();
     }
+
+    private List<object> Completions(IReadOnlyList<StatementOutcome>? completed) =>
+        (completed ?? []).Select(o => (object)new StatementCompleted(SessionId, o.Sequence, o.Kind, o.CommandTag, o.Rows, o.SqlState,
+            o.Message, o.At)).ToList();
 
     // Invariant 6: if one statement of a batch is refused, none of it runs. The others are refused
     // too, and the record says which statement and rule caused it.

@@ -13,11 +13,12 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, TimeSpan ti
     /// </summary>
     public const string NoDecisionSqlState = "55000";
 
-    public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
+        CancellationToken cancellationToken)
     {
         try
         {
-            var decisions = await grain.DecideAsync(batch).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            var decisions = await grain.DecideAsync(batch, completed).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             if (decisions.Count == batch.Count)
             {
                 return decisions;
@@ -38,11 +39,11 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, TimeSpan ti
         }
     }
 
-    public async Task EndAsync(string reason)
+    public async Task EndAsync(string reason, IReadOnlyList<StatementOutcome> completed)
     {
         try
         {
-            await grain.EndAsync(reason).WaitAsync(timeout).ConfigureAwait(false);
+            await grain.EndAsync(reason, completed).WaitAsync(timeout).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Ending is best effort: the grain's stream stays open and is marked as cut later.
         catch (Exception e)

@@ -10,8 +10,10 @@ public interface ISessionDecider
     /// Decisions for a batch, one per request, after they are recorded. Never throws for an
     /// unavailable decision point: it answers with refusals instead (fail closed).
     /// </summary>
-    Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, CancellationToken cancellationToken);
+    /// <remarks><paramref name="completed"/>: outcomes of earlier statements, recorded in the same commit.</remarks>
+    Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
+        CancellationToken cancellationToken);
 
-    /// <summary>Records the end of the session; best effort.</summary>
-    Task EndAsync(string reason);
+    /// <summary>Records the last outcomes and the end of the session; best effort.</summary>
+    Task EndAsync(string reason, IReadOnlyList<StatementOutcome> completed);
 }

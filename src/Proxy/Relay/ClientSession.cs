@@ -133,16 +133,17 @@ public sealed partial class ClientSession
 
             var gatewayKey = _cancels.Register(client.Target, upstream.Key);
             var end = "client session ended";
+            var replies = new PendingReplies();
             try
             {
                 await GreetAsync(client, upstream, gatewayKey, stopping).ConfigureAwait(false);
                 LogSessionStarted(_logger, client.Identity.Name, client.Target.Name, remote, client.TlsUsed);
-                end = await RelayAsync(client, upstream, decider, stopping).ConfigureAwait(false);
+                end = await RelayAsync(client, upstream, decider, replies, stopping).ConfigureAwait(false);
             }
             finally
             {
                 _cancels.Unregister(gatewayKey);
-                await decider.EndAsync(end).ConfigureAwait(false);
+                await decider.EndAsync(end, replies.DrainCompleted()).ConfigureAwait(false);
             }
         }
     }
@@ -164,13 +165,12 @@ public sealed partial class ClientSession
     }
 
     private async Task<string> RelayAsync(ClientAuthenticated client, UpstreamConnection upstream, ISessionDecider decider,
-        CancellationToken stopping)
+        PendingReplies replies, CancellationToken stopping)
     {
         var clientIn = PipeReader.Create(client.Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
         var clientOut = PipeWriter.Create(client.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
         var upstreamIn = PipeReader.Create(upstream.Stream, new StreamPipeReaderOptions(bufferSize: 32 * 1024, leaveOpen: true));
         var upstreamOut = PipeWriter.Create(upstream.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
-        var replies = new PendingReplies();
         var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes);
         var relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
             new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status,

@@ -181,7 +181,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         }
 
         TrackSqlPreparedStatements(requests);
-        replies.ExpectForwarded();
+        replies.ExpectForwarded(_allowedStatements);
         CopyFrame(upstream, frame);
         return null;
     }
@@ -202,7 +202,9 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             WriteBatch(upstream);
             if (endsWithSync)
             {
-                replies.ExpectForwarded();
+                // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
+                // wait for, so its statements' outcomes are not recorded.
+                replies.ExpectForwarded(_allowedStatements);
             }
 
             return;
@@ -248,9 +250,13 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         ClearBatch();
     }
 
+    /// <summary>Sequence numbers of the statements the last allowed decision will run (Execute and Query phases).</summary>
+    private long[] _allowedStatements = [];
+
     private async ValueTask<byte[]?> DecideAsync(IReadOnlyList<StatementRequest> requests, PipeWriter upstream,
         CancellationToken cancellationToken)
     {
+        _allowedStatements = [];
         if (requests.Count == 0)
         {
             return null;
@@ -262,9 +268,17 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var decisions = await decider.DecideAsync(requests, cancellationToken).ConfigureAwait(false);
+        var decisions = await decider.DecideAsync(requests, replies.DrainCompleted(), cancellationToken).ConfigureAwait(false);
         var refused = decisions.FirstOrDefault(d => d.Action != PolicyAction.Allow);
-        return refused is null ? null : Error(refused);
+        if (refused is not null)
+        {
+            return Error(refused);
+        }
+
+        // Statements that only get prepared produce no outcome of their own.
+        _allowedStatements = decisions.Where((d, i) => requests[i].Phase != StatementPhase.Prepare && d.Sequence > 0)
+            .Select(d => d.Sequence).ToArray();
+        return null;
     }
 
     private IReadOnlyList<StatementRequest> QueryRequests(string sql) =>

@@ -1,4 +1,9 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Globalization;
+using OrleansGate.Grains.Sessions;
+using OrleansGate.Proxy.Protocol;
+using OrleansGate.Proxy.Protocol.Backend;
 
 namespace OrleansGate.Proxy.Relay;
 
@@ -8,17 +13,98 @@ namespace OrleansGate.Proxy.Relay;
 /// Sync the gateway sends in place of a refused request. A refused request's entry carries the
 /// ErrorResponse to put in front of that ReadyForQuery, so the client gets the refusal in the
 /// right place among its pipelined replies and with the server's true transaction status.
+/// A forwarded request's entry carries the sequence numbers of its statements, so the server's
+/// CommandComplete / ErrorResponse replies can be matched to them as outcomes for the record.
 /// </summary>
-internal sealed class PendingReplies
+internal sealed class PendingReplies(TimeProvider clock)
 {
-    private readonly ConcurrentQueue<byte[]?> _queue = new();
+    private sealed class Entry(byte[]? refusal, long[] statements)
+    {
+        public byte[]? Refusal { get; } = refusal;
+
+        public long[] Statements { get; } = statements;
+
+        public int Next { get; set; }
+    }
+
+    private readonly ConcurrentQueue<Entry> _queue = new();
+    private readonly ConcurrentQueue<StatementOutcome> _completed = new();
+
+    public PendingReplies()
+        : this(TimeProvider.System)
+    {
+    }
 
     /// <summary>The request went upstream; relay its ReadyForQuery as it is.</summary>
-    public void ExpectForwarded() => _queue.Enqueue(null);
+    public void ExpectForwarded(long[]? statements = null) => _queue.Enqueue(new Entry(null, statements ?? []));
 
     /// <summary>The request was refused and a Sync went in its place; answer with this error first.</summary>
-    public void ExpectRefused(byte[] errorResponse) => _queue.Enqueue(errorResponse);
+    public void ExpectRefused(byte[] errorResponse) => _queue.Enqueue(new Entry(errorResponse, []));
 
     /// <summary>Called for each ReadyForQuery from upstream: the error to send before it, if any.</summary>
-    public byte[]? NextReadyForQuery() => _queue.TryDequeue(out var error) ? error : null;
+    public byte[]? NextReadyForQuery()
+    {
+        if (!_queue.TryDequeue(out var entry))
+        {
+            return null;
+        }
+
+        // Statements the server never reached (an earlier one of the batch failed) did not run.
+        for (; entry.Next < entry.Statements.Length; entry.Next++)
+        {
+            _completed.Enqueue(new StatementOutcome(entry.Statements[entry.Next], OutcomeKind.NotRun, null, null, null, null, clock.GetUtcNow()));
+        }
+
+        return entry.Refusal;
+    }
+
+    /// <summary>Matches a server reply that ends a statement to the next statement of the current request.</summary>
+    public void Observe(BackendMessageType type, in ReadOnlySequence<byte> payload)
+    {
+        if (!_queue.TryPeek(out var entry) || entry.Next >= entry.Statements.Length)
+        {
+            return;
+        }
+
+        var sequence = entry.Statements[entry.Next];
+        StatementOutcome? outcome = type switch
+        {
+            BackendMessageType.CommandComplete when CommandComplete.TryDecode(payload, out var complete) =>
+                new(sequence, OutcomeKind.Completed, complete.Tag, RowCount(complete.Tag), null, null, clock.GetUtcNow()),
+            BackendMessageType.EmptyQueryResponse => new(sequence, OutcomeKind.Completed, null, 0, null, null, clock.GetUtcNow()),
+            BackendMessageType.PortalSuspended => new(sequence, OutcomeKind.Suspended, null, null, null, null, clock.GetUtcNow()),
+            BackendMessageType.ErrorResponse when ErrorResponse.TryDecode(payload, out var error) =>
+                new(sequence, OutcomeKind.Failed, null, null, error.SqlState, error.Message, clock.GetUtcNow()),
+            _ => null,
+        };
+        if (outcome is not null)
+        {
+            entry.Next++;
+            _completed.Enqueue(outcome);
+        }
+    }
+
+    /// <summary>The outcomes seen since the last call, for the next write to the record.</summary>
+    public IReadOnlyList<StatementOutcome> DrainCompleted()
+    {
+        if (_completed.IsEmpty)
+        {
+            return [];
+        }
+
+        var drained = new List<StatementOutcome>();
+        while (_completed.TryDequeue(out var outcome))
+        {
+            drained.Add(outcome);
+        }
+
+        return drained;
+    }
+
+    /// <summary>The row count at the end of a command tag ("SELECT 5", "INSERT 0 3"), when there is one.</summary>
+    private static long? RowCount(string tag)
+    {
+        var space = tag.LastIndexOf(' ');
+        return space > 0 && long.TryParse(tag.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var rows) ? rows : null;
+    }
 }

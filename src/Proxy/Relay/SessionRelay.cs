@@ -210,6 +210,12 @@ public sealed class SessionRelay
                     break;
                 }
 
+                if (type is BackendMessageType.CommandComplete or BackendMessageType.EmptyQueryResponse
+                    or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse)
+                {
+                    _replies.Observe(type, frame.Payload);
+                }
+
                 if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
                 {
                     // A refused request: its ErrorResponse goes right before the ReadyForQuery of the Sync sent in its place.

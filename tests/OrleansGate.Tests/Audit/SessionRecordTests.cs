@@ -20,7 +20,9 @@ public sealed class SessionRecordTests(PostgresFixture postgres) : AuditTestBase
             await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync());
         }
 
-        var all = await WaitForEndAsync(application);
+        var recorded = await WaitForEndAsync(application);
+        var completions = recorded.Where(e => e.Type == "statement_completed").ToList();
+        var all = recorded.Where(e => e.Type != "statement_completed").ToList();
         // Npgsql reads the server version and its types first; the test's own statements follow.
         var ours = all.FindIndex(e => e.Type == "statement_received" && e.Text("Sql").Contains("FROM secrets", StringComparison.Ordinal));
         var stream = all.Take(1).Concat(all.Skip(ours)).ToList();
@@ -46,7 +48,34 @@ public sealed class SessionRecordTests(PostgresFixture postgres) : AuditTestBase
         Assert.Equal("42501", stream[4].Text("SqlState"));
         Assert.Equal([before + 1L, before + 1L, before + 2L, before + 2L], stream.Skip(1).Take(4).Select(e => e.Sequence));
         Assert.All(all.Skip(1).SkipLast(1), e => Assert.Contains(e.Type, new[] { "statement_received", "decision_made" }));
-        Assert.All(stream, e => Assert.Equal(1, e.Data.GetProperty("SchemaVersion").GetInt32()));
+        Assert.All(recorded, e => Assert.Equal(1, e.Data.GetProperty("SchemaVersion").GetInt32()));
+
+        // How the allowed statement ended upstream is recorded too; the blocked one never ran.
+        var completed = Assert.Single(completions, c => c.Sequence == before + 1);
+        Assert.Equal("Completed", completed.Text("Outcome"));
+        Assert.Equal("SELECT 1", completed.Text("CommandTag"));
+        Assert.DoesNotContain(completions, c => c.Sequence == before + 2);
+    }
+
+    [Fact]
+    public async Task Outcomes_say_which_statement_of_a_batch_failed_and_which_never_ran()
+    {
+        var application = "outcomes-" + Token();
+        await using (var raw = await RawClient.ConnectAsync(Gateway.Port))
+        {
+            await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main", [new("application_name", application)]);
+            await raw.QueryAsync("SELECT id FROM secrets WHERE id <= 3; SELECT 1/0; SELECT 2");
+            await raw.ReadUntilReadyAsync();
+        }
+
+        var stream = await WaitForEndAsync(application);
+        var outcomes = stream.Where(e => e.Type == "statement_completed").OrderBy(e => e.Sequence).ToList();
+
+        Assert.Equal(["Completed", "Failed", "NotRun"], outcomes.Select(o => o.Text("Outcome")));
+        Assert.Equal("SELECT 3", outcomes[0].Text("CommandTag"));
+        Assert.Equal(3, outcomes[0].Data.GetProperty("Rows").GetInt64());
+        Assert.Equal("22012", outcomes[1].Text("SqlState"));
+        Assert.Equal([1L, 2L, 3L], outcomes.Select(o => o.Sequence));
     }
 
     [Fact]

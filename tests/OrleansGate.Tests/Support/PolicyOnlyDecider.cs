@@ -14,11 +14,12 @@ internal sealed class PolicyOnlyDecider(PolicyOptions? policy = null) : ISession
 
     public List<IReadOnlyList<StatementRequest>> Batches { get; } = [];
 
-    public Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
+        CancellationToken cancellationToken)
     {
         Batches.Add(batch);
         return Task.FromResult<IReadOnlyList<Decision>>(batch.Select(r => PolicyEngine.Decide(r.Statement, Subject, policy)).ToArray());
     }
 
-    public Task EndAsync(string reason) => Task.CompletedTask;
+    public Task EndAsync(string reason, IReadOnlyList<StatementOutcome> completed) => Task.CompletedTask;
 }

@@ -1,0 +1,20 @@
+using OrleansGate.Grains.Sessions;
+
+namespace OrleansGate.Grains.Audit.Events;
+
+/// <summary>
+/// How the statement with this sequence number ended upstream (after it ran). Recorded with the
+/// session's next commit — the next decision or the session's end — so it costs no commit of its own.
+/// </summary>
+public sealed record StatementCompleted(
+    string SessionId,
+    long Sequence,
+    OutcomeKind Outcome,
+    string? CommandTag,
+    long? Rows,
+    string? SqlState,
+    string? Message,
+    DateTimeOffset At)
+{
+    public int SchemaVersion { get; init; } = 1;
+}

@@ -1,0 +1,25 @@
+namespace OrleansGate.Grains.Sessions;
+
+/// <summary>How a forwarded statement ended upstream.</summary>
+public enum OutcomeKind
+{
+    /// <summary>CommandComplete (or EmptyQueryResponse).</summary>
+    Completed,
+    /// <summary>PortalSuspended: an Execute with a row limit stopped with rows left.</summary>
+    Suspended,
+    /// <summary>The server answered with an ErrorResponse.</summary>
+    Failed,
+    /// <summary>An earlier statement of the same batch failed, so the server skipped this one.</summary>
+    NotRun,
+}
+
+/// <summary>What became of one forwarded statement, seen in the server's replies.</summary>
+[GenerateSerializer, Immutable]
+public sealed record StatementOutcome(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] OutcomeKind Kind,
+    [property: Id(2)] string? CommandTag,
+    [property: Id(3)] long? Rows,
+    [property: Id(4)] string? SqlState,
+    [property: Id(5)] string? Message,
+    [property: Id(6)] DateTimeOffset At);
