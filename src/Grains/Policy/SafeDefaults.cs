@@ -60,8 +60,9 @@ public static class SafeDefaults
         new("function-call-message", "the FunctionCall protocol message calls a function by OID, outside SQL",
             s => s.Kind == StatementKind.FunctionCall),
         new("client-encoding", "the gateway reads SQL as UTF-8; another client encoding would hide statements from it",
-            s => s.Setting == "client_encoding" && s.Kind == StatementKind.Set
-                 && !IsUtf8(s.SettingValue)),
+            s => s.Setting == "client_encoding" && s.Kind != StatementKind.Reset && !IsUtf8(s.SettingValue)),
+        new("string-syntax", "with standard_conforming_strings off the server would read string literals differently from the gateway",
+            s => s.Setting == "standard_conforming_strings" && s.Kind != StatementKind.Reset && !IsOn(s.SettingValue)),
     ];
 
     /// <summary>Function names are compared without their schema: pg_catalog.pg_read_file is pg_read_file.</summary>
@@ -73,6 +74,10 @@ public static class SafeDefaults
 
     private static bool CallsAny(StatementInfo statement, Func<string, bool> predicate) =>
         statement.Functions.Any(f => predicate(UnqualifiedName(f)));
+
+    private static bool IsOn(string? value) =>
+        value is not null && (value.Equals("on", StringComparison.OrdinalIgnoreCase) || value.Equals("true", StringComparison.OrdinalIgnoreCase)
+                              || value.Equals("yes", StringComparison.OrdinalIgnoreCase) || value == "1");
 
     private static bool IsUtf8(string? encoding)
     {

@@ -169,6 +169,14 @@ public sealed partial class ClientHandshake
                     cancellationToken).ConfigureAwait(false);
             }
 
+            if (name.Equals("standard_conforming_strings", StringComparison.OrdinalIgnoreCase) && !StartupParameterPolicy.IsOn(value))
+            {
+                // With it off, backslashes in '…' literals mean something else to the server than
+                // to the gateway's parser, so a statement could read differently to each.
+                return await RefuseAsync(stream, SqlState.FeatureNotSupported,
+                    "standard_conforming_strings must be on through the gateway", cancellationToken).ConfigureAwait(false);
+            }
+
             forwarded.Add(new(name, value));
         }
 

@@ -48,6 +48,11 @@ public sealed class StartupParameterPolicy
 
     public bool IsForwarded(string name) => _allowed.Contains(name);
 
+    /// <summary>A boolean setting's "on" under the spellings PostgreSQL accepts.</summary>
+    public static bool IsOn(string value) =>
+        value.Trim() is var v && (v.Equals("on", StringComparison.OrdinalIgnoreCase) || v.Equals("true", StringComparison.OrdinalIgnoreCase)
+                                  || v.Equals("yes", StringComparison.OrdinalIgnoreCase) || v == "1");
+
     /// <summary>UTF8 under any of the spellings PostgreSQL accepts (utf8, UTF-8, unicode).</summary>
     public static bool IsUtf8(string encoding)
     {

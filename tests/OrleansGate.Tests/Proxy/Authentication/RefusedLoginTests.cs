@@ -113,6 +113,15 @@ public sealed class RefusedLoginTests(PostgresFixture postgres) : GatewayTestBas
         Assert.Contains($"client_encoding \"{encoding}\" is not supported", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Standard_conforming_strings_off_is_refused_because_literals_would_read_differently()
+    {
+        var error = await RefusedAsync(c => c.LoginAsync("alice", GatewayConfig.AlicePassword, "main", [new("standard_conforming_strings", "off")]));
+
+        Assert.Equal("0A000", error.SqlState);
+        Assert.Contains("standard_conforming_strings must be on", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("UTF8")]
     [InlineData("utf-8")]
