@@ -25,7 +25,9 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Sql, IReadOnlyList<string?> Parameters)> _portals = new(StringComparer.Ordinal);
 
-    private readonly ArrayBufferWriter<byte> _batch = new(1024);
+    private const int RetainedBatchBytes = 1024 * 1024;
+
+    private ArrayBufferWriter<byte> _batch = new(1024);
     private readonly List<StatementRequest> _requests = [];
     private readonly List<(string Sql, bool Executed)> _parsed = [];
     private readonly List<Action> _undo = [];
@@ -368,6 +370,12 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
 
     private void ClearBatch()
     {
+        // A huge batch (a bulk Bind) should not pin its buffer for the rest of the session.
+        if (_batch.Capacity > RetainedBatchBytes)
+        {
+            _batch = new ArrayBufferWriter<byte>(1024);
+        }
+
         _batch.ResetWrittenCount();
         _requests.Clear();
         _parsed.Clear();
