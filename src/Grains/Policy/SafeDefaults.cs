@@ -48,21 +48,22 @@ public static class SafeDefaults
             s => CallsAny(s, LargeObjectFunctions.Contains)),
         new("dblink", "the statement calls dblink, which connects to other databases",
             s => CallsAny(s, f => f.StartsWith("dblink", StringComparison.Ordinal))),
-        new("sql-in-text", "the statement calls an *_to_xml function, which runs SQL given as text",
-            s => CallsAny(s, f => f.Contains("_to_xml", StringComparison.Ordinal))),
+        new("sql-in-text", "the statement calls a function that runs SQL given as text (*_to_xml*, ts_stat, ts_rewrite)",
+            s => CallsAny(s, f => f.Contains("_to_xml", StringComparison.Ordinal) || f is "ts_stat" or "ts_rewrite")),
         new("role-switch", "the statement changes the session's role or authorization",
-            s => s.Setting is { } setting && RoleSettings.Contains(setting)
-                 && (s.Kind is StatementKind.Set or StatementKind.Reset || CallsAny(s, f => f == "set_config"))),
+            s => Changes(s).Any(c => RoleSettings.Contains(c.Name))),
         new("alter-system", "ALTER SYSTEM changes the server's configuration",
             s => s.Command == "AlterSystemStmt"),
         new("do-block", "DO runs procedural code the gateway cannot inspect",
             s => s.Kind == StatementKind.Do),
+        new("function-body", "CREATE FUNCTION or PROCEDURE with a body given as text, which runs later unseen by the gateway",
+            s => s.HasOpaqueBody),
         new("function-call-message", "the FunctionCall protocol message calls a function by OID, outside SQL",
             s => s.Kind == StatementKind.FunctionCall),
         new("client-encoding", "the gateway reads SQL as UTF-8; another client encoding would hide statements from it",
-            s => s.Setting == "client_encoding" && s.Kind != StatementKind.Reset && !IsUtf8(s.SettingValue)),
+            s => Changes(s).Any(c => c.Name is "client_encoding" or "names" && !c.IsReset && !IsUtf8(c.Value))),
         new("string-syntax", "with standard_conforming_strings off the server would read string literals differently from the gateway",
-            s => s.Setting == "standard_conforming_strings" && s.Kind != StatementKind.Reset && !IsOn(s.SettingValue)),
+            s => Changes(s).Any(c => c.Name == "standard_conforming_strings" && !c.IsReset && !IsOn(c.Value))),
     ];
 
     /// <summary>Function names are compared without their schema: pg_catalog.pg_read_file is pg_read_file.</summary>
@@ -71,6 +72,12 @@ public static class SafeDefaults
         var dot = name.LastIndexOf('.');
         return dot < 0 ? name : name[(dot + 1)..];
     }
+
+    // Statements built before SettingChanges existed carry only Setting; both are looked at.
+    private static IEnumerable<SettingChange> Changes(StatementInfo statement) =>
+        statement.SettingChanges.Count > 0 || statement.Setting is null
+            ? statement.SettingChanges
+            : [new SettingChange(statement.Setting, statement.SettingValue, statement.Kind == StatementKind.Reset)];
 
     private static bool CallsAny(StatementInfo statement, Func<string, bool> predicate) =>
         statement.Functions.Any(f => predicate(UnqualifiedName(f)));

@@ -60,8 +60,27 @@ public sealed record StatementInfo
     /// <summary>Why the grammar rejected the statement, for <see cref="StatementKind.Unparseable"/>.</summary>
     [Id(15)] public string? ParseError { get; init; }
 
+    /// <summary>
+    /// Every setting the statement changes, wherever in it: SET/RESET, each set_config call,
+    /// ALTER ROLE/DATABASE … SET, a function's SET clause.
+    /// </summary>
+    [Id(17)] public IReadOnlyList<SettingChange> SettingChanges { get; init; } = [];
+
+    /// <summary>
+    /// CREATE FUNCTION / PROCEDURE with a body given as a string (AS '…'), which the gateway cannot
+    /// inspect: whatever it does runs later, whenever the function is called.
+    /// </summary>
+    [Id(18)] public bool HasOpaqueBody { get; init; }
+
     /// <summary><see cref="Setting"/> when set_config is called with a name that is not a constant.</summary>
     public const string UnknownSetting = "?";
 
     public bool HasKind(StatementKind kind) => Kinds.Contains(kind);
 }
+
+/// <summary>One setting a statement changes: its name in lower case, the constant value when there is one.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SettingChange(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string? Value,
+    [property: Id(2)] bool IsReset);

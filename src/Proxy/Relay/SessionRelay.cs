@@ -297,6 +297,13 @@ public sealed class SessionRelay
             return null;
         }
 
+        if (!Startup.SqlReadingSettings.IsSafe(parameter.Name, parameter.Value))
+        {
+            // Fail closed: from here on the server would read statements differently from the gateway.
+            malformed = $"the server switched {parameter.Name} to {parameter.Value}, under which the gateway cannot read SQL as the server does";
+            return null;
+        }
+
         string value;
         if (string.Equals(parameter.Name, "session_authorization", StringComparison.OrdinalIgnoreCase))
         {

@@ -21,6 +21,7 @@ internal sealed class StatementClassifier
     private bool _dataModifyingCte;
     private string? _setting;
     private string? _settingValue;
+    private readonly List<SettingChange> _settingChanges = [];
 
     private StatementClassifier()
     {
@@ -62,6 +63,9 @@ internal sealed class StatementClassifier
             Setting = shape.Setting ?? classifier._setting,
             SettingValue = shape.SettingValue ?? classifier._settingValue,
             ObjectName = shape.ObjectName,
+            SettingChanges = classifier._settingChanges.ToArray(),
+            HasOpaqueBody = command == "CreateFunctionStmt" && body.TryGetProperty("options", out var functionOptions)
+                            && functionOptions.EnumerateArray().Any(o => NodeOf(o) is ("DefElem", var d) && String(d, "defname") == "as"),
         };
     }
 
@@ -146,6 +150,12 @@ internal sealed class StatementClassifier
             case JsonValueKind.Object when IsWrappedNode(value, out var name, out var body):
                 VisitNode(name, body, written, depth + 1);
                 return;
+            case JsonValueKind.Object when value.TryGetProperty("kind", out var setKind) && setKind.ValueKind == JsonValueKind.String
+                                           && setKind.GetString()!.StartsWith("VAR_", StringComparison.Ordinal):
+                // A VariableSetStmt held bare (ALTER ROLE … SET, ALTER SYSTEM, a function's SET clause).
+                RecordSettingChange(value);
+                VisitFields("VariableSetStmt", value, depth);
+                return;
             case JsonValueKind.Object when value.TryGetProperty("relname", out _):
                 // A field typed RangeVar* (DeleteStmt.relation) holds the struct without its node name.
                 RecordRelation(value, written);
@@ -165,6 +175,9 @@ internal sealed class StatementClassifier
             case "RangeVar":
                 RecordRelation(body, written);
                 return;
+            case "VariableSetStmt":
+                RecordSettingChange(body);
+                break;
             case "RangeSubselect" or "RangeFunction":
                 if (body.TryGetProperty("alias", out var subAlias) && String(subAlias, "aliasname") is { } subName)
                 {
@@ -173,12 +186,21 @@ internal sealed class StatementClassifier
 
                 break;
             case "FuncCall":
-                var function = NameList(body, "funcname");
+                var function = WithoutCatalog(NameList(body, "funcname"));
                 _functions.Add(function);
-                if (function is "set_config" or "pg_catalog.set_config")
+                switch (SafeName(function))
                 {
-                    _setting = ConstantArgument(body, "args", 0)?.ToLowerInvariant() ?? StatementInfo.UnknownSetting;
-                    _settingValue = ConstantArgument(body, "args", 1);
+                    case "set_config":
+                        _setting ??= ConstantArgument(body, "args", 0)?.ToLowerInvariant() ?? StatementInfo.UnknownSetting;
+                        _settingValue ??= ConstantArgument(body, "args", 1);
+                        _settingChanges.Add(new SettingChange(
+                            ConstantArgument(body, "args", 0)?.ToLowerInvariant() ?? StatementInfo.UnknownSetting,
+                            ConstantArgument(body, "args", 1), IsReset: false));
+                        _kinds.Add(StatementKind.Set);
+                        break;
+                    case "pg_notify":
+                        _kinds.Add(StatementKind.Notify);
+                        break;
                 }
 
                 break;
@@ -225,6 +247,25 @@ internal sealed class StatementClassifier
         {
             _rowNames.Add(aliasName);
         }
+    }
+
+    private void RecordSettingChange(JsonElement variableSet)
+    {
+        var kind = String(variableSet, "kind");
+        var reset = kind is "VAR_RESET" or "VAR_RESET_ALL";
+        var name = String(variableSet, "name")?.ToLowerInvariant() ?? (reset ? "all" : StatementInfo.UnknownSetting);
+        _settingChanges.Add(new SettingChange(name, FirstConstant(variableSet, "args"), reset));
+    }
+
+    /// <summary>db.schema.f is schema.f: the catalog part can only be the current database.</summary>
+    private static string WithoutCatalog(string name) =>
+        name.Split('.') is { Length: > 2 } parts ? string.Join('.', parts[^2..]) : name;
+
+    /// <summary>A function's name without its schema (and catalog).</summary>
+    private static string SafeName(string function)
+    {
+        var dot = function.LastIndexOf('.');
+        return dot < 0 ? function : function[(dot + 1)..];
     }
 
     private void VisitColumnRef(JsonElement body)
@@ -325,9 +366,10 @@ internal sealed class StatementClassifier
         var relname = String(rangeVar, "relname") ?? string.Empty;
         var schema = String(rangeVar, "schemaname");
         var catalog = String(rangeVar, "catalogname");
-        return catalog is not null ? $"{catalog}.{schema}.{relname}"
-            : schema is not null ? $"{schema}.{relname}"
-            : relname;
+        // A catalog part can only name the current database, so it is dropped: billing.cards and
+        // shop.billing.cards are the same table to a policy.
+        _ = catalog;
+        return schema is not null ? $"{schema}.{relname}" : relname;
     }
 
     private static string NameList(JsonElement body, string field)

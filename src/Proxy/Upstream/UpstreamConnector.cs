@@ -50,12 +50,21 @@ public sealed class UpstreamConnector
                 new("user", target.Username),
                 new("database", target.UpstreamDatabase),
             };
-            parameters.AddRange(sessionParameters);
+            // The gateway decides how SQL is read (UTF-8, standard-conforming strings); a client's
+            // own values were checked at login, the role's or database's defaults are overridden here.
+            parameters.AddRange(sessionParameters.Where(p => !Startup.SqlReadingSettings.IsGoverned(p.Key)));
+            parameters.AddRange(Startup.SqlReadingSettings.Required);
             builder.StartupMessage(parameters);
             await StreamMessageIO.WriteAsync(stream, builder, timeout.Token).ConfigureAwait(false);
 
             await AuthenticateAsync(stream, target, builder, timeout.Token).ConfigureAwait(false);
             var (statuses, key, status) = await ReadUntilReadyAsync(stream, timeout.Token).ConfigureAwait(false);
+            if (statuses.Find(s => !Startup.SqlReadingSettings.IsSafe(s.Key, s.Value)) is { Key: not null } unsafeSetting)
+            {
+                throw new UpstreamConnectException(
+                    $"the server reports {unsafeSetting.Key} = {unsafeSetting.Value}, under which the gateway cannot read SQL as the server does");
+            }
+
             return new UpstreamConnection(socket, stream, tlsUsed, statuses, key, status);
         }
         catch (Exception e) when (e is not UpstreamConnectException)

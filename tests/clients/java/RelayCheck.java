@@ -86,9 +86,8 @@ public class RelayCheck {
 
             conn.setAutoCommit(true);
             try (Statement st = conn.createStatement()) {
-                // DO blocks are refused by the gateway's safe defaults; a function raises the warning instead.
-                st.execute("CREATE OR REPLACE FUNCTION og_notice(msg text, warn boolean) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN IF warn THEN RAISE WARNING '%', msg; ELSE RAISE NOTICE '%', msg; END IF; END $f$");
-                st.execute("SELECT og_notice('careful', true)");
+                // og_notice (made by the test, not through the gateway: DO and function bodies are refused there) raises it.
+                                st.execute("SELECT og_notice('careful', true)");
                 out.add("warning\t" + (st.getWarnings() == null ? "none" : st.getWarnings().getMessage()));
             }
         }

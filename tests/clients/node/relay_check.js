@@ -37,9 +37,8 @@ async function main(connectionString) {
     out.push(['error', error.code]);
   }
 
-  // DO blocks are refused by the gateway's safe defaults; a function raises the notice instead.
-  await client.query("CREATE OR REPLACE FUNCTION og_notice(msg text, warn boolean) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN IF warn THEN RAISE WARNING '%', msg; ELSE RAISE NOTICE '%', msg; END IF; END $f$");
-  await client.query("SELECT og_notice('node notice', false)");
+  // og_notice (made by the test, not through the gateway: DO and function bodies are refused there) raises it.
+    await client.query("SELECT og_notice('node notice', false)");
   // Only this notice: DROP TABLE IF EXISTS adds one on the first run and not on the next.
   out.push(['notices', JSON.stringify(notices.filter((n) => n === 'node notice'))]);
   await client.end();

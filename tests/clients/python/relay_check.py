@@ -53,9 +53,8 @@ def main(dsn):
         out.append(("error", error.pgcode, error.diag.message_primary))
         conn.rollback()
 
-    # DO blocks are refused by the gateway's safe defaults; a function raises the notice instead.
-    cur.execute("CREATE OR REPLACE FUNCTION og_notice(msg text, warn boolean) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN IF warn THEN RAISE WARNING '%', msg; ELSE RAISE NOTICE '%', msg; END IF; END $f$")
-    cur.execute("SELECT og_notice('hello from plpgsql', false)")
+    # og_notice (made by the test, not through the gateway: DO and function bodies are refused there) raises it.
+        cur.execute("SELECT og_notice('hello from plpgsql', false)")
     # Only this notice: DROP TABLE IF EXISTS adds one on the first run and not on the next.
     out.append(("notices", [n.strip() for n in conn.notices if "plpgsql" in n]))
     conn.commit()

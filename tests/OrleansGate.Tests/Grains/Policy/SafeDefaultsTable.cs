@@ -56,7 +56,19 @@ public sealed class SafeDefaultsTable
         { "SET standard_conforming_strings = off", "default:string-syntax" },
         { "SET standard_conforming_strings TO false", "default:string-syntax" },
         { "SELECT set_config('standard_conforming_strings', 'off', false)", "default:string-syntax" },
+        { "SELECT set_config('role', 'admin', false), set_config('application_name', 'x', false)", "default:role-switch" },
+        { "SELECT set_config('application_name', 'x', false), set_config('standard_conforming_strings', 'off', false)", "default:string-syntax" },
+        { "ALTER ROLE CURRENT_USER SET standard_conforming_strings = off", "default:string-syntax" },
+        { "ALTER ROLE CURRENT_USER SET client_encoding = 'SJIS'", "default:client-encoding" },
+        { "ALTER ROLE CURRENT_USER SET role = 'admin'", "default:role-switch" },
+        { "ALTER DATABASE shop SET role = 'admin'", "default:role-switch" },
+        { "CREATE FUNCTION f() RETURNS void LANGUAGE sql SET role = 'admin' BEGIN ATOMIC SELECT 1; END", "default:role-switch" },
+        { "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS 'SELECT pg_read_file(''/etc/passwd'')'", "default:function-body" },
+        { "CREATE OR REPLACE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN SET ROLE admin; END $$", "default:function-body" },
+        { "SELECT * FROM ts_stat('SELECT to_tsvector(''simple'', num) FROM billing.cards')", "default:sql-in-text" },
+        { "SELECT postgres.pg_catalog.pg_read_file('x')", "default:server-file-functions" },
         // Look-alikes the defaults must not block.
+        { "CREATE FUNCTION add1(i int) RETURNS int LANGUAGE sql RETURN i + 1", PolicyEngine.NoRuleMatched },
         { "SET standard_conforming_strings = on", PolicyEngine.NoRuleMatched },
         { "RESET client_encoding", PolicyEngine.NoRuleMatched },
         { "SELECT 'pg_read_file(''/etc/passwd'')'", PolicyEngine.NoRuleMatched },
@@ -138,5 +150,8 @@ public sealed class SafeDefaultsTable
         Assert.Equal("no-deletes", PolicyEngine.Decide(delete, Alice, policy).Rule);
         // An unqualified name may resolve to public.orders, so the rule matches it (fail closed).
         Assert.Equal("orders-only-for-approvers", PolicyEngine.Decide(orders, Alice, policy).Rule);
+        // A catalog part can only be the current database; it does not hide the table from the rule.
+        var withCatalog = Assert.Single(Parser.Parse("SELECT * FROM shop.public.orders"));
+        Assert.Equal("orders-only-for-approvers", PolicyEngine.Decide(withCatalog, Alice, policy).Rule);
     }
 }

@@ -34,10 +34,9 @@ public sealed class UpstreamRoleInMessagesTests(PostgresFixture postgres) : Gate
         await using var client = await RawClient.ConnectAsync(Gateway.Port);
         await client.LoginAsync("alice", GatewayConfig.AlicePassword, "md5");
 
-        // DO blocks are refused by default; a function raises the notice instead.
-        await client.QueryAsync("CREATE OR REPLACE FUNCTION tell(t text) RETURNS void LANGUAGE plpgsql " +
-                                "AS $$ BEGIN RAISE NOTICE 'running as %', t; END $$");
-        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        // DO blocks and function bodies are refused through the gateway; the function is made directly.
+        await ExecuteDirectAsync("CREATE OR REPLACE FUNCTION tell(t text) RETURNS void LANGUAGE plpgsql " +
+                                 "AS $$ BEGIN RAISE NOTICE 'running as %', t; END $$");
         await client.QueryAsync("SELECT tell(current_user::text)");
         var result = await client.ReadUntilReadyAsync();
 
