@@ -32,6 +32,11 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     private readonly List<(string Sql, bool Executed)> _parsed = [];
     private readonly List<Action> _undo = [];
     private byte[]? _refusal;
+
+    // An extended batch went upstream at Flush and its Sync has not come yet. A Query or
+    // FunctionCall now would be skipped by the server if that batch failed, without the
+    // ReadyForQuery the gateway counts on, so it is refused as a protocol violation.
+    private bool _flushedWithoutSync;
     private byte[]? _refusedUntilSync;
 
     /// <summary>True for the frame types this class must see; the rest are relayed untouched.</summary>
@@ -53,6 +58,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             {
                 replies.ExpectRefused(_refusedUntilSync);
                 _refusedUntilSync = null;
+                _flushedWithoutSync = false;
                 upstream.Write(SyncFrame);
             }
 
@@ -61,6 +67,8 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
 
         switch (type)
         {
+            case FrontendMessageType.Query or FrontendMessageType.FunctionCall when _flushedWithoutSync:
+                return "a Query or FunctionCall after Flush without Sync is not supported through the gateway";
             case FrontendMessageType.Query:
                 if (!await ForwardBatchAsync(upstream, cancellationToken).ConfigureAwait(false))
                 {
@@ -113,6 +121,13 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
                 if (!ParseMessage.TryDecode(frame.Payload, out var parse))
                 {
                     return "malformed Parse message";
+                }
+
+                if (parse.StatementName.Length > 0 && _statements.ContainsKey(parse.StatementName))
+                {
+                    // PostgreSQL's own answer; refusing it here keeps the gateway's names the server's.
+                    _refusal ??= Error(Decision.Block("duplicate-statement", $"prepared statement \"{parse.StatementName}\" already exists", "42P05"));
+                    return null;
                 }
 
                 SetWithUndo(_statements, parse.StatementName, new PreparedStatement(parse.Sql, parse.ParameterTypes));
@@ -183,6 +198,13 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         }
 
         TrackSqlPreparedStatements(requests);
+        if (frame.Type == (byte)FrontendMessageType.Query)
+        {
+            // A simple Query replaces the unnamed statement and portal on the server (§55.2.2).
+            _statements.Remove(string.Empty);
+            _portals.Remove(string.Empty);
+        }
+
         replies.ExpectForwarded(_allowedStatements);
         CopyFrame(upstream, frame);
         return null;
@@ -201,12 +223,18 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         var refusal = _refusal ?? await DecideAsync(_requests, upstream, cancellationToken).ConfigureAwait(false);
         if (refusal is null)
         {
+            TrackSqlPreparedStatements(_requests);
             WriteBatch(upstream);
             if (endsWithSync)
             {
                 // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
                 // wait for, so its statements' outcomes are not recorded.
-                replies.ExpectForwarded(_allowedStatements);
+                replies.ExpectForwarded(_allowedStatements, extended: true);
+                _flushedWithoutSync = false;
+            }
+            else
+            {
+                _flushedWithoutSync = true;
             }
 
             return;
@@ -221,6 +249,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         ClearBatch();
         if (endsWithSync)
         {
+            _flushedWithoutSync = false;
             replies.ExpectRefused(refusal);
             upstream.Write(SyncFrame);
         }

@@ -18,9 +18,18 @@ namespace OrleansGate.Proxy.Relay;
 /// </summary>
 internal sealed class PendingReplies(TimeProvider clock)
 {
-    private sealed class Entry(byte[]? refusal, long[] statements)
+    private sealed class Entry(byte[]? refusal, long[] statements, bool extended = false)
     {
         public byte[]? Refusal { get; } = refusal;
+
+        /// <summary>An extended-protocol batch ended by Sync.</summary>
+        public bool Extended { get; } = extended;
+
+        /// <summary>
+        /// Its Sync reached the server in COPY-IN mode, which ignores Sync (§55.2.6): the server's
+        /// single ReadyForQuery then also answers the next entry's Sync.
+        /// </summary>
+        public bool SharesNextReadyForQuery { get; set; }
 
         public long[] Statements { get; } = statements;
 
@@ -36,7 +45,17 @@ internal sealed class PendingReplies(TimeProvider clock)
     }
 
     /// <summary>The request went upstream; relay its ReadyForQuery as it is.</summary>
-    public void ExpectForwarded(long[]? statements = null) => _queue.Enqueue(new Entry(null, statements ?? []));
+    public void ExpectForwarded(long[]? statements = null, bool extended = false) =>
+        _queue.Enqueue(new Entry(null, statements ?? [], extended));
+
+    /// <summary>CopyInResponse from the server: an extended batch's Sync, sent behind its Execute, will be ignored.</summary>
+    public void CopyInStarted()
+    {
+        if (_queue.TryPeek(out var entry) && entry.Extended)
+        {
+            entry.SharesNextReadyForQuery = true;
+        }
+    }
 
     /// <summary>The request was refused and a Sync went in its place; answer with this error first.</summary>
     public void ExpectRefused(byte[] errorResponse) => _queue.Enqueue(new Entry(errorResponse, []));
@@ -49,13 +68,25 @@ internal sealed class PendingReplies(TimeProvider clock)
             return null;
         }
 
-        // Statements the server never reached (an earlier one of the batch failed) did not run.
+        FinishStatements(entry);
+        if (entry.SharesNextReadyForQuery && _queue.TryDequeue(out var next))
+        {
+            // Outcomes of the next entry's statements were not told apart from the COPY's; they
+            // are recorded as not run rather than misattributed.
+            FinishStatements(next);
+            return next.Refusal;
+        }
+
+        return entry.Refusal;
+    }
+
+    // Statements the server never reached (an earlier one of the batch failed) did not run.
+    private void FinishStatements(Entry entry)
+    {
         for (; entry.Next < entry.Statements.Length; entry.Next++)
         {
             _completed.Enqueue(new StatementOutcome(entry.Statements[entry.Next], OutcomeKind.NotRun, null, null, null, null, clock.GetUtcNow()));
         }
-
-        return entry.Refusal;
     }
 
     /// <summary>Matches a server reply that ends a statement to the next statement of the current request.</summary>

@@ -210,6 +210,11 @@ public sealed class SessionRelay
                     break;
                 }
 
+                if (type == BackendMessageType.CopyInResponse)
+                {
+                    _replies.CopyInStarted();
+                }
+
                 if (type is BackendMessageType.CommandComplete or BackendMessageType.EmptyQueryResponse
                     or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse)
                 {

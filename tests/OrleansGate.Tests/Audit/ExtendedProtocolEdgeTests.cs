@@ -1,0 +1,100 @@
+using OrleansGate.Proxy.Protocol;
+using OrleansGate.Tests.Support;
+using Xunit;
+
+namespace OrleansGate.Tests.Audit;
+
+/// <summary>
+/// Extended-protocol sequences where the server does not answer one ReadyForQuery per Sync, or
+/// where a client's names could drift from the server's. Raw bytes, as libpq and others send them.
+/// </summary>
+public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditTestBase(postgres)
+{
+    private static void Parse(MessageBuilder b, string name, string sql) => b.Start((byte)'P').WriteCString(name).WriteCString(sql).WriteInt16(0).Finish();
+
+    private static void Bind(MessageBuilder b, string statement) =>
+        b.Start((byte)'B').WriteCString(string.Empty).WriteCString(statement).WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
+
+    private static void Execute(MessageBuilder b) => b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(0).Finish();
+
+    private static void Sync(MessageBuilder b) => b.Start((byte)'S').Finish();
+
+    [Fact]
+    public async Task Copy_in_through_the_extended_protocol_keeps_later_refusals_in_their_place()
+    {
+        await ExecuteDirectAsync("TRUNCATE touches; CREATE TABLE IF NOT EXISTS copied (note text)");
+        await using var raw = await RawClient.ConnectAsync(Gateway.Port);
+        await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
+
+        // As libpq's PQexecParams does it: Parse/Bind/Execute/Sync, then the data; the server
+        // ignores that Sync while in COPY-IN and answers one ReadyForQuery after CopyDone + Sync.
+        await raw.SendAsync(b =>
+        {
+            Parse(b, string.Empty, "COPY touches (note) FROM STDIN");
+            Bind(b, string.Empty);
+            Execute(b);
+            Sync(b);
+        });
+        await raw.SendAsync(b =>
+        {
+            b.Start((byte)'d').WriteBytes("copied-in\n"u8).Finish();
+            b.Start((byte)'c').Finish();
+            Sync(b);
+        });
+        var copy = await raw.ReadUntilReadyAsync();
+        Assert.DoesNotContain(copy, m => m.Type == 'E');
+
+        // The next refusal must come with its own request, not one request late.
+        await raw.QueryAsync("DELETE FROM secrets");
+        var refused = await raw.ReadUntilReadyAsync();
+        Assert.Equal("42501", RawClient.Error(Assert.Single(refused, m => m.Type == 'E')).SqlState);
+        await raw.QueryAsync("SELECT 1");
+        Assert.DoesNotContain(await raw.ReadUntilReadyAsync(), m => m.Type == 'E');
+        Assert.Equal(["copied-in"], await TouchesAsync());
+        Assert.Equal(10, await SecretsLeftAsync());
+        await ExecuteDirectAsync("TRUNCATE touches");
+    }
+
+    [Fact]
+    public async Task Parsing_an_existing_statement_name_is_refused_as_the_server_would()
+    {
+        await using var raw = await RawClient.ConnectAsync(Gateway.Port);
+        await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
+        await raw.SendAsync(b =>
+        {
+            Parse(b, "s", "SELECT 111");
+            Sync(b);
+        });
+        await raw.ReadUntilReadyAsync();
+
+        await raw.SendAsync(b =>
+        {
+            Parse(b, "s", "SELECT 222");
+            Sync(b);
+        });
+        var duplicate = await raw.ReadUntilReadyAsync();
+
+        Assert.Equal("42P05", RawClient.Error(Assert.Single(duplicate, m => m.Type == 'E')).SqlState);
+    }
+
+    [Fact]
+    public async Task A_query_after_flush_without_sync_ends_the_session_instead_of_losing_count()
+    {
+        await using var raw = await RawClient.ConnectAsync(Gateway.Port);
+        await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
+
+        await raw.SendAsync(b =>
+        {
+            Parse(b, string.Empty, "SELECT 1/0");
+            Bind(b, string.Empty);
+            Execute(b);
+            b.Start((byte)'H').Finish();
+            b.Start((byte)'Q').WriteCString("SELECT 2").Finish();
+        });
+        var replies = await raw.ReadToEndAsync();
+
+        var fatal = RawClient.Error(replies.Last(m => m.Type == 'E'));
+        Assert.Equal("08P01", fatal.SqlState);
+        Assert.Contains("after Flush without Sync", fatal.Message, StringComparison.Ordinal);
+    }
+}
