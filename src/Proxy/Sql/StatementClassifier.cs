@@ -291,6 +291,13 @@ internal sealed class StatementClassifier
         }
 
         _columns.Add(string.Join('.', parts));
+        if (parts.Count >= 2 && WholeRowFunctions.Contains(parts[^1]))
+        {
+            // Attribute notation: c.row_to_json is row_to_json(c), a call on the whole row.
+            _functions.Add(parts[^1]);
+            _star = true;
+        }
+
         if (parts.Count == 1 && parts[0] != "*")
         {
             _bareColumnRefs.Add(parts[0]);
@@ -314,6 +321,12 @@ internal sealed class StatementClassifier
             }
         }
     }
+
+    /// <summary>Functions of a whole row that SQL can also call as c.f (attribute notation).</summary>
+    private static readonly HashSet<string> WholeRowFunctions = new(StringComparer.Ordinal)
+    {
+        "row_to_json", "to_json", "to_jsonb", "hstore", "row_to_jsonb", "json_strip_nulls", "jsonb_strip_nulls",
+    };
 
     /// <summary>(node, field) pairs whose RangeVar the statement writes to or changes.</summary>
     private static readonly HashSet<(string Node, string Field)> WrittenSlots =

@@ -70,6 +70,7 @@ internal static class StatementKinds
         "UpdateStmt" => StatementKind.Update,
         "DeleteStmt" => StatementKind.Delete,
         "MergeStmt" => StatementKind.Merge,
+        "ExecuteStmt" => StatementKind.Execute,
         _ => null,
     };
 }

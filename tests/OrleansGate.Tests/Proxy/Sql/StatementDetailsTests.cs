@@ -134,6 +134,7 @@ public sealed class StatementDetailsTests
     [InlineData("SELECT c FROM customers c", true)]
     [InlineData("SELECT row_to_json(customers) FROM customers", true)]
     [InlineData("SELECT to_jsonb(x) FROM (SELECT ssn FROM customers) x", true)]
+    [InlineData("SELECT c.row_to_json FROM customers c", true)]
     [InlineData("SELECT name, email FROM customers", false)]
     public void Whole_row_references_are_flagged(string sql, bool expected) => Assert.Equal(expected, One(sql).ReadsWholeRows);
 
@@ -195,6 +196,17 @@ public sealed class StatementDetailsTests
 
         Assert.Equal(StatementKind.Select, statement.Kind);
         Assert.Contains("pg_read_file", statement.Functions);
+    }
+
+    [Fact]
+    public void Create_table_as_execute_carries_the_execute_kind() =>
+        Assert.Contains(StatementKind.Execute, One("CREATE TABLE copy AS EXECUTE wipe").Kinds);
+
+    [Fact]
+    public void Pg_notify_and_set_config_count_as_notify_and_set()
+    {
+        Assert.Contains(StatementKind.Notify, One("SELECT pg_notify('ch', 'x')").Kinds);
+        Assert.Contains(StatementKind.Set, One("SELECT set_config('search_path', 'x', false)").Kinds);
     }
 
     [Fact]
