@@ -12,15 +12,7 @@ namespace OrleansGate.Tests.Proxy.Protocol;
 /// </summary>
 public sealed class FrontendMessageDecodingTests
 {
-    /// <summary>The payload (type and length stripped) of a message composed with the builder, in small segments.</summary>
-    private static ReadOnlySequence<byte> Payload(Action<MessageBuilder> write)
-    {
-        using var builder = new MessageBuilder();
-        builder.Start((byte)'?');
-        write(builder);
-        var bytes = builder.Finish().ToArray();
-        return SegmentedSequence.Split(bytes[FrameReader.HeaderLength..], 3);
-    }
+    private static ReadOnlySequence<byte> Payload(Action<MessageBuilder> write) => SegmentedSequence.Payload(write);
 
     private static ReadOnlySequence<byte> Bytes(params byte[] payload) => SegmentedSequence.Split(payload, 3);
 

@@ -8,6 +8,16 @@ namespace OrleansGate.Tests.Proxy.Protocol;
 /// </summary>
 public static class SegmentedSequence
 {
+    /// <summary>The payload (type and length stripped) of a message composed with the builder, in 3-byte segments.</summary>
+    public static ReadOnlySequence<byte> Payload(Action<OrleansGate.Proxy.Protocol.MessageBuilder> write)
+    {
+        using var builder = new OrleansGate.Proxy.Protocol.MessageBuilder();
+        builder.Start((byte)'?');
+        write(builder);
+        var bytes = builder.Finish().ToArray();
+        return Split(bytes[OrleansGate.Proxy.Protocol.FrameReader.HeaderLength..], 3);
+    }
+
     /// <summary>The bytes split into segments of <paramref name="segmentLength"/> bytes (the last may be shorter).</summary>
     public static ReadOnlySequence<byte> Split(byte[] bytes, int segmentLength)
     {
