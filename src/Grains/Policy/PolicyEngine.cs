@@ -31,7 +31,8 @@ public static class PolicyEngine
             }
 
             var lifted = firstMatch is { Action: PolicyAction.Allow }
-                && firstMatch.Overrides.Exists(name => name == safeDefault.Name || name == safeDefault.RuleName);
+                && firstMatch.Overrides.Exists(name => name == safeDefault.Name || name == safeDefault.RuleName)
+                && CoversEveryTriggeringFunction(firstMatch, safeDefault, statement);
             if (!lifted)
             {
                 return Decision.Block(safeDefault.RuleName, $"blocked by rule '{safeDefault.RuleName}': {safeDefault.Reason}");
@@ -61,6 +62,21 @@ public static class PolicyEngine
                 MaskedColumns = MaskedColumns(statement, policy) ?? [],
             },
         };
+    }
+
+    /// <summary>
+    /// A rule that names functions lifts a built-in rule only for those functions: with
+    /// <c>Functions: ["lo_get"]</c>, <c>SELECT lo_get(1), lo_export(1, '/tmp/x')</c> stays blocked.
+    /// </summary>
+    private static bool CoversEveryTriggeringFunction(RuleOptions rule, SafeDefaults.SafeDefault safeDefault, StatementInfo statement)
+    {
+        if (rule.Functions.Count == 0)
+        {
+            return true;
+        }
+
+        var triggering = statement.Functions.Where(f => safeDefault.Matches(statement with { Functions = [f] }));
+        return triggering.All(f => rule.Functions.Exists(named => SameObject(named, f)));
     }
 
     public static bool Matches(RuleOptions rule, StatementInfo statement, SessionSubject subject) =>

@@ -130,6 +130,20 @@ public sealed class SafeDefaultsTable
     }
 
     [Fact]
+    public void A_rule_naming_functions_lifts_a_default_only_for_those_functions()
+    {
+        var policy = new PolicyOptions
+        {
+            Name = "p",
+            Rules = [new RuleOptions { Name = "lo-get-only", Functions = ["lo_get"], Action = PolicyAction.Allow, Overrides = ["large-objects"] }],
+        };
+
+        Assert.Equal(PolicyAction.Allow, PolicyEngine.Decide(Assert.Single(Parser.Parse("SELECT lo_get(1)")), Alice, policy).Action);
+        Assert.Equal("default:large-objects",
+            PolicyEngine.Decide(Assert.Single(Parser.Parse("SELECT lo_get(1), lo_export(1, '/tmp/x')")), Alice, policy).Rule);
+    }
+
+    [Fact]
     public void The_first_matching_rule_decides()
     {
         var policy = new PolicyOptions
