@@ -23,7 +23,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
 
     // Prepared statements (protocol-level and SQL PREPARE share one namespace) and portals, by name.
     private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Sql, IReadOnlyList<string?> Parameters)> _portals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BoundPortal> _portals = new(StringComparer.Ordinal);
 
     private const int RetainedBatchBytes = 1024 * 1024;
 
@@ -51,6 +51,11 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     /// <summary>Handles one frame; returns a protocol-violation message, or null to go on.</summary>
     public async ValueTask<string?> HandleAsync(FrontendMessageType type, Frame frame, PipeWriter upstream, CancellationToken cancellationToken)
     {
+        while (replies.TryTakeUnconfirmedNameChange(out var undo))
+        {
+            undo();
+        }
+
         if (_refusedUntilSync is not null)
         {
             // After a refusal the server would skip everything up to Sync (§55.2.3); so does the gateway.
@@ -146,7 +151,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
                     return null;
                 }
 
-                SetWithUndo(_portals, bind.PortalName, (statement.Sql, ParameterText.Of(bind.Parameters, statement.ParameterTypes)));
+                SetWithUndo(_portals, bind.PortalName, new BoundPortal(statement.Sql, ParameterText.Of(bind.Parameters, statement.ParameterTypes)));
                 return null;
             case FrontendMessageType.Execute:
                 if (!ExecuteMessage.TryDecode(frame.Payload, out var execute))
@@ -224,12 +229,13 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         if (refusal is null)
         {
             TrackSqlPreparedStatements(_requests);
+            var nameChanges = _undo.ToArray();
             WriteBatch(upstream);
             if (endsWithSync)
             {
                 // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
                 // wait for, so its statements' outcomes are not recorded.
-                replies.ExpectForwarded(_allowedStatements, extended: true);
+                replies.ExpectForwarded(_allowedStatements, extended: true, nameChanges: nameChanges);
                 _flushedWithoutSync = false;
             }
             else
@@ -350,6 +356,9 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     /// <summary>A prepared statement's text and the parameter types its Parse declared (0 = unspecified).</summary>
     private sealed record PreparedStatement(string Sql, IReadOnlyList<uint> ParameterTypes);
 
+    /// <summary>A portal: the SQL its statement runs and the Bind's parameters as recorded.</summary>
+    private sealed record BoundPortal(string Sql, IReadOnlyList<string?> Parameters);
+
     private byte[] Error(Decision decision)
     {
         var message = decision.Action switch
@@ -374,18 +383,41 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         }
     }
 
+    // Each Parse, Bind and Close of a batch leaves one undo step, in message order: the server
+    // confirms them one for one (ParseComplete, BindComplete, CloseComplete), and the steps it
+    // never confirmed (an earlier message failed) are undone. A step only undoes its own change,
+    // so it cannot clobber a name a later batch has set since.
     private void SetWithUndo<TValue>(Dictionary<string, TValue> map, string name, TValue value)
+        where TValue : class
     {
         var had = map.TryGetValue(name, out var old);
-        _undo.Add(had ? () => map[name] = old! : () => map.Remove(name));
+        _undo.Add(() =>
+        {
+            if (map.TryGetValue(name, out var now) && ReferenceEquals(now, value))
+            {
+                if (had)
+                {
+                    map[name] = old!;
+                }
+                else
+                {
+                    map.Remove(name);
+                }
+            }
+        });
         map[name] = value;
     }
 
     private void RemoveWithUndo<TValue>(Dictionary<string, TValue> map, string name)
+        where TValue : class
     {
         if (map.Remove(name, out var old))
         {
-            _undo.Add(() => map[name] = old);
+            _undo.Add(() => map.TryAdd(name, old));
+        }
+        else
+        {
+            _undo.Add(static () => { });
         }
     }
 

@@ -18,8 +18,13 @@ namespace OrleansGate.Proxy.Relay;
 /// </summary>
 internal sealed class PendingReplies(TimeProvider clock)
 {
-    private sealed class Entry(byte[]? refusal, long[] statements, bool extended = false)
+    private sealed class Entry(byte[]? refusal, long[] statements, bool extended = false, Action[]? nameChanges = null)
     {
+        /// <summary>Undo steps of the batch's Parse/Bind/Close messages, in order; the server confirms them one for one.</summary>
+        public Action[] NameChanges { get; } = nameChanges ?? [];
+
+        public int Confirmed { get; set; }
+
         public byte[]? Refusal { get; } = refusal;
 
         /// <summary>An extended-protocol batch ended by Sync.</summary>
@@ -38,6 +43,7 @@ internal sealed class PendingReplies(TimeProvider clock)
 
     private readonly ConcurrentQueue<Entry> _queue = new();
     private readonly ConcurrentQueue<StatementOutcome> _completed = new();
+    private readonly ConcurrentQueue<Action> _unconfirmed = new();
 
     public PendingReplies()
         : this(TimeProvider.System)
@@ -45,8 +51,11 @@ internal sealed class PendingReplies(TimeProvider clock)
     }
 
     /// <summary>The request went upstream; relay its ReadyForQuery as it is.</summary>
-    public void ExpectForwarded(long[]? statements = null, bool extended = false) =>
-        _queue.Enqueue(new Entry(null, statements ?? [], extended));
+    public void ExpectForwarded(long[]? statements = null, bool extended = false, Action[]? nameChanges = null) =>
+        _queue.Enqueue(new Entry(null, statements ?? [], extended, nameChanges));
+
+    /// <summary>An undo step of a Parse/Bind/Close the server did not carry out; the client loop applies it.</summary>
+    public bool TryTakeUnconfirmedNameChange(out Action undo) => _unconfirmed.TryDequeue(out undo!);
 
     /// <summary>CopyInResponse from the server: an extended batch's Sync, sent behind its Execute, will be ignored.</summary>
     public void CopyInStarted()
@@ -80,9 +89,17 @@ internal sealed class PendingReplies(TimeProvider clock)
         return entry.Refusal;
     }
 
-    // Statements the server never reached (an earlier one of the batch failed) did not run.
+    // Statements the server never reached (an earlier one of the batch failed) did not run, and
+    // names it never confirmed do not exist on it.
     private void FinishStatements(Entry entry)
     {
+        for (var i = entry.NameChanges.Length - 1; i >= entry.Confirmed; i--)
+        {
+            _unconfirmed.Enqueue(entry.NameChanges[i]);
+        }
+
+        entry.Confirmed = entry.NameChanges.Length;
+
         for (; entry.Next < entry.Statements.Length; entry.Next++)
         {
             _completed.Enqueue(new StatementOutcome(entry.Statements[entry.Next], OutcomeKind.NotRun, null, null, null, null, clock.GetUtcNow()));
@@ -92,6 +109,16 @@ internal sealed class PendingReplies(TimeProvider clock)
     /// <summary>Matches a server reply that ends a statement to the next statement of the current request.</summary>
     public void Observe(BackendMessageType type, in ReadOnlySequence<byte> payload)
     {
+        if (type is BackendMessageType.ParseComplete or BackendMessageType.BindComplete or BackendMessageType.CloseComplete)
+        {
+            if (_queue.TryPeek(out var confirming) && confirming.Confirmed < confirming.NameChanges.Length)
+            {
+                confirming.Confirmed++;
+            }
+
+            return;
+        }
+
         if (!_queue.TryPeek(out var entry) || entry.Next >= entry.Statements.Length)
         {
             return;

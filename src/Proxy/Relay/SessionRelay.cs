@@ -216,7 +216,8 @@ public sealed class SessionRelay
                 }
 
                 if (type is BackendMessageType.CommandComplete or BackendMessageType.EmptyQueryResponse
-                    or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse)
+                    or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse or BackendMessageType.ParseComplete
+                    or BackendMessageType.BindComplete or BackendMessageType.CloseComplete)
                 {
                     _replies.Observe(type, frame.Payload);
                 }

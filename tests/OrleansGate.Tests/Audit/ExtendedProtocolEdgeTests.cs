@@ -78,6 +78,40 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
     }
 
     [Fact]
+    public async Task A_statement_the_server_skipped_after_an_error_is_not_known_to_the_gateway_either()
+    {
+        var application = "skipped-" + Token();
+        await using var raw = await RawClient.ConnectAsync(Gateway.Port);
+        await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main", [new("application_name", application)]);
+
+        // The Execute fails, so the server skips the Parse of "later" up to the Sync.
+        await raw.SendAsync(b =>
+        {
+            Parse(b, string.Empty, "SELECT 1/0");
+            Bind(b, string.Empty);
+            Execute(b);
+            Parse(b, "later", "SELECT 'never parsed upstream'");
+            Sync(b);
+        });
+        Assert.Equal("22012", RawClient.Error(Assert.Single(await raw.ReadUntilReadyAsync(), m => m.Type == 'E')).SqlState);
+
+        await raw.SendAsync(b =>
+        {
+            Bind(b, "later");
+            Execute(b);
+            Sync(b);
+        });
+        var unknown = await raw.ReadUntilReadyAsync();
+
+        // The gateway answers as the server would, and does not record an Execute of SQL that does not exist upstream.
+        Assert.Equal("26000", RawClient.Error(Assert.Single(unknown, m => m.Type == 'E')).SqlState);
+        await raw.DisposeAsync();
+        var executes = (await AuditRecord.ReadAsync(Postgres)).Where(e => e.Type == "statement_received"
+            && e.Text("Sql").Contains("never parsed upstream", StringComparison.Ordinal) && e.Text("Phase") == "Execute");
+        Assert.Empty(executes);
+    }
+
+    [Fact]
     public async Task A_query_after_flush_without_sync_ends_the_session_instead_of_losing_count()
     {
         await using var raw = await RawClient.ConnectAsync(Gateway.Port);
