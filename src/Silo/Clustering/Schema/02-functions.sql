@@ -1,19 +1,33 @@
 -- OrleansGate cluster schema, part 2: functions for the writes that must be atomic.
 -- Each runs as one statement, so PostgreSQL gives it one transaction.
 
--- Adds a silo to the membership table if the caller read the table at its current version.
--- The version row is locked first: concurrent writers queue on it, and after the first commits
--- the others see a different version and get false (Orleans then re-reads and retries).
+-- The membership table's optimistic concurrency, shared by the writes below: lock the version
+-- row if it is still at the version the caller read (concurrent writers queue on the lock, and
+-- after the first commits the others find a different version), and move it on after a write.
+CREATE OR REPLACE FUNCTION og_cluster_lock_version(p_deployment text, p_version integer)
+RETURNS boolean LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM 1 FROM og_cluster_version
+     WHERE deployment_id = p_deployment AND version = p_version
+       FOR UPDATE;
+    RETURN FOUND;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION og_cluster_bump_version(p_deployment text)
+RETURNS void LANGUAGE sql AS $fn$
+    UPDATE og_cluster_version SET version = version + 1, changed_at = now() WHERE deployment_id = p_deployment;
+$fn$;
+
+-- Adds a silo to the membership table if the caller read the table at its current version;
+-- false otherwise (Orleans then re-reads and retries).
 CREATE OR REPLACE FUNCTION og_cluster_insert_member(
     p_deployment text, p_version integer, p_address text, p_port integer, p_generation integer,
     p_silo_name text, p_host_name text, p_status integer, p_proxy_port integer,
     p_start_time timestamptz, p_i_am_alive_time timestamptz)
 RETURNS boolean LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM og_cluster_version
-     WHERE deployment_id = p_deployment AND version = p_version
-       FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT og_cluster_lock_version(p_deployment, p_version) THEN
         RETURN false;
     END IF;
 
@@ -26,7 +40,7 @@ BEGIN
         RETURN false;
     END IF;
 
-    UPDATE og_cluster_version SET version = version + 1, changed_at = now() WHERE deployment_id = p_deployment;
+    PERFORM og_cluster_bump_version(p_deployment);
     RETURN true;
 END
 $fn$;
@@ -37,10 +51,7 @@ CREATE OR REPLACE FUNCTION og_cluster_update_member(
     p_status integer, p_suspect_times text, p_i_am_alive_time timestamptz)
 RETURNS boolean LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM og_cluster_version
-     WHERE deployment_id = p_deployment AND version = p_version
-       FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT og_cluster_lock_version(p_deployment, p_version) THEN
         RETURN false;
     END IF;
 
@@ -51,7 +62,7 @@ BEGIN
         RETURN false;
     END IF;
 
-    UPDATE og_cluster_version SET version = version + 1, changed_at = now() WHERE deployment_id = p_deployment;
+    PERFORM og_cluster_bump_version(p_deployment);
     RETURN true;
 END
 $fn$;
