@@ -61,10 +61,8 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             // After a refusal the server would skip everything up to Sync (§55.2.3); so does the gateway.
             if (type == FrontendMessageType.Sync)
             {
-                replies.ExpectRefused(_refusedUntilSync);
+                RefuseWithSync(upstream, _refusedUntilSync);
                 _refusedUntilSync = null;
-                _flushedWithoutSync = false;
-                upstream.Write(SyncFrame);
             }
 
             return null;
@@ -93,17 +91,17 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
                     ? await DecideSingleAsync([FunctionCallRequest(call)], frame, upstream, cancellationToken).ConfigureAwait(false)
                     : "malformed FunctionCall message";
             case FrontendMessageType.Sync:
-                Buffer(frame);
+                frame.Whole.CopyTo(_batch);
                 await DecideBatchAsync(upstream, endsWithSync: true, cancellationToken).ConfigureAwait(false);
                 return null;
             case FrontendMessageType.Flush:
-                Buffer(frame);
+                frame.Whole.CopyTo(_batch);
                 await DecideBatchAsync(upstream, endsWithSync: false, cancellationToken).ConfigureAwait(false);
                 return null;
             case FrontendMessageType.CopyData or FrontendMessageType.CopyDone or FrontendMessageType.CopyFail:
                 if (await ForwardBatchAsync(upstream, cancellationToken).ConfigureAwait(false))
                 {
-                    CopyFrame(upstream, frame);
+                    frame.Whole.CopyTo(upstream);
                 }
 
                 return null;
@@ -113,7 +111,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
                     return "the extended-protocol batch before Sync is longer than the gateway accepts";
                 }
 
-                Buffer(frame);
+                frame.Whole.CopyTo(_batch);
                 return Track(type, frame);
         }
     }
@@ -194,11 +192,10 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     private async ValueTask<string?> DecideSingleAsync(IReadOnlyList<StatementRequest> requests, Frame frame, PipeWriter upstream,
         CancellationToken cancellationToken)
     {
-        var refusal = await DecideAsync(requests, upstream, cancellationToken).ConfigureAwait(false);
+        var (refusal, running) = await DecideAsync(requests, upstream, cancellationToken).ConfigureAwait(false);
         if (refusal is not null)
         {
-            replies.ExpectRefused(refusal);
-            upstream.Write(SyncFrame);
+            RefuseWithSync(upstream, refusal);
             return null;
         }
 
@@ -210,8 +207,8 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             _portals.Remove(string.Empty);
         }
 
-        replies.ExpectForwarded(_allowedStatements);
-        CopyFrame(upstream, frame);
+        replies.ExpectForwarded(running);
+        frame.Whole.CopyTo(upstream);
         return null;
     }
 
@@ -225,7 +222,9 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             }
         }
 
-        var refusal = _refusal ?? await DecideAsync(_requests, upstream, cancellationToken).ConfigureAwait(false);
+        var (refusal, running) = _refusal is not null
+            ? (_refusal, [])
+            : await DecideAsync(_requests, upstream, cancellationToken).ConfigureAwait(false);
         if (refusal is null)
         {
             TrackSqlPreparedStatements(_requests);
@@ -235,7 +234,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             {
                 // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
                 // wait for, so its statements' outcomes are not recorded.
-                replies.ExpectForwarded(_allowedStatements, extended: true, nameChanges: nameChanges);
+                replies.ExpectForwarded(running, extended: true, nameChanges: nameChanges);
                 _flushedWithoutSync = false;
             }
             else
@@ -255,14 +254,23 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         ClearBatch();
         if (endsWithSync)
         {
-            _flushedWithoutSync = false;
-            replies.ExpectRefused(refusal);
-            upstream.Write(SyncFrame);
+            RefuseWithSync(upstream, refusal);
         }
         else
         {
             _refusedUntilSync = refusal;
         }
+    }
+
+    /// <summary>
+    /// A refused request goes upstream as a bare Sync; its error is put before the ReadyForQuery
+    /// the server answers that Sync with. A Sync also closes any batch forwarded at Flush.
+    /// </summary>
+    private void RefuseWithSync(PipeWriter upstream, byte[] refusal)
+    {
+        replies.ExpectRefused(refusal);
+        upstream.Write(SyncFrame);
+        _flushedWithoutSync = false;
     }
 
     /// <summary>
@@ -287,16 +295,16 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         ClearBatch();
     }
 
-    /// <summary>Sequence numbers of the statements the last allowed decision will run (Execute and Query phases).</summary>
-    private long[] _allowedStatements = [];
-
-    private async ValueTask<byte[]?> DecideAsync(IReadOnlyList<StatementRequest> requests, PipeWriter upstream,
+    /// <summary>
+    /// The error to refuse the requests with, or null when every one is allowed; then also the
+    /// sequence numbers of the statements that will run (a prepare-only Parse produces no outcome).
+    /// </summary>
+    private async ValueTask<(byte[]? Refusal, long[] Running)> DecideAsync(IReadOnlyList<StatementRequest> requests, PipeWriter upstream,
         CancellationToken cancellationToken)
     {
-        _allowedStatements = [];
         if (requests.Count == 0)
         {
-            return null;
+            return (null, []);
         }
 
         // Whatever was already decided goes out before this wait, not after it.
@@ -309,13 +317,11 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         var refused = decisions.FirstOrDefault(d => d.Action != PolicyAction.Allow);
         if (refused is not null)
         {
-            return Error(refused);
+            return (Error(refused), []);
         }
 
-        // Statements that only get prepared produce no outcome of their own.
-        _allowedStatements = decisions.Where((d, i) => requests[i].Phase != StatementPhase.Prepare && d.Sequence > 0)
-            .Select(d => d.Sequence).ToArray();
-        return null;
+        return (null, decisions.Where((d, i) => requests[i].Phase != StatementPhase.Prepare && d.Sequence > 0)
+            .Select(d => d.Sequence).ToArray());
     }
 
     private IReadOnlyList<StatementRequest> QueryRequests(string sql) =>
@@ -421,14 +427,6 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         }
     }
 
-    private void Buffer(Frame frame)
-    {
-        foreach (var segment in frame.Whole)
-        {
-            _batch.Write(segment.Span);
-        }
-    }
-
     private void ClearBatch()
     {
         // A huge batch (a bulk Bind) should not pin its buffer for the rest of the session.
@@ -442,13 +440,5 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         _parsed.Clear();
         _undo.Clear();
         _refusal = null;
-    }
-
-    private static void CopyFrame(PipeWriter writer, Frame frame)
-    {
-        foreach (var segment in frame.Whole)
-        {
-            writer.Write(segment.Span);
-        }
     }
 }

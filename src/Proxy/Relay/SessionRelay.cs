@@ -103,7 +103,7 @@ public sealed class SessionRelay
                 if (_decisions.Intercepts(type))
                 {
                     // Frames relayed untouched so far go first; the decision point takes this one.
-                    CopyRun(_upstreamOut, buffer.Slice(runStart, frame.Whole.Start));
+                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_upstreamOut);
                     runStart = frame.Whole.End;
                     string? problem;
                     try
@@ -139,7 +139,7 @@ public sealed class SessionRelay
                 return end;
             }
 
-            CopyRun(_upstreamOut, buffer.Slice(runStart, remaining.Start));
+            buffer.Slice(runStart, remaining.Start).CopyTo(_upstreamOut);
             var leftover = remaining.Length;
             _clientIn.AdvanceTo(remaining.Start, buffer.End);
             if (await FlushAsync(_upstreamOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
@@ -225,14 +225,14 @@ public sealed class SessionRelay
                 if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
                 {
                     // A refused request: its ErrorResponse goes right before the ReadyForQuery of the Sync sent in its place.
-                    CopyRun(_clientOut, buffer.Slice(runStart, frame.Whole.Start));
+                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
                     _clientOut.Write(refusal);
                     runStart = frame.Whole.Start;
                 }
 
                 if (rewritten is not null)
                 {
-                    CopyRun(_clientOut, buffer.Slice(runStart, frame.Whole.Start));
+                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
                     _clientOut.Write(rewritten);
                     runStart = frame.Whole.End;
                 }
@@ -240,7 +240,7 @@ public sealed class SessionRelay
                 remaining = remaining.Slice(frame.Length);
             }
 
-            CopyRun(_clientOut, buffer.Slice(runStart, remaining.Start));
+            buffer.Slice(runStart, remaining.Start).CopyTo(_clientOut);
             var consumed = end is null ? remaining.Start : buffer.End;
             _upstreamIn.AdvanceTo(consumed, buffer.End);
             if (await FlushAsync(_clientOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
@@ -348,14 +348,6 @@ public sealed class SessionRelay
         return new RelayOutcome(end, status == FrameStatus.TooLarge
             ? $"message of type {type} is longer than the gateway accepts"
             : $"invalid message length for message type {type}");
-    }
-
-    private static void CopyRun(PipeWriter writer, in ReadOnlySequence<byte> run)
-    {
-        foreach (var segment in run)
-        {
-            writer.Write(segment.Span);
-        }
     }
 
     /// <summary>Flushes; returns null on success, or how the direction ended.</summary>
