@@ -102,7 +102,7 @@ public static class PolicyEngine
         var configuredQualified = configured.Contains('.', StringComparison.Ordinal);
         var usedQualified = used.Contains('.', StringComparison.Ordinal);
         return (!configuredQualified || !usedQualified)
-               && string.Equals(SafeDefaults.UnqualifiedName(configured), SafeDefaults.UnqualifiedName(used), StringComparison.Ordinal);
+               && string.Equals(SqlNames.Unqualified(configured), SqlNames.Unqualified(used), StringComparison.Ordinal);
     }
 
     /// <summary>The policy's masked columns on relations the statement reads; null when there are none.</summary>

@@ -51,7 +51,7 @@ public static class SafeDefaults
         new("sql-in-text", "the statement calls a function that runs SQL given as text (*_to_xml*, ts_stat, ts_rewrite)",
             s => CallsAny(s, f => f.Contains("_to_xml", StringComparison.Ordinal) || f is "ts_stat" or "ts_rewrite")),
         new("role-switch", "the statement changes the session's role or authorization",
-            s => Changes(s).Any(c => RoleSettings.Contains(c.Name))),
+            s => s.SettingChanges.Any(c => RoleSettings.Contains(c.Name))),
         new("alter-system", "ALTER SYSTEM changes the server's configuration",
             s => s.Command == "AlterSystemStmt"),
         new("do-block", "DO runs procedural code the gateway cannot inspect",
@@ -61,35 +61,11 @@ public static class SafeDefaults
         new("function-call-message", "the FunctionCall protocol message calls a function by OID, outside SQL",
             s => s.Kind == StatementKind.FunctionCall),
         new("client-encoding", "the gateway reads SQL as UTF-8; another client encoding would hide statements from it",
-            s => Changes(s).Any(c => c.Name is "client_encoding" or "names" && !c.IsReset && !IsUtf8(c.Value))),
+            s => s.SettingChanges.Any(c => c.Name is "client_encoding" or "names" && !c.IsReset && !SettingValues.IsUtf8(c.Value))),
         new("string-syntax", "with standard_conforming_strings off the server would read string literals differently from the gateway",
-            s => Changes(s).Any(c => c.Name == "standard_conforming_strings" && !c.IsReset && !IsOn(c.Value))),
+            s => s.SettingChanges.Any(c => c.Name == "standard_conforming_strings" && !c.IsReset && !SettingValues.IsOn(c.Value))),
     ];
 
-    /// <summary>Function names are compared without their schema: pg_catalog.pg_read_file is pg_read_file.</summary>
-    public static string UnqualifiedName(string name)
-    {
-        var dot = name.LastIndexOf('.');
-        return dot < 0 ? name : name[(dot + 1)..];
-    }
-
-    // Statements built before SettingChanges existed carry only Setting; both are looked at.
-    private static IEnumerable<SettingChange> Changes(StatementInfo statement) =>
-        statement.SettingChanges.Count > 0 || statement.Setting is null
-            ? statement.SettingChanges
-            : [new SettingChange(statement.Setting, statement.SettingValue, statement.Kind == StatementKind.Reset)];
-
     private static bool CallsAny(StatementInfo statement, Func<string, bool> predicate) =>
-        statement.Functions.Any(f => predicate(UnqualifiedName(f)));
-
-    private static bool IsOn(string? value) =>
-        value is not null && (value.Equals("on", StringComparison.OrdinalIgnoreCase) || value.Equals("true", StringComparison.OrdinalIgnoreCase)
-                              || value.Equals("yes", StringComparison.OrdinalIgnoreCase) || value == "1");
-
-    private static bool IsUtf8(string? encoding)
-    {
-        var bare = encoding?.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Trim();
-        return bare is not null
-               && (bare.Equals("UTF8", StringComparison.OrdinalIgnoreCase) || bare.Equals("UNICODE", StringComparison.OrdinalIgnoreCase));
-    }
+        statement.Functions.Any(f => predicate(SqlNames.Unqualified(f)));
 }

@@ -43,16 +43,18 @@ public sealed class SqlParser
 
     private static unsafe IReadOnlyList<StatementInfo> ParseUncached(string sql)
     {
+        // The library reads a NUL-terminated string: text after a NUL would never be seen.
+        if (sql.Contains('\0', StringComparison.Ordinal))
+        {
+            return [Unparseable(sql, "statement text contains a NUL character")];
+        }
+
         var byteCount = Encoding.UTF8.GetByteCount(sql);
         var buffer = ArrayPool<byte>.Shared.Rent(byteCount + 1);
         try
         {
             Encoding.UTF8.GetBytes(sql, buffer);
             buffer[byteCount] = 0;
-            if (sql.Contains('\0', StringComparison.Ordinal))
-            {
-                return [Unparseable(sql, "statement text contains a NUL character")];
-            }
 
             fixed (byte* input = buffer)
             {

@@ -186,9 +186,9 @@ internal sealed class StatementClassifier
 
                 break;
             case "FuncCall":
-                var function = WithoutCatalog(NameList(body, "funcname"));
+                var function = SqlNames.WithoutCatalog(NameList(body, "funcname"));
                 _functions.Add(function);
-                switch (SafeName(function))
+                switch (SqlNames.Unqualified(function))
                 {
                     case "set_config":
                         _setting ??= ConstantArgument(body, "args", 0)?.ToLowerInvariant() ?? StatementInfo.UnknownSetting;
@@ -255,17 +255,6 @@ internal sealed class StatementClassifier
         var reset = kind is "VAR_RESET" or "VAR_RESET_ALL";
         var name = String(variableSet, "name")?.ToLowerInvariant() ?? (reset ? "all" : StatementInfo.UnknownSetting);
         _settingChanges.Add(new SettingChange(name, FirstConstant(variableSet, "args"), reset));
-    }
-
-    /// <summary>db.schema.f is schema.f: the catalog part can only be the current database.</summary>
-    private static string WithoutCatalog(string name) =>
-        name.Split('.') is { Length: > 2 } parts ? string.Join('.', parts[^2..]) : name;
-
-    /// <summary>A function's name without its schema (and catalog).</summary>
-    private static string SafeName(string function)
-    {
-        var dot = function.LastIndexOf('.');
-        return dot < 0 ? function : function[(dot + 1)..];
     }
 
     private void VisitColumnRef(JsonElement body)

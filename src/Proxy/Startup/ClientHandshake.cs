@@ -160,21 +160,12 @@ public sealed partial class ClientHandshake
                     cancellationToken, hint: "Set it with SET after connecting, if policy allows it.").ConfigureAwait(false);
             }
 
-            if (name.Equals("client_encoding", StringComparison.OrdinalIgnoreCase) && !StartupParameterPolicy.IsUtf8(value))
+            if (!SqlReadingSettings.IsSafe(name, value))
             {
-                // The gateway parses SQL as UTF-8; in another encoding a statement could read
-                // differently to the gateway and to the server.
-                return await RefuseAsync(stream, SqlState.FeatureNotSupported,
-                    $"client_encoding \"{value}\" is not supported through the gateway; use UTF8",
+                // The gateway parses SQL as UTF-8 with standard-conforming strings; under another
+                // value a statement could read differently to the gateway and to the server.
+                return await RefuseAsync(stream, SqlState.FeatureNotSupported, SqlReadingSettings.Refusal(name, value),
                     cancellationToken).ConfigureAwait(false);
-            }
-
-            if (name.Equals("standard_conforming_strings", StringComparison.OrdinalIgnoreCase) && !StartupParameterPolicy.IsOn(value))
-            {
-                // With it off, backslashes in '…' literals mean something else to the server than
-                // to the gateway's parser, so a statement could read differently to each.
-                return await RefuseAsync(stream, SqlState.FeatureNotSupported,
-                    "standard_conforming_strings must be on through the gateway", cancellationToken).ConfigureAwait(false);
             }
 
             forwarded.Add(new(name, value));

@@ -1,3 +1,5 @@
+using OrleansGate.Grains.Statements;
+
 namespace OrleansGate.Proxy.Startup;
 
 /// <summary>
@@ -24,6 +26,12 @@ public static class SqlReadingSettings
 
     /// <summary>False when the server reports a value the gateway cannot read SQL under.</summary>
     public static bool IsSafe(string name, string value) =>
-        name.Equals(ClientEncoding, StringComparison.OrdinalIgnoreCase) ? StartupParameterPolicy.IsUtf8(value)
-        : !name.Equals(StandardConformingStrings, StringComparison.OrdinalIgnoreCase) || StartupParameterPolicy.IsOn(value);
+        name.Equals(ClientEncoding, StringComparison.OrdinalIgnoreCase) ? SettingValues.IsUtf8(value)
+        : !name.Equals(StandardConformingStrings, StringComparison.OrdinalIgnoreCase) || SettingValues.IsOn(value);
+
+    /// <summary>Why a client's startup value of a governed setting is refused.</summary>
+    public static string Refusal(string name, string value) =>
+        name.Equals(ClientEncoding, StringComparison.OrdinalIgnoreCase)
+            ? $"client_encoding \"{value}\" is not supported through the gateway; use UTF8"
+            : $"{StandardConformingStrings} must be on through the gateway";
 }

@@ -47,16 +47,4 @@ public sealed class StartupParameterPolicy
     public static bool IsProtocolOption(string name) => name.StartsWith("_pq_.", StringComparison.Ordinal);
 
     public bool IsForwarded(string name) => _allowed.Contains(name);
-
-    /// <summary>A boolean setting's "on" under the spellings PostgreSQL accepts.</summary>
-    public static bool IsOn(string value) =>
-        value.Trim() is var v && (v.Equals("on", StringComparison.OrdinalIgnoreCase) || v.Equals("true", StringComparison.OrdinalIgnoreCase)
-                                  || v.Equals("yes", StringComparison.OrdinalIgnoreCase) || v == "1");
-
-    /// <summary>UTF8 under any of the spellings PostgreSQL accepts (utf8, UTF-8, unicode).</summary>
-    public static bool IsUtf8(string encoding)
-    {
-        var bare = encoding.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Trim();
-        return bare.Equals("UTF8", StringComparison.OrdinalIgnoreCase) || bare.Equals("UNICODE", StringComparison.OrdinalIgnoreCase);
-    }
 }
