@@ -10,28 +10,91 @@ public sealed class PolicyOptions
     /// <summary>Columns masked in every result (applied by the masking engine).</summary>
     public List<MaskOptions> Masks { get; set; } = [];
 
+    /// <summary>Result columns computed from masked values: masked (default) or the statement refused.</summary>
+    public DerivedColumnAction DerivedColumns { get; set; } = DerivedColumnAction.Mask;
+
+    /// <summary>Statements that filter, sort, group or join on a masked column: flagged (default) or refused.</summary>
+    public MaskedPredicateAction MaskedPredicates { get; set; } = MaskedPredicateAction.Flag;
+
     /// <summary>Evaluated in order; the first rule that matches decides.</summary>
     public List<RuleOptions> Rules { get; set; } = [];
 }
 
-/// <summary>A masked column (<c>OrleansGate:Policies:N:Masks:M</c>).</summary>
+/// <summary>
+/// A masked column (<c>OrleansGate:Policies:N:Masks:M</c>), or, with <c>Column: "*"</c>, content
+/// detectors applied to every text column of every result on the policy's targets.
+/// </summary>
 public sealed class MaskOptions
 {
-    /// <summary><c>schema.table.column</c>.</summary>
+    /// <summary>The column every value is detected on.</summary>
+    public const string EveryTextColumn = "*";
+
+    /// <summary><c>schema.table.column</c>, or <c>*</c> for every text column (with <see cref="Detectors"/>).</summary>
     public string Column { get; set; } = string.Empty;
 
     public MaskStrategy Strategy { get; set; } = MaskStrategy.Redact;
 
+    /// <summary>For <see cref="MaskStrategy.Partial"/>: how many leading characters stay visible.</summary>
+    public int KeepFirst { get; set; }
+
     /// <summary>For <see cref="MaskStrategy.Partial"/>: how many trailing characters stay visible.</summary>
-    public int KeepLast { get; set; } = 4;
+    public int KeepLast { get; set; }
+
+    /// <summary>
+    /// When given, only the values these detectors find inside the column are masked (each with
+    /// <see cref="Strategy"/>); the rest of the text stays. Empty: the whole value is masked.
+    /// </summary>
+    public List<ContentDetector> Detectors { get; set; } = [];
+
+    /// <summary>Identity groups that see this column's clear values.</summary>
+    public List<string> Unmasked { get; set; } = [];
 }
 
 public enum MaskStrategy
 {
+    /// <summary>A fixed placeholder valid for the column's type.</summary>
     Redact,
-    Email,
+    /// <summary>Keep <see cref="MaskOptions.KeepFirst"/> / <see cref="MaskOptions.KeepLast"/> characters, the rest replaced.</summary>
     Partial,
+    /// <summary>HMAC-SHA256 with <c>Secrets:MaskingKey</c>, in hex: deterministic, so joins and GROUP BY still work.</summary>
     Hash,
+    /// <summary>SQL NULL.</summary>
+    Null,
+    /// <summary>An e-mail address keeps its domain; the local part is replaced.</summary>
+    Email,
+}
+
+/// <summary>Shapes of sensitive values found inside text.</summary>
+public enum ContentDetector
+{
+    Email,
+    /// <summary>13–19 digits (spaces or dashes allowed) that pass the Luhn check.</summary>
+    PaymentCard,
+    Iban,
+    /// <summary>US social security number, NNN-NN-NNNN.</summary>
+    UsSsn,
+    Phone,
+    Jwt,
+    /// <summary>Common API-key shapes (AWS access keys, GitHub, Slack, Stripe, Google, …).</summary>
+    ApiKey,
+}
+
+/// <summary>What a policy does with result columns computed from masked values (no table origin).</summary>
+public enum DerivedColumnAction
+{
+    /// <summary>Mask them (the strategy of the masked column the statement touches, Redact when several).</summary>
+    Mask,
+    /// <summary>Refuse statements that compute result columns from masked values.</summary>
+    Block,
+}
+
+/// <summary>What a policy does with statements that filter, sort, group or join on a masked column.</summary>
+public enum MaskedPredicateAction
+{
+    /// <summary>Run them; DecisionMade says UsesMaskedColumnInPredicate.</summary>
+    Flag,
+    /// <summary>Refuse them.</summary>
+    Block,
 }
 
 /// <summary>
