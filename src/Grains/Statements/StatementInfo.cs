@@ -72,6 +72,25 @@ public sealed record StatementInfo
     /// </summary>
     [Id(18)] public bool HasOpaqueBody { get; init; }
 
+    /// <summary>
+    /// Column references whose values the statement computes with: target lists, SET, VALUES,
+    /// function arguments — what it returns or stores. RETURNING and filters are not here.
+    /// </summary>
+    [Id(19)] public IReadOnlyList<string> ValueColumns { get; init; } = [];
+
+    /// <summary>
+    /// Column references that decide which rows come back or in what order: WHERE, JOIN … ON /
+    /// USING, ORDER BY, GROUP BY, HAVING, DISTINCT ON, window clauses, FILTER, and everything inside
+    /// them. With ORDER BY / GROUP BY by position, the value columns too.
+    /// </summary>
+    [Id(20)] public IReadOnlyList<string> PredicateColumns { get; init; } = [];
+
+    /// <summary>A whole row (<c>*</c>, <c>t.*</c>, <c>t</c>, <c>t.row_to_json</c>) is used as a value.</summary>
+    [Id(21)] public bool WholeRowInValue { get; init; }
+
+    /// <summary>A whole row is compared, sorted or grouped on (including NATURAL JOIN).</summary>
+    [Id(22)] public bool WholeRowInPredicate { get; init; }
+
     /// <summary><see cref="Setting"/> when set_config is called with a name that is not a constant.</summary>
     public const string UnknownSetting = "?";
 

@@ -15,6 +15,13 @@ internal sealed class StatementClassifier
     private readonly SortedSet<string> _written = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _functions = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _columns = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _valueColumns = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _predicateColumns = new(StringComparer.Ordinal);
+    private bool _wholeRowInValue;
+    private readonly List<string> _bareInValue = [];
+    private readonly List<string> _bareInPredicate = [];
+    private bool _wholeRowInPredicate;
+    private bool _positionalSortOrGroup;
     private readonly HashSet<string> _rowNames = new(StringComparer.Ordinal);
     private readonly List<string> _bareColumnRefs = [];
     private bool _star;
@@ -32,7 +39,7 @@ internal sealed class StatementClassifier
         var classifier = new StatementClassifier();
         var (command, body) = NodeOf(statement);
         var shape = classifier.ClassifyTop(command, body);
-        classifier.VisitValue(statement, string.Empty, written: false, depth: 0);
+        classifier.VisitValue(statement, string.Empty, written: false, ColumnUse.Value, depth: 0);
 
         var kinds = new List<StatementKind> { shape.Kind };
         foreach (var kind in classifier._kinds)
@@ -57,6 +64,13 @@ internal sealed class StatementClassifier
             Functions = classifier._functions.ToArray(),
             Columns = classifier._columns.ToArray(),
             ReadsWholeRows = classifier._star || classifier._bareColumnRefs.Exists(classifier._rowNames.Contains),
+            ValueColumns = classifier._valueColumns.ToArray(),
+            PredicateColumns = classifier._positionalSortOrGroup
+                ? classifier._predicateColumns.Union(classifier._valueColumns).ToArray()
+                : classifier._predicateColumns.ToArray(),
+            WholeRowInValue = classifier.WholeRowIn(classifier._wholeRowInValue, classifier._bareInValue),
+            WholeRowInPredicate = classifier.WholeRowIn(classifier._wholeRowInPredicate, classifier._bareInPredicate)
+                                  || (classifier._positionalSortOrGroup && classifier.WholeRowIn(classifier._wholeRowInValue, classifier._bareInValue)),
             HasDataModifyingCte = classifier._dataModifyingCte,
             CreatesTableFromQuery = shape.CreatesTable,
             Copy = shape.Copy,
@@ -67,6 +81,19 @@ internal sealed class StatementClassifier
             HasOpaqueBody = command == "CreateFunctionStmt" && body.TryGetProperty("options", out var functionOptions)
                             && functionOptions.EnumerateArray().Any(o => NodeOf(o) is ("DefElem", var d) && String(d, "defname") == "as"),
         };
+    }
+
+    private bool WholeRowIn(bool starOrRowFunction, List<string> bareNames) => starOrRowFunction || bareNames.Exists(_rowNames.Contains);
+
+    /// <summary>Where in a statement a column reference sits.</summary>
+    private enum ColumnUse
+    {
+        /// <summary>It produces a value: the target list, SET, VALUES, a function's argument.</summary>
+        Value,
+        /// <summary>It filters, joins, sorts or groups.</summary>
+        Predicate,
+        /// <summary>RETURNING: a value sent back to the client, not stored anywhere.</summary>
+        Returning,
     }
 
     private sealed record Shape(StatementKind Kind)
@@ -131,7 +158,7 @@ internal sealed class StatementClassifier
         }
     }
 
-    private void VisitValue(JsonElement value, string owner, bool written, int depth)
+    private void VisitValue(JsonElement value, string owner, bool written, ColumnUse use, int depth)
     {
         if (depth > SqlParser.MaxTreeDepth)
         {
@@ -143,32 +170,32 @@ internal sealed class StatementClassifier
             case JsonValueKind.Array:
                 foreach (var item in value.EnumerateArray())
                 {
-                    VisitValue(item, owner, written, depth + 1);
+                    VisitValue(item, owner, written, use, depth + 1);
                 }
 
                 return;
             case JsonValueKind.Object when IsWrappedNode(value, out var name, out var body):
-                VisitNode(name, body, written, depth + 1);
+                VisitNode(name, body, written, use, depth + 1);
                 return;
             case JsonValueKind.Object when value.TryGetProperty("kind", out var setKind) && setKind.ValueKind == JsonValueKind.String
                                            && setKind.GetString()!.StartsWith("VAR_", StringComparison.Ordinal):
                 // A VariableSetStmt held bare (ALTER ROLE … SET, ALTER SYSTEM, a function's SET clause).
                 RecordSettingChange(value);
-                VisitFields("VariableSetStmt", value, depth);
+                VisitFields("VariableSetStmt", value, use, depth);
                 return;
             case JsonValueKind.Object when value.TryGetProperty("relname", out _):
                 // A field typed RangeVar* (DeleteStmt.relation) holds the struct without its node name.
                 RecordRelation(value, written);
                 return;
             case JsonValueKind.Object:
-                VisitFields(owner, value, depth);
+                VisitFields(owner, value, use, depth);
                 return;
             default:
                 return;
         }
     }
 
-    private void VisitNode(string name, JsonElement body, bool written, int depth)
+    private void VisitNode(string name, JsonElement body, bool written, ColumnUse use, int depth)
     {
         switch (name)
         {
@@ -205,8 +232,28 @@ internal sealed class StatementClassifier
 
                 break;
             case "ColumnRef":
-                VisitColumnRef(body);
+                VisitColumnRef(body, use);
                 return;
+            case "JoinExpr":
+                // JOIN … USING (ssn) and NATURAL JOIN compare columns named only as strings, or not at all.
+                if (body.TryGetProperty("usingClause", out var usingClause))
+                {
+                    foreach (var item in usingClause.EnumerateArray())
+                    {
+                        if (NodeOf(item) is ("String", var column) && String(column, "sval") is { } columnName)
+                        {
+                            _columns.Add(columnName);
+                            _predicateColumns.Add(columnName);
+                        }
+                    }
+                }
+
+                if (Bool(body, "isNatural"))
+                {
+                    _wholeRowInPredicate = true;
+                }
+
+                break;
             case "CommonTableExpr":
                 if (body.TryGetProperty("ctequery", out var cte) && NodeOf(cte).Name is "InsertStmt" or "UpdateStmt" or "DeleteStmt" or "MergeStmt")
                 {
@@ -224,10 +271,10 @@ internal sealed class StatementClassifier
             _kinds.Add(nested);
         }
 
-        VisitFields(name, body, depth);
+        VisitFields(name, body, use, depth);
     }
 
-    private void VisitFields(string owner, JsonElement body, int depth)
+    private void VisitFields(string owner, JsonElement body, ColumnUse use, int depth)
     {
         foreach (var field in body.EnumerateObject())
         {
@@ -235,8 +282,56 @@ internal sealed class StatementClassifier
             var fieldOwner = field.Name is "intoClause" or "into" ? "IntoClause" : owner;
             var written = WrittenSlots.Contains((owner, field.Name))
                 || (owner == "CopyStmt" && field.Name == "relation" && Bool(body, "is_from"));
-            VisitValue(field.Value, fieldOwner, written, depth + 1);
+            var fieldUse = UseOf(field.Name, use);
+            if (fieldUse == ColumnUse.Predicate && field.Name is "sortClause" or "groupClause" or "distinctClause"
+                && HasPositionalReference(field.Value))
+            {
+                _positionalSortOrGroup = true;
+            }
+
+            VisitValue(field.Value, fieldOwner, written, fieldUse, depth + 1);
         }
+    }
+
+    /// <summary>
+    /// How a column reference under <paramref name="field"/> is used. Everything inside a filter,
+    /// a join condition, a sort, a grouping or a window stays a predicate use however deep —
+    /// the target list of a subquery in WHERE only feeds the filter.
+    /// </summary>
+    private static ColumnUse UseOf(string field, ColumnUse outer) => outer switch
+    {
+        ColumnUse.Predicate => ColumnUse.Predicate,
+        _ when PredicateFields.Contains(field) => ColumnUse.Predicate,
+        _ when field == "returningList" => ColumnUse.Returning,
+        _ => outer,
+    };
+
+    /// <summary>Fields whose expressions decide which rows are returned or in what order, not what they hold.</summary>
+    private static readonly HashSet<string> PredicateFields = new(StringComparer.Ordinal)
+    {
+        "whereClause", "havingClause", "groupClause", "sortClause", "distinctClause", "windowClause",
+        "partitionClause", "orderClause", "quals", "joinCondition", "condition", "agg_filter",
+    };
+
+    // ORDER BY 2 / GROUP BY 1 name an output column by its position.
+    private static bool HasPositionalReference(JsonElement list)
+    {
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        foreach (var item in list.EnumerateArray())
+        {
+            var (name, body) = NodeOf(item);
+            var expression = name == "SortBy" && body.TryGetProperty("node", out var sortNode) ? sortNode : item;
+            if (NodeOf(expression) is ("A_Const", var constant) && constant.TryGetProperty("ival", out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void RecordRelation(JsonElement rangeVar, bool written)
@@ -257,7 +352,7 @@ internal sealed class StatementClassifier
         _settingChanges.Add(new SettingChange(name, FirstConstant(variableSet, "args"), reset));
     }
 
-    private void VisitColumnRef(JsonElement body)
+    private void VisitColumnRef(JsonElement body, ColumnUse use)
     {
         if (!body.TryGetProperty("fields", out var fields))
         {
@@ -279,7 +374,38 @@ internal sealed class StatementClassifier
             }
         }
 
-        _columns.Add(string.Join('.', parts));
+        var column = string.Join('.', parts);
+        _columns.Add(column);
+        switch (use)
+        {
+            case ColumnUse.Predicate:
+                _predicateColumns.Add(column);
+                break;
+            case ColumnUse.Value:
+                _valueColumns.Add(column);
+                break;
+        }
+
+        // t.*, *, or c.row_to_json: a whole row. A bare name may be a column or a row (SELECT c FROM
+        // customers c); which one is only known once every relation of the statement is seen.
+        var bare = parts.Count == 1 && parts[0] != "*";
+        var wholeRow = parts[^1] == "*" || (parts.Count >= 2 && WholeRowFunctions.Contains(parts[^1]));
+        if (use != ColumnUse.Returning)
+        {
+            if (bare)
+            {
+                (use == ColumnUse.Predicate ? _bareInPredicate : _bareInValue).Add(parts[0]);
+            }
+            else if (wholeRow && use == ColumnUse.Predicate)
+            {
+                _wholeRowInPredicate = true;
+            }
+            else if (wholeRow)
+            {
+                _wholeRowInValue = true;
+            }
+        }
+
         if (parts.Count >= 2 && WholeRowFunctions.Contains(parts[^1]))
         {
             // Attribute notation: c.row_to_json is row_to_json(c), a call on the whole row.
