@@ -34,6 +34,13 @@ public sealed record MaskingCatalog
     /// <summary>A catalog for a target whose policy masks nothing.</summary>
     public static MaskingCatalog Empty { get; } = new();
 
+    /// <summary>The catalog without the origins of masks that one of <paramref name="groups"/> sees in clear.</summary>
+    public MaskingCatalog ExemptFor(IReadOnlyList<string> groups)
+    {
+        var exempt = Rules.Select(r => r.IsUnmaskedFor(groups)).ToArray();
+        return exempt.Any(e => e) ? this with { Origins = Origins.Where(o => !exempt[o.Rule]).ToArray() } : this;
+    }
+
     /// <summary>Nothing to mask and nothing unknown.</summary>
     public bool IsEmpty => Rules.Count == 0 && Error is null;
 }

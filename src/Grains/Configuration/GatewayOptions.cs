@@ -13,6 +13,32 @@ public sealed class GatewayOptions
     public List<TargetOptions> Targets { get; set; } = [];
 
     public List<Policy.PolicyOptions> Policies { get; set; } = [];
+
+    public SecretsOptions Secrets { get; set; } = new();
+}
+
+/// <summary>Keys the gateway holds (<c>OrleansGate:Secrets</c>), each base64 of 32 random bytes.</summary>
+public sealed class SecretsOptions
+{
+    /// <summary>Keys the Hash masking strategy (HMAC-SHA256); required when a mask uses Hash.</summary>
+    public string? MaskingKey { get; set; }
+
+    /// <summary>Keys the audit record's hash chain.</summary>
+    public string? AuditKey { get; set; }
+
+    public const int KeyBytes = 32;
+
+    /// <summary>The key's bytes, or null when it is not base64 of <see cref="KeyBytes"/> bytes.</summary>
+    public static byte[]? Decode(string? base64)
+    {
+        if (string.IsNullOrEmpty(base64))
+        {
+            return null;
+        }
+
+        var bytes = new byte[KeyBytes + 3];
+        return Convert.TryFromBase64String(base64, bytes, out var written) && written == KeyBytes ? bytes[..KeyBytes] : null;
+    }
 }
 
 /// <summary>A person or service that logs in to the gateway (<c>OrleansGate:Identities:N</c>).</summary>

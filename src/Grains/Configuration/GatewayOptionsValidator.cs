@@ -18,6 +18,7 @@ public sealed class GatewayOptionsValidator(IConfiguration configuration) : IVal
         failures.AddRange(PolicyBindingFailures());
         ValidateTargets(options.Targets, failures);
         PolicyOptionsValidator.Validate(options.Policies, options.Targets, failures);
+        ValidateSecrets(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -35,6 +36,24 @@ public sealed class GatewayOptionsValidator(IConfiguration configuration) : IVal
             {
                 yield return failure;
             }
+        }
+    }
+
+    private static void ValidateSecrets(GatewayOptions options, List<string> failures)
+    {
+        var key = $"{GatewayOptions.Section}:Secrets";
+        foreach (var (name, value) in new[] { ("MaskingKey", options.Secrets.MaskingKey), ("AuditKey", options.Secrets.AuditKey) })
+        {
+            if (!string.IsNullOrEmpty(value) && SecretsOptions.Decode(value) is null)
+            {
+                failures.Add($"{key}:{name}: must be base64 of {SecretsOptions.KeyBytes} bytes (e.g. openssl rand -base64 32)");
+            }
+        }
+
+        if (string.IsNullOrEmpty(options.Secrets.MaskingKey)
+            && options.Policies.Exists(p => p.Masks.Exists(m => m.Strategy == Policy.MaskStrategy.Hash)))
+        {
+            failures.Add($"{key}:MaskingKey: is required when a mask uses the Hash strategy");
         }
     }
 

@@ -39,9 +39,22 @@ internal static class PolicyOptionsValidator
         for (var i = 0; i < masks.Count; i++)
         {
             var key = $"{policyKey}:Masks:{i}";
-            if (masks[i].Column.Split('.') is not { Length: 3 } parts || parts.Any(string.IsNullOrWhiteSpace))
+            var mask = masks[i];
+            if (mask.Column == MaskOptions.EveryTextColumn)
             {
-                failures.Add($"{key}:Column: must be schema.table.column (got '{masks[i].Column}')");
+                if (mask.Detectors.Count == 0)
+                {
+                    failures.Add($"{key}:Detectors: a mask on every text column ('*') needs at least one detector");
+                }
+            }
+            else if (mask.Column.Split('.') is not { Length: 3 } parts || parts.Any(string.IsNullOrWhiteSpace))
+            {
+                failures.Add($"{key}:Column: must be schema.table.column or * (got '{mask.Column}')");
+            }
+
+            if (mask.KeepFirst < 0)
+            {
+                failures.Add($"{key}:KeepFirst: must not be negative");
             }
 
             if (masks[i].KeepLast < 0)
@@ -54,7 +67,8 @@ internal static class PolicyOptionsValidator
     private static void ValidateRules(List<RuleOptions> rules, string policyKey, List<string> failures)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var safeDefaults = SafeDefaults.All.SelectMany(d => new[] { d.Name, d.RuleName }).ToHashSet(StringComparer.Ordinal);
+        var safeDefaults = SafeDefaults.All.SelectMany(d => new[] { d.Name, d.RuleName })
+            .Concat(Masking.MaskingDefaults.Liftable).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < rules.Count; i++)
         {
             var key = $"{policyKey}:Rules:{i}";
@@ -87,7 +101,7 @@ internal static class PolicyOptionsValidator
                 if (!safeDefaults.Contains(rule.Overrides[j]))
                 {
                     failures.Add($"{key}:Overrides:{j}: '{rule.Overrides[j]}' is not a built-in rule (known: " +
-                                 string.Join(", ", SafeDefaults.All.Select(d => d.Name)) + ")");
+                                 string.Join(", ", SafeDefaults.All.Select(d => d.Name).Concat(Masking.MaskingDefaults.Liftable)) + ")");
                 }
             }
         }

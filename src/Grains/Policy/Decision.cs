@@ -15,14 +15,20 @@ public sealed record Decision
     /// <summary>For a refusal: the message the client gets.</summary>
     [Id(3)] public string? Message { get; init; }
 
-    /// <summary>For <see cref="PolicyAction.Mask"/>: the masked columns (<c>schema.table.column</c>).</summary>
-    [Id(4)] public IReadOnlyList<string> MaskedColumns { get; init; } = [];
+    /// <summary>The masked columns the statement's results carry (<c>schema.table.column</c>), and why.</summary>
+    [Id(4)] public IReadOnlyList<Masking.MaskedColumnUse> MaskedColumns { get; init; } = [];
 
     /// <summary>For <see cref="PolicyAction.Hold"/>: the groups whose members may approve.</summary>
     [Id(5)] public IReadOnlyList<string> ApproverGroups { get; init; } = [];
 
     /// <summary>The statement's sequence number in the session's record (0 when it could not be recorded).</summary>
     [Id(6)] public long Sequence { get; init; }
+
+    /// <summary>How the proxy masks the statement's results; null when the target masks nothing.</summary>
+    [Id(7)] public Masking.MaskPlan? Mask { get; init; }
+
+    /// <summary>The statement filters, sorts, groups or joins on a masked column.</summary>
+    [Id(8)] public bool UsesMaskedColumnInPredicate { get; init; }
 
     public bool Refuses => Action is PolicyAction.Block or PolicyAction.Hold;
 

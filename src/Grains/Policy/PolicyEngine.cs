@@ -1,3 +1,5 @@
+using OrleansGate.Grains.Catalog;
+using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Statements;
 
 namespace OrleansGate.Grains.Policy;
@@ -18,7 +20,8 @@ public static class PolicyEngine
 {
     public const string NoRuleMatched = "default:allow";
 
-    public static Decision Decide(StatementInfo statement, SessionSubject subject, PolicyOptions? policy)
+    /// <param name="catalog">The target's masking catalog, without the rules the subject's groups are exempt from.</param>
+    public static Decision Decide(StatementInfo statement, SessionSubject subject, PolicyOptions? policy, MaskingCatalog? catalog = null)
     {
         var rules = policy?.Rules ?? [];
         var firstMatch = rules.FirstOrDefault(rule => Matches(rule, statement, subject));
@@ -39,30 +42,47 @@ public static class PolicyEngine
             }
         }
 
-        if (firstMatch is null)
+        if (firstMatch is { Action: PolicyAction.Block })
         {
-            return MaskedColumns(statement, policy) is { Count: > 0 } masked
-                ? new Decision { Action = PolicyAction.Mask, Rule = "policy:masks", MaskedColumns = masked }
-                : new Decision { Action = PolicyAction.Allow, Rule = NoRuleMatched };
+            return Decision.Block(firstMatch.Name, firstMatch.Message ?? $"blocked by rule '{firstMatch.Name}'");
         }
 
-        return firstMatch.Action switch
+        if (firstMatch is { Action: PolicyAction.Hold })
         {
-            PolicyAction.Allow => new Decision { Action = PolicyAction.Allow, Rule = firstMatch.Name },
-            PolicyAction.Block => Decision.Block(firstMatch.Name, firstMatch.Message ?? $"blocked by rule '{firstMatch.Name}'"),
-            PolicyAction.Hold => new Decision
-            {
-                Action = PolicyAction.Hold, Rule = firstMatch.Name, ApproverGroups = firstMatch.ApproverGroups,
-                SqlState = Decision.BlockedSqlState,
-                Message = firstMatch.Message ?? $"held for approval by rule '{firstMatch.Name}'",
-            },
-            _ => new Decision
-            {
-                Action = PolicyAction.Mask, Rule = firstMatch.Name,
-                MaskedColumns = MaskedColumns(statement, policy) ?? [],
-            },
-        };
+            return Hold(firstMatch.Name, firstMatch.ApproverGroups, firstMatch.Message ?? $"held for approval by rule '{firstMatch.Name}'");
+        }
+
+        var rule = firstMatch?.Name ?? NoRuleMatched;
+        if (catalog is null || catalog.Rules.Count == 0)
+        {
+            return new Decision { Action = PolicyAction.Allow, Rule = rule };
+        }
+
+        if (MaskingDefaults.Decide(statement, catalog, policy!, firstMatch) is { } refusal)
+        {
+            return refusal;
+        }
+
+        // Without a catalog only statements that reach no table data are let through; they need no masking.
+        return catalog.Error is not null
+            ? new Decision { Action = PolicyAction.Allow, Rule = rule }
+            : Masked(rule, MaskingAnalyzer.Analyze(statement, catalog));
     }
+
+    /// <summary>Allowed, with the plan that masks its results (Action Mask when it carries masked columns).</summary>
+    internal static Decision Masked(string rule, MaskingAnalysis analysis) => new()
+    {
+        Action = analysis.Masked.Count > 0 ? PolicyAction.Mask : PolicyAction.Allow,
+        Rule = rule,
+        MaskedColumns = analysis.Masked,
+        Mask = analysis.Plan,
+        UsesMaskedColumnInPredicate = analysis.UsesMaskedColumnInPredicate,
+    };
+
+    internal static Decision Hold(string rule, IReadOnlyList<string> approverGroups, string message) => new()
+    {
+        Action = PolicyAction.Hold, Rule = rule, ApproverGroups = approverGroups, SqlState = Decision.BlockedSqlState, Message = message,
+    };
 
     /// <summary>
     /// A rule that names functions lifts a built-in rule only for those functions: with
@@ -105,19 +125,4 @@ public static class PolicyEngine
                && string.Equals(SqlNames.Unqualified(configured), SqlNames.Unqualified(used), StringComparison.Ordinal);
     }
 
-    /// <summary>The policy's masked columns on relations the statement reads; null when there are none.</summary>
-    private static List<string>? MaskedColumns(StatementInfo statement, PolicyOptions? policy)
-    {
-        if (policy is null || policy.Masks.Count == 0)
-        {
-            return null;
-        }
-
-        var relations = statement.RelationsRead.Concat(statement.RelationsWritten).ToList();
-        var masked = policy.Masks
-            .Where(m => m.Column.LastIndexOf('.') is > 0 and var dot && relations.Any(r => SameObject(m.Column[..dot], r)))
-            .Select(m => m.Column)
-            .ToList();
-        return masked.Count == 0 ? null : masked;
-    }
 }

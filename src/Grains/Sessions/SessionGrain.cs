@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Events;
+using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Policy;
 
 namespace OrleansGate.Grains.Sessions;
@@ -21,6 +22,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
     public const string AuditUnavailableSqlState = "55000";
 
     private SessionState _state = SessionState.Empty;
+    private SessionMasking? _masking;
 
     private string SessionId => this.GetPrimaryKeyString();
 
@@ -52,7 +54,19 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
         var subject = new SessionSubject(started.Identity, started.Groups, started.Target);
         var policy = policies.PolicyFor(started.Target);
-        var decisions = batch.Select(request => PolicyEngine.Decide(request.Statement, subject, policy)).ToArray();
+        Decision[] decisions;
+        if (policy is { Masks.Count: > 0 })
+        {
+            _masking ??= new SessionMasking(GrainFactory, subject, clock);
+            var catalog = await _masking.CatalogAsync(completed).ConfigureAwait(true);
+            decisions = batch.Select(request => PolicyEngine.Decide(request.Statement, subject, policy, catalog)).ToArray();
+            _masking.Apply(batch, decisions, catalog);
+        }
+        else
+        {
+            decisions = batch.Select(request => PolicyEngine.Decide(request.Statement, subject, policy)).ToArray();
+        }
+
         ApplyAllOrNothing(decisions);
 
         var now = clock.GetUtcNow();
@@ -64,7 +78,10 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
             var d = decisions[i] = decisions[i] with { Sequence = sequence };
             events.Add(new StatementReceived(SessionId, sequence, batch[i].Phase, s.Sql, s.Kind, s.Kinds, s.Command, s.Fingerprint,
                 s.RelationsRead, s.RelationsWritten, s.Functions, s.Columns, batch[i].Parameters, s.ParseError, now));
-            events.Add(new DecisionMade(SessionId, sequence, d.Action, d.Rule, d.SqlState, d.Message, d.MaskedColumns, now));
+            events.Add(new DecisionMade(SessionId, sequence, d.Action, d.Rule, d.SqlState, d.Message, d.MaskedColumns, now)
+            {
+                UsesMaskedColumnInPredicate = d.UsesMaskedColumnInPredicate,
+            });
         }
 
         try
@@ -105,7 +122,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
     private List<object> Completions(IReadOnlyList<StatementOutcome>? completed) =>
         (completed ?? []).Select(o => (object)new StatementCompleted(SessionId, o.Sequence, o.Kind, o.CommandTag, o.Rows, o.SqlState,
-            o.Message, o.At)).ToList();
+            o.Message, o.At) { MaskedValues = o.MaskedValues }).ToList();
 
     // Invariant 6: if one statement of a batch is refused, none of it runs. The others are refused
     // too, and the record says which statement and rule caused it.

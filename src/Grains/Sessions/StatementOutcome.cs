@@ -22,4 +22,14 @@ public sealed record StatementOutcome(
     [property: Id(3)] long? Rows,
     [property: Id(4)] string? SqlState,
     [property: Id(5)] string? Message,
-    [property: Id(6)] DateTimeOffset At);
+    [property: Id(6)] DateTimeOffset At)
+{
+    /// <summary>How many values of each result column the gateway masked.</summary>
+    [Id(7)] public IReadOnlyList<MaskedValueCount> MaskedValues { get; init; } = [];
+}
+
+/// <summary>How many values of one result column were masked.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MaskedValueCount(
+    [property: Id(0)] string Column,
+    [property: Id(1)] long Count);

@@ -91,6 +91,18 @@ public sealed record StatementInfo
     /// <summary>A whole row is compared, sorted or grouped on (including NATURAL JOIN).</summary>
     [Id(22)] public bool WholeRowInPredicate { get; init; }
 
+    /// <summary>For COPY of a table (not of a query): the table, as written.</summary>
+    [Id(26)] public string? CopyRelation { get; init; }
+
+    /// <summary>COPY's column list, when it names one.</summary>
+    [Id(23)] public IReadOnlyList<string> CopyColumns { get; init; } = [];
+
+    /// <summary>COPY's options as written (FORMAT csv, DELIMITER ';', …), names in lower case.</summary>
+    [Id(24)] public IReadOnlyList<CopyOption> CopyOptions { get; init; } = [];
+
+    /// <summary>A SELECT (not a set operation) whose result columns are all plain column references.</summary>
+    [Id(25)] public bool PlainColumnsOnly { get; init; }
+
     /// <summary><see cref="Setting"/> when set_config is called with a name that is not a constant.</summary>
     public const string UnknownSetting = "?";
 
@@ -103,3 +115,9 @@ public sealed record SettingChange(
     [property: Id(0)] string Name,
     [property: Id(1)] string? Value,
     [property: Id(2)] bool IsReset);
+
+/// <summary>One COPY option: its name in lower case and its argument as written (null when it has none).</summary>
+[GenerateSerializer, Immutable]
+public sealed record CopyOption(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string? Value);

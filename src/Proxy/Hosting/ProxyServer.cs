@@ -26,6 +26,7 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     private readonly ProxyOptions _options;
     private readonly Decisions.SessionDeciderFactory _deciders;
     private readonly Sql.SqlParser _parser;
+    private readonly Masking.ResultMaskingFactory _masking;
     private readonly ClientHandshake _handshake;
     private readonly UpstreamConnector _connector;
     private readonly CancelRegistry _cancels;
@@ -38,8 +39,9 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     private int _stopped;
 
     public ProxyServer(IOptions<ProxyOptions> options, IdentityDirectory directory, CancelRegistry cancels,
-        Decisions.SessionDeciderFactory deciders, Sql.SqlParser parser, ILogger<ProxyServer> logger)
+        Decisions.SessionDeciderFactory deciders, Sql.SqlParser parser, Masking.ResultMaskingFactory masking, ILogger<ProxyServer> logger)
     {
+        _masking = masking;
         _options = options.Value;
         _deciders = deciders;
         _parser = parser;
@@ -143,7 +145,7 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
         await Task.Yield();
         try
         {
-            var session = new ClientSession(_options, _handshake, _connector, _cancels, _deciders, _parser, _logger);
+            var session = new ClientSession(_options, _handshake, _connector, _cancels, _deciders, _parser, _masking, _logger);
             await session.RunAsync(socket, _stopping.Token).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // One broken session must never take the listener or other sessions down.

@@ -20,6 +20,8 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<CancelRegistry>();
         services.AddSingleton(sp => new Sql.SqlParser(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.ParseCacheEntries));
         services.AddSingleton<Decisions.SessionDeciderFactory>();
+        services.AddSingleton<Masking.MaskingCatalogs>();
+        services.AddSingleton<Masking.ResultMaskingFactory>();
         services.AddSingleton<ProxyServer>();
         services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
         return services;

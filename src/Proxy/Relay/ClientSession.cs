@@ -31,11 +31,13 @@ public sealed partial class ClientSession
     private readonly CancelRegistry _cancels;
     private readonly SessionDeciderFactory _deciders;
     private readonly SqlParser _parser;
+    private readonly Masking.ResultMaskingFactory _masking;
     private readonly ILogger _logger;
 
     public ClientSession(ProxyOptions options, ClientHandshake handshake, UpstreamConnector connector, CancelRegistry cancels,
-        SessionDeciderFactory deciders, SqlParser parser, ILogger logger)
+        SessionDeciderFactory deciders, SqlParser parser, Masking.ResultMaskingFactory masking, ILogger logger)
     {
+        _masking = masking;
         _deciders = deciders;
         _parser = parser;
         _options = options;
@@ -171,10 +173,11 @@ public sealed partial class ClientSession
         var clientOut = PipeWriter.Create(client.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
         var upstreamIn = PipeReader.Create(upstream.Stream, new StreamPipeReaderOptions(bufferSize: 32 * 1024, leaveOpen: true));
         var upstreamOut = PipeWriter.Create(upstream.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
-        var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes);
+        var masking = _masking.Open(client.Target, client.Identity.Groups, replies);
+        var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes, masking);
         var relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
             new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status,
-            decisions, replies);
+            decisions, replies, masking);
 
         var outcome = await relay.RunAsync(stopping).ConfigureAwait(false);
         LogSessionEnded(_logger, client.Identity.Name, client.Target.Name, outcome.End, outcome.Detail);

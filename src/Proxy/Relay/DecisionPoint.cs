@@ -4,6 +4,7 @@ using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Sessions;
 using OrleansGate.Grains.Statements;
 using OrleansGate.Proxy.Decisions;
+using OrleansGate.Proxy.Masking;
 using OrleansGate.Proxy.Protocol;
 using OrleansGate.Proxy.Protocol.Frontend;
 using OrleansGate.Proxy.Sql;
@@ -17,7 +18,8 @@ namespace OrleansGate.Proxy.Relay;
 /// of a batch goes upstream before the whole batch is allowed; a refused batch is replaced by a
 /// Sync so the client gets ErrorResponse and ReadyForQuery with the server's true status.
 /// </summary>
-internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, PendingReplies replies, int maxBatchBytes)
+internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, PendingReplies replies, int maxBatchBytes,
+    Masking.ResultMasking? masking = null)
 {
     private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
 
@@ -31,6 +33,10 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     private readonly List<StatementRequest> _requests = [];
     private readonly List<(string Sql, bool Executed)> _parsed = [];
     private readonly List<Action> _undo = [];
+
+    // The Describes of the batch in order: the client's own, and the gateway's before each Execute
+    // (with the index of the Execute's request), so masking knows every portal's columns.
+    private readonly List<(bool Injected, int Request)> _describes = [];
     private byte[]? _refusal;
 
     // An extended batch went upstream at Flush and its Sync has not come yet. A Query or
@@ -111,8 +117,28 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
                     return "the extended-protocol batch before Sync is longer than the gateway accepts";
                 }
 
+                if (masking is not null)
+                {
+                    NoteDescribe(type, frame);
+                }
+
                 frame.Whole.CopyTo(_batch);
                 return Track(type, frame);
+        }
+    }
+
+    private void NoteDescribe(FrontendMessageType type, Frame frame)
+    {
+        if (type == FrontendMessageType.Describe)
+        {
+            _describes.Add((false, -1));
+        }
+        else if (type == FrontendMessageType.Execute && ExecuteMessage.TryDecode(frame.Payload, out var execute))
+        {
+            using var builder = new MessageBuilder();
+            builder.Start((byte)FrontendMessageType.Describe).WriteByte((byte)StatementOrPortal.Portal).WriteCString(execute.PortalName).Finish();
+            _batch.Write(builder.WrittenSpan);
+            _describes.Add((true, _requests.Count));
         }
     }
 
@@ -192,7 +218,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     private async ValueTask<string?> DecideSingleAsync(IReadOnlyList<StatementRequest> requests, Frame frame, PipeWriter upstream,
         CancellationToken cancellationToken)
     {
-        var (refusal, running) = await DecideAsync(requests, upstream, cancellationToken).ConfigureAwait(false);
+        var (refusal, running, runningMasking, _) = await DecideAsync(requests, upstream, cancellationToken).ConfigureAwait(false);
         if (refusal is not null)
         {
             RefuseWithSync(upstream, refusal);
@@ -207,7 +233,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             _portals.Remove(string.Empty);
         }
 
-        replies.ExpectForwarded(running);
+        replies.ExpectForwarded(running, masking: runningMasking);
         frame.Whole.CopyTo(upstream);
         return null;
     }
@@ -222,19 +248,24 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             }
         }
 
-        var (refusal, running) = _refusal is not null
-            ? (_refusal, [])
+        var (refusal, running, runningMasking, requestMasking) = _refusal is not null
+            ? (_refusal, [], [], [])
             : await DecideAsync(_requests, upstream, cancellationToken).ConfigureAwait(false);
         if (refusal is null)
         {
             TrackSqlPreparedStatements(_requests);
             var nameChanges = _undo.ToArray();
+            foreach (var (injected, request) in _describes)
+            {
+                masking!.ExpectDescribe(injected, injected && request < requestMasking.Length ? requestMasking[request] : null);
+            }
+
             WriteBatch(upstream);
             if (endsWithSync)
             {
                 // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
                 // wait for, so its statements' outcomes are not recorded.
-                replies.ExpectForwarded(running, extended: true, nameChanges: nameChanges);
+                replies.ExpectForwarded(running, extended: true, nameChanges: nameChanges, masking: runningMasking);
                 _flushedWithoutSync = false;
             }
             else
@@ -299,12 +330,12 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     /// The error to refuse the requests with, or null when every one is allowed; then also the
     /// sequence numbers of the statements that will run (a prepare-only Parse produces no outcome).
     /// </summary>
-    private async ValueTask<(byte[]? Refusal, long[] Running)> DecideAsync(IReadOnlyList<StatementRequest> requests, PipeWriter upstream,
-        CancellationToken cancellationToken)
+    private async ValueTask<(byte[]? Refusal, long[] Running, StatementMasking?[] RunningMasking, StatementMasking?[] RequestMasking)> DecideAsync(
+        IReadOnlyList<StatementRequest> requests, PipeWriter upstream, CancellationToken cancellationToken)
     {
         if (requests.Count == 0)
         {
-            return (null, []);
+            return (null, [], [], []);
         }
 
         // Whatever was already decided goes out before this wait, not after it.
@@ -314,14 +345,41 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         }
 
         var decisions = await decider.DecideAsync(requests, replies.DrainCompleted(), cancellationToken).ConfigureAwait(false);
-        var refused = decisions.FirstOrDefault(d => d.Action != PolicyAction.Allow);
+        var refused = decisions.FirstOrDefault(d => d.Refuses);
         if (refused is not null)
         {
-            return (Error(refused), []);
+            return (Error(refused), [], [], []);
         }
 
-        return (null, decisions.Where((d, i) => requests[i].Phase != StatementPhase.Prepare && d.Sequence > 0)
-            .Select(d => d.Sequence).ToArray());
+        var requestMasking = new StatementMasking?[requests.Count];
+        if (decisions.Any(d => d.Mask is not null))
+        {
+            if (masking is null)
+            {
+                // The policy began to mask after this session started: its extended-protocol
+                // results cannot be attributed, so nothing runs until the client reconnects.
+                return (Error(Decision.Block("masking:session", "the target's masking changed since this session began; reconnect",
+                    "55000")), [], [], []);
+            }
+
+            try
+            {
+                await masking.EnsureCatalogAsync(decisions.Max(d => d.Mask?.CatalogVersion ?? 0), cancellationToken).ConfigureAwait(false);
+            }
+            catch (MaskingException e)
+            {
+                return (Error(Decision.Block("masking:catalog-unavailable", $"statement refused: {e.Message}",
+                    Grains.Masking.MaskingDefaults.CatalogUnavailableSqlState)), [], [], []);
+            }
+
+            for (var i = 0; i < requests.Count; i++)
+            {
+                requestMasking[i] = decisions[i].Mask is { } plan ? StatementMasking.For(plan, requests[i].Statement) : null;
+            }
+        }
+
+        var running = Enumerable.Range(0, requests.Count).Where(i => requests[i].Phase != StatementPhase.Prepare && decisions[i].Sequence > 0).ToArray();
+        return (null, running.Select(i => decisions[i].Sequence).ToArray(), running.Select(i => requestMasking[i]).ToArray(), requestMasking);
     }
 
     private IReadOnlyList<StatementRequest> QueryRequests(string sql) =>
@@ -370,7 +428,6 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         var message = decision.Action switch
         {
             PolicyAction.Hold => $"{decision.Message}: approvals are not available in this version of the gateway, so the statement was refused",
-            PolicyAction.Mask => $"the result would need masking by rule '{decision.Rule}', which this version of the gateway cannot do, so the statement was refused",
             _ => decision.Message ?? $"refused by rule '{decision.Rule}'",
         };
         using var builder = new MessageBuilder();
@@ -439,6 +496,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         _requests.Clear();
         _parsed.Clear();
         _undo.Clear();
+        _describes.Clear();
         _refusal = null;
     }
 }

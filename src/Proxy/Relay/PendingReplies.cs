@@ -18,8 +18,12 @@ namespace OrleansGate.Proxy.Relay;
 /// </summary>
 internal sealed class PendingReplies(TimeProvider clock)
 {
-    private sealed class Entry(byte[]? refusal, long[] statements, bool extended = false, Action[]? nameChanges = null)
+    private sealed class Entry(byte[]? refusal, long[] statements, bool extended = false, Action[]? nameChanges = null,
+        Masking.StatementMasking?[]? masking = null)
     {
+        /// <summary>How each statement's results are masked, aligned with <see cref="Statements"/>.</summary>
+        public Masking.StatementMasking?[] Masking { get; } = masking ?? [];
+
         /// <summary>Undo steps of the batch's Parse/Bind/Close messages, in order; the server confirms them one for one.</summary>
         public Action[] NameChanges { get; } = nameChanges ?? [];
 
@@ -44,6 +48,8 @@ internal sealed class PendingReplies(TimeProvider clock)
     private readonly ConcurrentQueue<Entry> _queue = new();
     private readonly ConcurrentQueue<StatementOutcome> _completed = new();
     private readonly ConcurrentQueue<Action> _unconfirmed = new();
+    private long _expected;
+    private long _answered;
 
     public PendingReplies()
         : this(TimeProvider.System)
@@ -51,8 +57,22 @@ internal sealed class PendingReplies(TimeProvider clock)
     }
 
     /// <summary>The request went upstream; relay its ReadyForQuery as it is.</summary>
-    public void ExpectForwarded(long[]? statements = null, bool extended = false, Action[]? nameChanges = null) =>
-        _queue.Enqueue(new Entry(null, statements ?? [], extended, nameChanges));
+    public void ExpectForwarded(long[]? statements = null, bool extended = false, Action[]? nameChanges = null,
+        Masking.StatementMasking?[]? masking = null)
+    {
+        _queue.Enqueue(new Entry(null, statements ?? [], extended, nameChanges, masking));
+        Interlocked.Increment(ref _expected);
+    }
+
+    /// <summary>How many ReadyForQuery replies the requests sent so far earn; the next request's replies carry this number.</summary>
+    public long ExpectedCount => Interlocked.Read(ref _expected);
+
+    /// <summary>How many ReadyForQuery replies have arrived: the replies now coming belong to request number AnsweredCount.</summary>
+    public long AnsweredCount => Interlocked.Read(ref _answered);
+
+    /// <summary>For a simple Query: the masking of the statement whose replies are coming now.</summary>
+    public Masking.StatementMasking? CurrentMasking() =>
+        _queue.TryPeek(out var entry) && !entry.Extended && entry.Next < entry.Masking.Length ? entry.Masking[entry.Next] : null;
 
     /// <summary>An undo step of a Parse/Bind/Close the server did not carry out; the client loop applies it.</summary>
     public bool TryTakeUnconfirmedNameChange(out Action undo) => _unconfirmed.TryDequeue(out undo!);
@@ -67,7 +87,11 @@ internal sealed class PendingReplies(TimeProvider clock)
     }
 
     /// <summary>The request was refused and a Sync went in its place; answer with this error first.</summary>
-    public void ExpectRefused(byte[] errorResponse) => _queue.Enqueue(new Entry(errorResponse, []));
+    public void ExpectRefused(byte[] errorResponse)
+    {
+        _queue.Enqueue(new Entry(errorResponse, []));
+        Interlocked.Increment(ref _expected);
+    }
 
     /// <summary>Called for each ReadyForQuery from upstream: the error to send before it, if any.</summary>
     public byte[]? NextReadyForQuery()
@@ -78,8 +102,10 @@ internal sealed class PendingReplies(TimeProvider clock)
         }
 
         FinishStatements(entry);
+        Interlocked.Increment(ref _answered);
         if (entry.SharesNextReadyForQuery && _queue.TryDequeue(out var next))
         {
+            Interlocked.Increment(ref _answered);
             // Outcomes of the next entry's statements were not told apart from the COPY's; they
             // are recorded as not run rather than misattributed.
             FinishStatements(next);
@@ -107,7 +133,7 @@ internal sealed class PendingReplies(TimeProvider clock)
     }
 
     /// <summary>Matches a server reply that ends a statement to the next statement of the current request.</summary>
-    public void Observe(BackendMessageType type, in ReadOnlySequence<byte> payload)
+    public void Observe(BackendMessageType type, in ReadOnlySequence<byte> payload, IReadOnlyList<MaskedValueCount>? masked = null)
     {
         if (type is BackendMessageType.ParseComplete or BackendMessageType.BindComplete or BackendMessageType.CloseComplete)
         {
@@ -138,7 +164,7 @@ internal sealed class PendingReplies(TimeProvider clock)
         if (outcome is not null)
         {
             entry.Next++;
-            _completed.Enqueue(outcome);
+            _completed.Enqueue(masked is { Count: > 0 } ? outcome with { MaskedValues = masked } : outcome);
         }
     }
 

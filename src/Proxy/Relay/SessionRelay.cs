@@ -25,12 +25,15 @@ public sealed class SessionRelay
     private readonly string _identityName;
     private readonly DecisionPoint _decisions;
     private readonly PendingReplies _replies;
+    private readonly Masking.ResultMasking? _masking;
+    private readonly ArrayBufferWriter<byte> _masked = new(1024);
     private volatile TransactionStatus _status;
 
     internal SessionRelay(PipeReader clientIn, PipeWriter clientOut, PipeReader upstreamIn, PipeWriter upstreamOut,
         int maxMessageBytes, CredentialScrubber scrubber, string identityName, TransactionStatus initialStatus,
-        DecisionPoint decisions, PendingReplies replies)
+        DecisionPoint decisions, PendingReplies replies, Masking.ResultMasking? masking = null)
     {
+        _masking = masking;
         _decisions = decisions;
         _replies = replies;
         _clientIn = clientIn;
@@ -201,6 +204,32 @@ public sealed class SessionRelay
                     break;
                 }
 
+                var verdict = Masking.ServerFrameVerdict.Forward;
+                if (_masking is not null)
+                {
+                    _masked.ResetWrittenCount();
+                    verdict = _masking.Process(type, frame, _masked);
+                }
+
+                if (verdict is Masking.ServerFrameVerdict.Drop or Masking.ServerFrameVerdict.Replace)
+                {
+                    // Masking's bytes go instead of the frame. What the frame means for the session's
+                    // bookkeeping (outcomes, COPY state) still counts.
+                    ObserveOutcome(type, frame);
+                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
+                    _clientOut.Write(_masked.WrittenSpan);
+                    runStart = frame.Whole.End;
+                    remaining = remaining.Slice(frame.Length);
+                    continue;
+                }
+
+                if (verdict == Masking.ServerFrameVerdict.Prepend)
+                {
+                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
+                    _clientOut.Write(_masked.WrittenSpan);
+                    runStart = frame.Whole.Start;
+                }
+
                 var rewritten = Inspect(type, frame, out var malformed);
                 if (malformed is not null)
                 {
@@ -210,17 +239,7 @@ public sealed class SessionRelay
                     break;
                 }
 
-                if (type == BackendMessageType.CopyInResponse)
-                {
-                    _replies.CopyInStarted();
-                }
-
-                if (type is BackendMessageType.CommandComplete or BackendMessageType.EmptyQueryResponse
-                    or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse or BackendMessageType.ParseComplete
-                    or BackendMessageType.BindComplete or BackendMessageType.CloseComplete)
-                {
-                    _replies.Observe(type, frame.Payload);
-                }
+                ObserveOutcome(type, frame);
 
                 if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
                 {
@@ -257,6 +276,21 @@ public sealed class SessionRelay
             {
                 return RelayOutcome.UpstreamClosed;
             }
+        }
+    }
+
+    private void ObserveOutcome(BackendMessageType type, in Frame frame)
+    {
+        if (type == BackendMessageType.CopyInResponse)
+        {
+            _replies.CopyInStarted();
+        }
+
+        if (type is BackendMessageType.CommandComplete or BackendMessageType.EmptyQueryResponse
+            or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse or BackendMessageType.ParseComplete
+            or BackendMessageType.BindComplete or BackendMessageType.CloseComplete)
+        {
+            _replies.Observe(type, frame.Payload, _masking?.TakeCounts());
         }
     }
 

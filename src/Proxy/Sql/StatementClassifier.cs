@@ -74,6 +74,10 @@ internal sealed class StatementClassifier
             HasDataModifyingCte = classifier._dataModifyingCte,
             CreatesTableFromQuery = shape.CreatesTable,
             Copy = shape.Copy,
+            CopyColumns = shape.CopyColumns,
+            CopyRelation = shape.CopyRelation,
+            CopyOptions = shape.CopyOptions,
+            PlainColumnsOnly = shape.PlainColumnsOnly,
             Setting = shape.Setting ?? classifier._setting,
             SettingValue = shape.SettingValue ?? classifier._settingValue,
             ObjectName = shape.ObjectName,
@@ -105,6 +109,64 @@ internal sealed class StatementClassifier
         public string? SettingValue { get; init; }
         public string? ObjectName { get; init; }
         public StatementKind[] ExtraKinds { get; init; } = [];
+        public string[] CopyColumns { get; init; } = [];
+        public string? CopyRelation { get; init; }
+        public CopyOption[] CopyOptions { get; init; } = [];
+        public bool PlainColumnsOnly { get; init; }
+    }
+
+    // SELECT a, t.b, t.* FROM …: every result column is a column of a relation, with its origin.
+    private static bool IsPlainColumnList(JsonElement select)
+    {
+        if (select.TryGetProperty("larg", out _) || !select.TryGetProperty("targetList", out var targets))
+        {
+            return false;
+        }
+
+        foreach (var target in targets.EnumerateArray())
+        {
+            if (NodeOf(target) is not ("ResTarget", var resTarget) || !resTarget.TryGetProperty("val", out var value)
+                || NodeOf(value).Name != "ColumnRef")
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static CopyOption[] CopyOptionsOf(JsonElement copy)
+    {
+        if (!copy.TryGetProperty("options", out var options))
+        {
+            return [];
+        }
+
+        return options.EnumerateArray()
+            .Select(NodeOf)
+            .Where(o => o.Name == "DefElem")
+            .Select(o => new CopyOption(String(o.Body, "defname") ?? string.Empty, ArgumentText(o.Body)))
+            .ToArray();
+    }
+
+    // A DefElem's argument as written: a string, a number, a boolean, or a list (FORCE_QUOTE (a, b)).
+    private static string? ArgumentText(JsonElement defElem)
+    {
+        if (!defElem.TryGetProperty("arg", out var arg))
+        {
+            return null;
+        }
+
+        return NodeOf(arg) switch
+        {
+            ("String", var b) => String(b, "sval"),
+            ("Integer", var b) => b.TryGetProperty("ival", out var i) ? i.GetRawText() : "0",
+            ("Boolean", var b) => Bool(b, "boolval") ? "true" : "false",
+            ("A_Star", _) => "*",
+            ("List", var b) when b.TryGetProperty("items", out var items) =>
+                string.Join(',', items.EnumerateArray().Select(x => NodeOf(x) is ("String", var c) ? String(c, "sval") : null)),
+            _ => arg.GetRawText(),
+        };
     }
 
     private Shape ClassifyTop(string command, JsonElement body)
@@ -113,7 +175,10 @@ internal sealed class StatementClassifier
         {
             case "SelectStmt":
                 var into = body.TryGetProperty("intoClause", out _);
-                return new Shape(StatementKind.Select) { CreatesTable = into, ExtraKinds = into ? [StatementKind.Ddl] : [] };
+                return new Shape(StatementKind.Select)
+                {
+                    CreatesTable = into, ExtraKinds = into ? [StatementKind.Ddl] : [], PlainColumnsOnly = IsPlainColumnList(body),
+                };
             case "InsertStmt": return new Shape(StatementKind.Insert);
             case "UpdateStmt": return new Shape(StatementKind.Update);
             case "DeleteStmt": return new Shape(StatementKind.Delete);
@@ -123,7 +188,15 @@ internal sealed class StatementClassifier
                 var endpoint = Bool(body, "is_program") ? CopyEndpoint.Program
                     : body.TryGetProperty("filename", out _) ? CopyEndpoint.ServerFile
                     : CopyEndpoint.Client;
-                return new Shape(from ? StatementKind.CopyFrom : StatementKind.CopyTo) { Copy = endpoint };
+                return new Shape(from ? StatementKind.CopyFrom : StatementKind.CopyTo)
+                {
+                    Copy = endpoint,
+                    CopyRelation = body.TryGetProperty("relation", out var copied) ? QualifiedName(copied) : null,
+                    CopyColumns = body.TryGetProperty("attlist", out var attlist)
+                        ? attlist.EnumerateArray().Select(a => NodeOf(a) is ("String", var c) ? String(c, "sval") ?? string.Empty : string.Empty).ToArray()
+                        : [],
+                    CopyOptions = CopyOptionsOf(body),
+                };
             case "CreateTableAsStmt":
                 return new Shape(StatementKind.Ddl) { CreatesTable = true };
             case "VariableSetStmt":

@@ -1,3 +1,4 @@
+using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Policy;
 
 namespace OrleansGate.Grains.Audit.Events;
@@ -10,8 +11,11 @@ public sealed record DecisionMade(
     string Rule,
     string? SqlState,
     string? Message,
-    IReadOnlyList<string> MaskedColumns,
+    IReadOnlyList<MaskedColumnUse> MaskedColumns,
     DateTimeOffset At)
 {
+    /// <summary>The statement filters, sorts, groups or joins on a masked column (value inference).</summary>
+    public bool UsesMaskedColumnInPredicate { get; init; }
+
     public int SchemaVersion { get; init; } = 1;
 }

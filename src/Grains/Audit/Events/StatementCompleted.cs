@@ -16,5 +16,8 @@ public sealed record StatementCompleted(
     string? Message,
     DateTimeOffset At)
 {
+    /// <summary>How many values of each result column were masked on the way to the client.</summary>
+    public IReadOnlyList<MaskedValueCount> MaskedValues { get; init; } = [];
+
     public int SchemaVersion { get; init; } = 1;
 }

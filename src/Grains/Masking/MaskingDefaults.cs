@@ -1,0 +1,99 @@
+using OrleansGate.Grains.Catalog;
+using OrleansGate.Grains.Policy;
+using OrleansGate.Grains.Statements;
+
+namespace OrleansGate.Grains.Masking;
+
+/// <summary>
+/// What a statement may not do with masked columns, under every policy that masks: move them
+/// into another table or a file, COPY them out unapproved, or run while the catalog that says
+/// where they are is unknown. An Allow rule lifts the first two by naming them in
+/// <see cref="RuleOptions.Overrides"/>; the policy's <see cref="PolicyOptions.MaskedPredicates"/>
+/// and <see cref="PolicyOptions.DerivedColumns"/> turn inference and computed values into refusals.
+/// </summary>
+public static class MaskingDefaults
+{
+    /// <summary>CREATE TABLE AS, SELECT INTO, INSERT … SELECT, UPDATE … FROM, COPY TO a file with masked values.</summary>
+    public const string Laundering = "masked-laundering";
+
+    /// <summary>COPY … TO STDOUT of masked columns (held for approval).</summary>
+    public const string CopyOut = "masked-copy-out";
+
+    /// <summary>The names an Allow rule can list in Overrides.</summary>
+    public static IReadOnlyList<string> Liftable { get; } = [Laundering, CopyOut];
+
+    /// <summary>SQLSTATE 55000: the statement cannot run until the gateway can read the target's catalog.</summary>
+    public const string CatalogUnavailableSqlState = "55000";
+
+    /// <summary>A refusal or hold, or null when the statement may run (masked).</summary>
+    public static Decision? Decide(StatementInfo statement, MaskingCatalog catalog, PolicyOptions policy, RuleOptions? firstMatch)
+    {
+        if (catalog.Error is { } error)
+        {
+            return ReachesData(statement)
+                ? Decision.Block("masking:catalog-unavailable",
+                    $"statement refused: the gateway cannot tell which columns to mask on this target ({error})", CatalogUnavailableSqlState)
+                : null;
+        }
+
+        var analysis = MaskingAnalyzer.Analyze(statement, catalog);
+        if (analysis.Launders && !Lifted(firstMatch, Laundering))
+        {
+            return Decision.Block("masking:laundering",
+                $"blocked by rule 'masking:laundering': the statement would copy masked values ({Columns(analysis)}) into a table or file");
+        }
+
+        if (analysis.CopiesMaskedColumns && IsBinaryCopy(statement))
+        {
+            return Decision.Block("masking:binary-copy",
+                $"blocked by rule 'masking:binary-copy': binary COPY cannot be masked ({Columns(analysis)}); use text or CSV format");
+        }
+
+        if (analysis.CopiesMaskedColumns && !Lifted(firstMatch, CopyOut))
+        {
+            return PolicyEngine.Hold("masking:copy-out", [],
+                $"COPY of masked columns ({Columns(analysis)}) is held for approval by rule 'masking:copy-out'");
+        }
+
+        if (analysis.UsesMaskedColumnInPredicate && policy.MaskedPredicates == MaskedPredicateAction.Block)
+        {
+            return Decision.Block("masking:predicate",
+                "blocked by rule 'masking:predicate': the statement filters, sorts, groups or joins on a masked column");
+        }
+
+        if (analysis.ComputesFromMaskedValues && policy.DerivedColumns == DerivedColumnAction.Block)
+        {
+            return Decision.Block("masking:derived",
+                $"blocked by rule 'masking:derived': the statement computes results from masked values ({Columns(analysis)})");
+        }
+
+        return null;
+    }
+
+    private static bool Lifted(RuleOptions? firstMatch, string name) =>
+        firstMatch is { Action: PolicyAction.Allow or PolicyAction.Mask } && firstMatch.Overrides.Contains(name, StringComparer.Ordinal);
+
+    private static bool IsBinaryCopy(StatementInfo statement) =>
+        statement.CopyOptions.Any(o => o.Name == "format" && string.Equals(o.Value, "binary", StringComparison.OrdinalIgnoreCase));
+
+    private static string Columns(MaskingAnalysis analysis) => string.Join(", ", analysis.Masked.Select(m => m.Column).Distinct());
+
+    // Without a catalog the gateway cannot tell masked results from others. It still lets through
+    // what cannot carry table data: transaction control, settings, and reads of the system catalogs
+    // only (drivers read pg_type when they connect).
+    private static bool ReachesData(StatementInfo statement)
+    {
+        var relations = statement.RelationsRead.Concat(statement.RelationsWritten).ToArray();
+        if (relations.Length > 0)
+        {
+            return !relations.All(IsSystemCatalog);
+        }
+
+        return statement.Functions.Count > 0
+               || statement.Kinds.Any(k => k is StatementKind.Execute or StatementKind.Fetch or StatementKind.CopyTo or StatementKind.Unparseable);
+    }
+
+    private static bool IsSystemCatalog(string relation) =>
+        relation.StartsWith("pg_catalog.", StringComparison.Ordinal) || relation.StartsWith("information_schema.", StringComparison.Ordinal)
+        || (!relation.Contains('.', StringComparison.Ordinal) && relation.StartsWith("pg_", StringComparison.Ordinal));
+}

@@ -1,0 +1,102 @@
+using OrleansGate.Grains.Catalog;
+using OrleansGate.Grains.Policy;
+using OrleansGate.Grains.Sessions;
+using OrleansGate.Grains.Statements;
+
+namespace OrleansGate.Grains.Masking;
+
+/// <summary>
+/// The masking side of one session's decisions: the target's catalog as this session sees it
+/// (without the masks its groups are exempt from), refreshed after DDL the session ran; the plans
+/// of the statements it prepared or declared by name, for the EXECUTE or FETCH that runs them.
+/// </summary>
+internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subject, TimeProvider clock)
+{
+    /// <summary>How long a session trusts its copy of the catalog before asking the catalog grain again.</summary>
+    private static readonly TimeSpan CatalogReuse = TimeSpan.FromSeconds(5);
+
+    private static readonly string[] DdlTags = ["CREATE", "ALTER", "DROP", "COMMENT", "SELECT INTO", "REFRESH"];
+
+    private readonly Dictionary<string, Decision> _prepared = new(StringComparer.Ordinal);
+    private MaskingCatalog? _catalog;
+    private DateTimeOffset _fetchedAt;
+
+    /// <summary>The catalog to decide with; one carrying an Error when it cannot be had (decisions then fail closed).</summary>
+    public async Task<MaskingCatalog> CatalogAsync(IReadOnlyList<StatementOutcome>? completed)
+    {
+        var ddlRan = completed?.Any(o => o.CommandTag is { } tag && DdlTags.Any(d => tag.StartsWith(d, StringComparison.Ordinal))) == true;
+        if (_catalog is not null && !ddlRan && clock.GetUtcNow() - _fetchedAt < CatalogReuse)
+        {
+            return _catalog;
+        }
+
+        var grain = grains.GetGrain<ICatalogGrain>(subject.Target);
+        try
+        {
+            var catalog = ddlRan ? await grain.RefreshAsync().ConfigureAwait(true) : await grain.GetAsync().ConfigureAwait(true);
+            _catalog = catalog.ExemptFor(subject.Groups);
+            _fetchedAt = clock.GetUtcNow();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not cached: the next batch asks again.
+            return new MaskingCatalog { Rules = [MaskRule.Derived], Error = "the catalog service did not answer: " + e.GetType().Name };
+        }
+
+        return _catalog;
+    }
+
+    /// <summary>
+    /// Adjusts a batch's decisions for what a single statement's analysis cannot see: EXECUTE and
+    /// FETCH run a query decided earlier (its plan is reused), and a statement after DDL in the same
+    /// batch may read a relation the catalog does not know yet (all of its columns are masked).
+    /// </summary>
+    public void Apply(IReadOnlyList<StatementRequest> batch, Decision[] decisions, MaskingCatalog catalog)
+    {
+        var afterDdl = false;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var statement = batch[i].Statement;
+            var decision = decisions[i];
+            if (decision.Refuses || decision.Mask is null)
+            {
+                afterDdl |= statement.HasKind(StatementKind.Ddl);
+                continue;
+            }
+
+            switch (statement.Kind)
+            {
+                case StatementKind.Prepare or StatementKind.Declare when statement.ObjectName is { } name:
+                    _prepared[name] = decision;
+                    break;
+                case StatementKind.Execute or StatementKind.Fetch when statement.ObjectName is { } name:
+                    decision = _prepared.TryGetValue(name, out var prepared)
+                        ? decision with
+                        {
+                            Action = prepared.Action == PolicyAction.Mask ? PolicyAction.Mask : decision.Action,
+                            MaskedColumns = prepared.MaskedColumns,
+                            Mask = prepared.Mask! with { CatalogVersion = catalog.Version },
+                            UsesMaskedColumnInPredicate = prepared.UsesMaskedColumnInPredicate,
+                        }
+                        : EveryColumnMasked(decision, name);
+                    break;
+            }
+
+            if (afterDdl)
+            {
+                decision = EveryColumnMasked(decision, "(relations created earlier in the batch)");
+            }
+
+            decisions[i] = decision;
+            afterDdl |= statement.HasKind(StatementKind.Ddl);
+        }
+    }
+
+    // Fail closed: what the statement returns cannot be told, so all of it is masked.
+    private static Decision EveryColumnMasked(Decision decision, string what) => decision with
+    {
+        Action = PolicyAction.Mask,
+        MaskedColumns = [.. decision.MaskedColumns, new MaskedColumnUse(what, MaskReason.UnknownRelation)],
+        Mask = decision.Mask! with { MaskDerived = true, MaskEveryColumn = true },
+    };
+}

@@ -1,0 +1,395 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using OrleansGate.Grains.Catalog;
+using OrleansGate.Grains.Sessions;
+using OrleansGate.Proxy.Protocol;
+using OrleansGate.Proxy.Protocol.Backend;
+using OrleansGate.Proxy.Relay;
+
+namespace OrleansGate.Proxy.Masking;
+
+/// <summary>
+/// Masks one session's results on their way to the client. At each RowDescription it picks a
+/// masker per column: the column's origin (table OID, attribute number) is a masked column or a
+/// view column computed from one; or it has no origin and the statement computes from masked
+/// values; or a content detector watches every text column. DataRow and COPY rows of such a
+/// result are rewritten value by value, one row at a time. In the extended protocol the gateway
+/// sends its own Describe before every Execute, so it knows each portal's columns and formats
+/// even when the client never asked; the replies to those are not relayed.
+/// </summary>
+/// <remarks>
+/// The client loop registers what it sends (<see cref="ExpectDescribe"/>); the server loop calls
+/// <see cref="Process"/> for the frames masking is about. A value that cannot be masked fails the
+/// statement: the rest of its replies up to ReadyForQuery are dropped and the client gets an
+/// ErrorResponse in their place (fail closed).
+/// </remarks>
+internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IReadOnlyList<string> groups,
+    MaskingCatalogs catalogs, string target, TimeSpan timeout)
+{
+    /// <summary>SQLSTATE 22000 data_exception: a value of the result could not be masked.</summary>
+    public const string MaskingFailedSqlState = "22000";
+
+    private sealed record DescribeReply(long Group, bool Injected, StatementMasking? Masking);
+
+    private readonly ConcurrentQueue<DescribeReply> _describes = new();
+    private readonly ArrayBufferWriter<byte> _value = new(256);
+    /// <summary>The catalog as this session sees it, with its lookups; replaced whole, so both loops see one version.</summary>
+    private sealed record View(MaskingCatalog Catalog, Dictionary<(uint, short), MaskedOrigin> Origins, MaskRule? EveryTextColumn);
+
+    private volatile View? _view;
+
+    // Server side: the result being relayed.
+    private StatementMasking? _executing;
+    private ColumnMasker?[]? _columns;
+    private string[] _columnNames = [];
+    private long[] _counts = [];
+    private CopyRowMasker? _copy;
+    private int _copyRowsToSkip;
+    private bool[] _copyMasked = [];
+    private string? _failure;
+    private IReadOnlyList<MaskedValueCount> _finished = [];
+
+    /// <summary>Takes a newer catalog (already without the masks the session's groups are exempt from).</summary>
+    public void Use(MaskingCatalog catalog)
+    {
+        if (_view is { } current && catalog.Version <= current.Catalog.Version)
+        {
+            return;
+        }
+
+        var visible = catalog.ExemptFor(groups);
+        _view = new View(visible, visible.Origins.ToDictionary(o => (o.TableOid, o.AttributeNumber)),
+            visible.Rules.FirstOrDefault(r => r.Column == Grains.Policy.MaskOptions.EveryTextColumn && !r.IsUnmaskedFor(groups)));
+    }
+
+    /// <summary>Makes sure results are masked with the catalog a decision was made with, or a newer one.</summary>
+    /// <exception cref="MaskingException">No such catalog can be had.</exception>
+    public async ValueTask EnsureCatalogAsync(long version, CancellationToken cancellationToken)
+    {
+        if (_view is not { } view || version > view.Catalog.Version)
+        {
+            Use(await catalogs.GetAsync(target, version, timeout, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>A Describe goes upstream (the client's, or the gateway's own before an Execute); its reply comes in this order.</summary>
+    public void ExpectDescribe(bool injected, StatementMasking? masking) =>
+        _describes.Enqueue(new DescribeReply(replies.ExpectedCount, injected, masking));
+
+    /// <summary>Masked-value counts of the result that just completed, for its outcome.</summary>
+    public IReadOnlyList<MaskedValueCount> TakeCounts()
+    {
+        var counts = _finished;
+        _finished = [];
+        return counts;
+    }
+
+    /// <summary>Looks at one server frame; <paramref name="output"/> receives the bytes for Replace and Prepend.</summary>
+    public ServerFrameVerdict Process(BackendMessageType type, in Frame frame, ArrayBufferWriter<byte> output)
+    {
+        if (_failure is not null && type != BackendMessageType.ReadyForQuery)
+        {
+            Finish();
+            return ServerFrameVerdict.Drop;
+        }
+
+        try
+        {
+            return type switch
+            {
+                BackendMessageType.RowDescription => OnRowDescription(frame),
+                BackendMessageType.NoData => OnNoData(),
+                BackendMessageType.DataRow when _columns is not null => RewriteDataRow(frame.Payload, output),
+                BackendMessageType.CopyOutResponse => OnCopyOut(frame.Payload),
+                BackendMessageType.CopyData when _copy is not null => RewriteCopyRow(frame.Payload, output),
+                BackendMessageType.CommandComplete or BackendMessageType.PortalSuspended or BackendMessageType.EmptyQueryResponse
+                    or BackendMessageType.ErrorResponse => Finish(),
+                BackendMessageType.ReadyForQuery => OnReadyForQuery(output),
+                _ => ServerFrameVerdict.Forward,
+            };
+        }
+        catch (MaskingException e)
+        {
+            // Fail closed: nothing more of this request reaches the client, and it is told why.
+            _failure = e.Message;
+            Finish();
+            return ServerFrameVerdict.Drop;
+        }
+    }
+
+    private ServerFrameVerdict OnRowDescription(in Frame frame)
+    {
+        var describe = TakeDescribeReply();
+        if (describe is { Injected: false })
+        {
+            return ServerFrameVerdict.Forward;
+        }
+
+        if (!RowDescription.TryDecode(frame.Payload, out var description))
+        {
+            throw new MaskingException("malformed RowDescription");
+        }
+
+        var masking = describe is not null ? describe.Masking : replies.CurrentMasking();
+        _executing = masking;
+        StartResult(description, masking);
+        return describe is not null ? ServerFrameVerdict.Drop : ServerFrameVerdict.Forward;
+    }
+
+    private ServerFrameVerdict OnNoData()
+    {
+        var describe = TakeDescribeReply();
+        if (describe is not { Injected: true })
+        {
+            return ServerFrameVerdict.Forward;
+        }
+
+        _executing = describe.Masking;
+        _columns = null;
+        return ServerFrameVerdict.Drop;
+    }
+
+    private DescribeReply? TakeDescribeReply()
+    {
+        // Replies to a request the server gave up on (an error before Sync) never come.
+        var group = replies.AnsweredCount;
+        while (_describes.TryPeek(out var stale) && stale.Group < group)
+        {
+            _describes.TryDequeue(out _);
+        }
+
+        return _describes.TryPeek(out var next) && next.Group == group && _describes.TryDequeue(out next) ? next : null;
+    }
+
+    private void StartResult(RowDescription description, StatementMasking? masking)
+    {
+        var fields = description.Fields;
+        ColumnMasker?[]? columns = null;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            if (RuleFor(fields[i], masking) is { } rule)
+            {
+                columns ??= new ColumnMasker?[fields.Count];
+                columns[i] = ColumnMasker.Create(rule, fields[i].TypeOid, fields[i].FormatCode, key);
+            }
+        }
+
+        _columns = columns;
+        _columnNames = columns is null ? [] : fields.Select(f => f.Name).ToArray();
+        _counts = columns is null ? [] : new long[fields.Count];
+    }
+
+    /// <summary>The mask a result column gets, or null when its values go to the client as they are.</summary>
+    private MaskRule? RuleFor(FieldDescription field, StatementMasking? masking)
+    {
+        // No catalog yet: no statement was decided with one, so none needs masking.
+        if (_view is not { } view)
+        {
+            return null;
+        }
+
+        var catalog = view.Catalog;
+        if (masking?.Plan is { MaskEveryColumn: true } every)
+        {
+            return DerivedRule(catalog, every.DerivedRule);
+        }
+
+        if (field.TableOid != 0 && view.Origins.TryGetValue((field.TableOid, field.ColumnNumber), out var origin))
+        {
+            return catalog.Rules[origin.Rule];
+        }
+
+        if (field.TableOid == 0 && masking?.Plan is { MaskDerived: true } derived)
+        {
+            return DerivedRule(catalog, derived.DerivedRule);
+        }
+
+        return view.EveryTextColumn is { } everyText && ColumnMasker.IsTextLike(field.TypeOid) ? everyText : null;
+    }
+
+    private static MaskRule DerivedRule(MaskingCatalog catalog, int rule) =>
+        rule >= 0 && rule < catalog.Rules.Count ? catalog.Rules[rule] : MaskRule.Derived;
+
+    private ServerFrameVerdict RewriteDataRow(in ReadOnlySequence<byte> payload, ArrayBufferWriter<byte> buffer)
+    {
+        var columns = _columns!;
+        var reader = new DataRowReader(payload);
+        if (!reader.IsValid || reader.ColumnCount != columns.Length)
+        {
+            throw new MaskingException("a DataRow does not match its RowDescription");
+        }
+
+        // Values are written after a placeholder header whose length is patched at the end.
+        var start = buffer.WrittenCount;
+        var header = buffer.GetSpan(7);
+        header[0] = (byte)BackendMessageType.DataRow;
+        BinaryPrimitives.WriteInt16BigEndian(header[5..], (short)columns.Length);
+        buffer.Advance(7);
+
+        for (var i = 0; i < columns.Length; i++)
+        {
+            if (!reader.TryReadColumn(out var value, out var isNull))
+            {
+                throw new MaskingException("malformed DataRow");
+            }
+
+            if (isNull)
+            {
+                WriteLength(buffer, -1);
+                continue;
+            }
+
+            if (columns[i] is not { } masker)
+            {
+                WriteLength(buffer, checked((int)value.Length));
+                value.CopyTo(buffer);
+                continue;
+            }
+
+            _value.ResetWrittenCount();
+            if (masker.Mask(SpanOf(value), _value))
+            {
+                WriteLength(buffer, _value.WrittenCount);
+                buffer.Write(_value.WrittenSpan);
+            }
+            else
+            {
+                WriteLength(buffer, -1);
+            }
+
+            _counts[i]++;
+        }
+
+        PatchLength(buffer, start, buffer.WrittenCount - start - 1);
+        return ServerFrameVerdict.Replace;
+    }
+
+    private ServerFrameVerdict OnCopyOut(in ReadOnlySequence<byte> payload)
+    {
+        var masking = _executing ?? replies.CurrentMasking();
+        _copy = null;
+        if (masking is null || (!masking.Plan.MaskEveryColumn && !masking.Plan.CopyColumnRules.Any(r => r >= 0)))
+        {
+            return ServerFrameVerdict.Forward;
+        }
+
+        var reader = new PayloadReader(payload);
+        if (!reader.TryReadByte(out var overall) || !reader.TryReadInt16(out var count) || count < 0)
+        {
+            throw new MaskingException("malformed CopyOutResponse");
+        }
+
+        if (overall != 0 || masking.CopyFormat is null)
+        {
+            throw new MaskingException("a binary COPY of masked columns cannot be masked");
+        }
+
+        var catalog = _view?.Catalog ?? throw new MaskingException("no masking catalog");
+        var maskers = new ColumnMasker?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var rule = masking.Plan.MaskEveryColumn
+                ? DerivedRule(catalog, masking.Plan.DerivedRule)
+                : i < masking.Plan.CopyColumnRules.Count && masking.Plan.CopyColumnRules[i] >= 0
+                    ? catalog.Rules[masking.Plan.CopyColumnRules[i]]
+                    : null;
+            // COPY's text is each type's text output; masked as text whatever the column's type.
+            maskers[i] = rule is null ? null : ColumnMasker.Create(rule, TextTypeOid, 0, key);
+        }
+
+        _copy = new CopyRowMasker(masking.CopyFormat, maskers);
+        _copyMasked = maskers.Select(m => m is not null).ToArray();
+        _copyRowsToSkip = masking.CopyHeader ? 1 : 0;
+        _columnNames = Enumerable.Range(1, count).Select(i => $"column {i}").ToArray();
+        _counts = new long[count];
+        return ServerFrameVerdict.Forward;
+    }
+
+    private const uint TextTypeOid = 25;
+
+    private ServerFrameVerdict RewriteCopyRow(in ReadOnlySequence<byte> payload, ArrayBufferWriter<byte> buffer)
+    {
+        if (_copyRowsToSkip > 0)
+        {
+            _copyRowsToSkip--;
+            return ServerFrameVerdict.Forward;
+        }
+
+        var start = buffer.WrittenCount;
+        var header = buffer.GetSpan(5);
+        header[0] = (byte)BackendMessageType.CopyData;
+        buffer.Advance(5);
+        _copy!.Mask(SpanOf(payload), buffer);
+        PatchLength(buffer, start, buffer.WrittenCount - start - 1);
+        for (var i = 0; i < _counts.Length; i++)
+        {
+            _counts[i] += _copyMasked[i] ? 1 : 0;
+        }
+
+        return ServerFrameVerdict.Replace;
+    }
+
+    private ServerFrameVerdict Finish()
+    {
+        if (_counts.Length > 0)
+        {
+            var counts = new List<MaskedValueCount>();
+            for (var i = 0; i < _counts.Length; i++)
+            {
+                if (_counts[i] > 0)
+                {
+                    counts.Add(new MaskedValueCount(_columnNames[i], _counts[i]));
+                }
+            }
+
+            _finished = counts;
+        }
+
+        _columns = null;
+        _copy = null;
+        _executing = null;
+        _counts = [];
+        _columnNames = [];
+        return _failure is null ? ServerFrameVerdict.Forward : ServerFrameVerdict.Drop;
+    }
+
+    private ServerFrameVerdict OnReadyForQuery(ArrayBufferWriter<byte> output)
+    {
+        Finish();
+        if (_failure is not { } failure)
+        {
+            return ServerFrameVerdict.Forward;
+        }
+
+        _failure = null;
+        using var builder = new MessageBuilder();
+        builder.ErrorResponse(Severity.Error, MaskingFailedSqlState, $"the result could not be masked, so it was withheld: {failure}");
+        output.Write(builder.WrittenSpan);
+        return ServerFrameVerdict.Prepend;
+    }
+
+    private ReadOnlySpan<byte> SpanOf(in ReadOnlySequence<byte> value)
+    {
+        if (value.IsSingleSegment)
+        {
+            return value.FirstSpan;
+        }
+
+        _scratch.ResetWrittenCount();
+        value.CopyTo(_scratch);
+        return _scratch.WrittenSpan;
+    }
+
+    private readonly ArrayBufferWriter<byte> _scratch = new(256);
+
+    private static void WriteLength(ArrayBufferWriter<byte> buffer, int length)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(buffer.GetSpan(4), length);
+        buffer.Advance(4);
+    }
+
+    // The length field sits right after the type byte and counts itself but not the type.
+    private static void PatchLength(ArrayBufferWriter<byte> buffer, int start, int length) =>
+        BinaryPrimitives.WriteInt32BigEndian(System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer.WrittenMemory).Span.Slice(start + 1, 4), length);
+}
