@@ -365,16 +365,15 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             try
             {
                 await masking.EnsureCatalogAsync(decisions.Max(d => d.Mask?.CatalogVersion ?? 0), cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    requestMasking[i] = decisions[i].Mask is { } plan ? StatementMasking.For(plan, requests[i].Statement) : null;
+                }
             }
             catch (MaskingException e)
             {
-                return (Error(Decision.Block("masking:catalog-unavailable", $"statement refused: {e.Message}",
+                return (Error(Decision.Block("masking:unavailable", $"statement refused: {e.Message}",
                     Grains.Masking.MaskingDefaults.CatalogUnavailableSqlState)), [], [], []);
-            }
-
-            for (var i = 0; i < requests.Count; i++)
-            {
-                requestMasking[i] = decisions[i].Mask is { } plan ? StatementMasking.For(plan, requests[i].Statement) : null;
             }
         }
 
