@@ -43,6 +43,10 @@ public sealed record MaskingCatalog
 
     /// <summary>Nothing to mask and nothing unknown.</summary>
     public bool IsEmpty => Rules.Count == 0 && Error is null;
+
+    /// <summary>The rule an origin is masked with: one of <see cref="Rules"/>, or <see cref="MaskRule.Derived"/>.</summary>
+    public MaskRule RuleFor(MaskedOrigin origin) =>
+        origin.Rule >= 0 && origin.Rule < Rules.Count ? Rules[origin.Rule] : MaskRule.Derived;
 }
 
 /// <summary>One masked column upstream, identified as PostgreSQL's RowDescription names a column's origin.</summary>
@@ -50,12 +54,19 @@ public sealed record MaskingCatalog
 public sealed record MaskedOrigin(
     [property: Id(0)] uint TableOid,
     [property: Id(1)] short AttributeNumber,
-    /// <summary>Index into <see cref="MaskingCatalog.Rules"/>.</summary>
+    /// <summary>Index into <see cref="MaskingCatalog.Rules"/>, or <see cref="DerivedRule"/>.</summary>
     [property: Id(2)] int Rule,
     /// <summary>The column's current name, <c>schema.relation.column</c>.</summary>
     [property: Id(3)] string Name,
     /// <summary>A view's or materialized view's column computed from the masked column (not the column itself).</summary>
-    [property: Id(4)] bool Derived);
+    [property: Id(4)] bool Derived)
+{
+    /// <summary>
+    /// <see cref="Rule"/> of a view column computed from masked columns of different rules: it is
+    /// masked with <see cref="MaskRule.Derived"/>, which is not one of the configured rules.
+    /// </summary>
+    public const int DerivedRule = -1;
+}
 
 /// <summary>A relation that holds or exposes masked values.</summary>
 [GenerateSerializer, Immutable]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Catalog;
 using OrleansGate.Grains.Configuration;
 using OrleansGate.Proxy.Hosting;
 using OrleansGate.Silo.Clustering;
@@ -40,6 +41,8 @@ public static class SiloHost
         builder.Services.AddSingleton<IValidateOptions<ClusterOptions>>(new ClusterOptionsValidator(configuration));
         AddAuditStore(builder.Services, configuration);
         builder.Services.AddSingleton<Grains.Policy.PolicyStore>();
+        builder.Services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CatalogOptions>>(new CatalogOptionsValidator(configuration));
 
         var cluster = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions();
         if (cluster.IsCluster)

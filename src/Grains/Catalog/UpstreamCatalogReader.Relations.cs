@@ -1,0 +1,66 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OrleansGate.Grains.Catalog;
+
+/// <summary>Relations with their live columns (for COPY of a whole relation) and the user functions.</summary>
+internal sealed partial class UpstreamCatalogReader
+{
+    private const string RelationsSql = """
+        SELECT c.oid, n.nspname::text, c.relname::text, c.relkind,
+               ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+               ARRAY(SELECT a.attnum FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = ANY($1::oid[])
+        """;
+
+    // Their bodies may read masked columns where the gateway cannot see; callers decide what to do
+    // with a call to one. Extensions' functions are listed too: simpler, and errs on the safe side.
+    private const string UserFunctionsSql = """
+        SELECT DISTINCT n.nspname::text || '.' || p.proname::text
+        FROM pg_catalog.pg_proc p
+        JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+        """;
+
+    private async Task<MaskedRelation?> RelationAsync(uint oid, CancellationToken cancellationToken) =>
+        _relations.TryGetValue(oid, out var known) ? known : (await RelationsAsync([oid], cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    /// <summary>The relations among <paramref name="oids"/> that exist, read once per reader.</summary>
+    private async Task<List<MaskedRelation>> RelationsAsync(IEnumerable<uint> oids, CancellationToken cancellationToken)
+    {
+        var wanted = oids.ToArray();
+        var missing = wanted.Where(o => !_relations.ContainsKey(o)).ToArray();
+        if (missing.Length > 0)
+        {
+            await using var command = new NpgsqlCommand(RelationsSql, _connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = missing, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Oid });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var relation = new MaskedRelation(reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2), reader.GetChar(3),
+                    reader.GetFieldValue<string[]>(4), reader.GetFieldValue<short[]>(5));
+                _relations[relation.Oid] = relation;
+            }
+        }
+
+        return wanted.Where(_relations.ContainsKey).Select(o => _relations[o]).ToList();
+    }
+
+    private async Task<IReadOnlyList<string>> UserFunctionsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(UserFunctionsSql, _connection);
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+}

@@ -1,0 +1,157 @@
+using System.Data;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OrleansGate.Grains.Catalog;
+
+/// <summary>
+/// Views and materialized views computed from masked columns. pg_depend says which views read a
+/// masked column (their SELECT rule depends on it); describing the view's definition, without
+/// running it, says where each output column comes from — PostgreSQL's own origin tracking, the
+/// same that fills RowDescription. Repeated until nothing new is found, so views over views are
+/// covered at any depth.
+/// </summary>
+internal sealed partial class UpstreamCatalogReader
+{
+    // Views cannot form cycles, so the rounds are bounded by the depth of view nesting; this only
+    // stops a catalog that changes under the read from keeping it busy. Failing is failing closed.
+    private const int MaxViewRounds = 100;
+
+    // ev_type '1' is the SELECT rule ("_RETURN"): it is what the view returns. Other rules
+    // (ON INSERT DO INSTEAD …) read columns too but return nothing to a SELECT.
+    private const string DependentViewsSql = """
+        SELECT DISTINCT r.ev_class, d.refobjid, d.refobjsubid::int2
+        FROM unnest($1::oid[], $2::int2[]) AS s(relid, attnum)
+        JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+             AND d.refobjid = s.relid AND d.refobjsubid = s.attnum
+             AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+        JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid AND r.ev_type = '1'
+        JOIN pg_catalog.pg_class v ON v.oid = r.ev_class AND v.relkind IN ('v', 'm')
+        WHERE r.ev_class <> d.refobjid
+        """;
+
+    private async Task AddViewColumnsAsync(Dictionary<ColumnIdentity, MaskedOrigin> origins, CancellationToken cancellationToken)
+    {
+        // Per view: the origin of each output column (null: an expression), or null when the
+        // definition could not be described.
+        var described = new Dictionary<uint, ColumnIdentity?[]?>();
+        for (var round = 0; round < MaxViewRounds; round++)
+        {
+            var changed = false;
+            foreach (var (view, maskedInputs) in await DependentViewsAsync(origins.Keys, cancellationToken).ConfigureAwait(false))
+            {
+                if (!described.TryGetValue(view, out var outputs))
+                {
+                    outputs = await DescribeViewAsync(view, cancellationToken).ConfigureAwait(false);
+                    described[view] = outputs;
+                }
+
+                var relation = await RelationAsync(view, cancellationToken).ConfigureAwait(false);
+                if (relation is null)
+                {
+                    continue; // dropped during the read
+                }
+
+                changed |= MaskViewColumns(relation, outputs, maskedInputs, origins);
+            }
+
+            if (!changed)
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"the views over masked columns did not settle after {MaxViewRounds} rounds");
+    }
+
+    /// <summary>Masks the view columns that come from masked columns; true when something was added or changed.</summary>
+    private static bool MaskViewColumns(MaskedRelation view, ColumnIdentity?[]? outputs, HashSet<ColumnIdentity> maskedInputs,
+        Dictionary<ColumnIdentity, MaskedOrigin> origins)
+    {
+        // An expression (or any column when the definition could not be described) may carry any
+        // of the masked values the view reads: the rule they share, or Derived when they differ.
+        var rules = maskedInputs.Select(c => origins[c].Rule).Distinct().ToArray();
+        var expressionRule = rules.Length == 1 ? rules[0] : MaskedOrigin.DerivedRule;
+        var exact = outputs is not null && outputs.Length == view.Columns.Count;
+
+        var changed = false;
+        for (var i = 0; i < view.Columns.Count; i++)
+        {
+            int? rule = !exact ? expressionRule
+                : outputs![i] is not { } source ? expressionRule
+                : origins.TryGetValue(source, out var masked) ? masked.Rule
+                : null;
+            if (rule is not { } found)
+            {
+                continue;
+            }
+
+            var column = new ColumnIdentity(view.Oid, view.AttributeNumbers[i]);
+            if (origins.TryGetValue(column, out var existing) && (!existing.Derived || existing.Rule == found))
+            {
+                continue; // configured directly, or already known
+            }
+
+            origins[column] = new MaskedOrigin(column.TableOid, column.AttributeNumber, found,
+                $"{view.Schema}.{view.Name}.{view.Columns[i]}", Derived: true);
+            changed = true;
+        }
+
+        return changed;
+    }
+
+    private async Task<Dictionary<uint, HashSet<ColumnIdentity>>> DependentViewsAsync(IEnumerable<ColumnIdentity> masked,
+        CancellationToken cancellationToken)
+    {
+        var columns = masked.ToArray();
+        await using var command = new NpgsqlCommand(DependentViewsSql, _connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = columns.Select(c => c.TableOid).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Oid });
+        command.Parameters.Add(new NpgsqlParameter { Value = columns.Select(c => c.AttributeNumber).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
+        var views = new Dictionary<uint, HashSet<ColumnIdentity>>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var view = reader.GetFieldValue<uint>(0);
+            if (!views.TryGetValue(view, out var inputs))
+            {
+                views[view] = inputs = [];
+            }
+
+            inputs.Add(new ColumnIdentity(reader.GetFieldValue<uint>(1), reader.GetInt16(2)));
+        }
+
+        return views;
+    }
+
+    /// <summary>The origin of each output column of the view's definition, or null when it could not be described.</summary>
+    private async Task<ColumnIdentity?[]?> DescribeViewAsync(uint view, CancellationToken cancellationToken)
+    {
+        string? definition;
+        await using (var command = new NpgsqlCommand("SELECT pg_catalog.pg_get_viewdef($1)", _connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = view, NpgsqlDbType = NpgsqlDbType.Oid });
+            definition = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+
+        if (string.IsNullOrWhiteSpace(definition))
+        {
+            return null;
+        }
+
+        try
+        {
+            // SchemaOnly: Parse and Describe, no Execute — PostgreSQL plans nothing and reads no row.
+            await using var describe = new NpgsqlCommand(definition.TrimEnd().TrimEnd(';'), _connection);
+            await using var reader = await describe.ExecuteReaderAsync(CommandBehavior.SchemaOnly, cancellationToken).ConfigureAwait(false);
+            var columns = await reader.GetColumnSchemaAsync(cancellationToken).ConfigureAwait(false);
+            return columns.Cast<Npgsql.Schema.NpgsqlDbColumn>().Select(c => c.TableOID == 0 ? (ColumnIdentity?)null : new ColumnIdentity(c.TableOID, c.ColumnAttributeNumber ?? 0))
+                .ToArray();
+        }
+#pragma warning disable CA1031 // Whatever stops the describe, the view's columns are all masked (fail closed) and the read goes on.
+        catch (Exception e) when (e is not OperationCanceledException && _connection.State == ConnectionState.Open)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+}
