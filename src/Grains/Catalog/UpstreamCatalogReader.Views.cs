@@ -19,6 +19,11 @@ internal sealed partial class UpstreamCatalogReader
 
     // ev_type '1' is the SELECT rule ("_RETURN"): it is what the view returns. Other rules
     // (ON INSERT DO INSTEAD …) read columns too but return nothing to a SELECT.
+    // A whole-row reference (SELECT t FROM t, row_to_json(t)) is recorded against the table, not
+    // its columns (and that entry is dropped when the view also names a column of it); the second
+    // half counts a view whose rule holds a whole-row Var (varattno 0 in the stored parse tree) and
+    // reads a table with masked columns in any way as reading every masked column of it. That may
+    // also catch a whole-row reference to another table of the view: it errs towards masking.
     private const string DependentViewsSql = """
         SELECT DISTINCT r.ev_class, d.refobjid, d.refobjsubid::int2
         FROM unnest($1::oid[], $2::int2[]) AS s(relid, attnum)
@@ -26,6 +31,16 @@ internal sealed partial class UpstreamCatalogReader
              AND d.refobjid = s.relid AND d.refobjsubid = s.attnum
              AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
         JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid AND r.ev_type = '1'
+        JOIN pg_catalog.pg_class v ON v.oid = r.ev_class AND v.relkind IN ('v', 'm')
+        WHERE r.ev_class <> d.refobjid
+        UNION
+        SELECT r.ev_class, s.relid, s.attnum
+        FROM unnest($1::oid[], $2::int2[]) AS s(relid, attnum)
+        JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+             AND d.refobjid = s.relid
+             AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+        JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid AND r.ev_type = '1'
+             AND r.ev_action::text LIKE '%:varattno 0 %'
         JOIN pg_catalog.pg_class v ON v.oid = r.ev_class AND v.relkind IN ('v', 'm')
         WHERE r.ev_class <> d.refobjid
         """;
@@ -144,7 +159,11 @@ internal sealed partial class UpstreamCatalogReader
             await using var describe = new NpgsqlCommand(definition.TrimEnd().TrimEnd(';'), _connection);
             await using var reader = await describe.ExecuteReaderAsync(CommandBehavior.SchemaOnly, cancellationToken).ConfigureAwait(false);
             var columns = await reader.GetColumnSchemaAsync(cancellationToken).ConfigureAwait(false);
-            return columns.Cast<Npgsql.Schema.NpgsqlDbColumn>().Select(c => c.TableOID == 0 ? (ColumnIdentity?)null : new ColumnIdentity(c.TableOID, c.ColumnAttributeNumber ?? 0))
+            // Attribute number 0 with a table is a whole row of that table: computed, like an expression.
+            return columns.Cast<Npgsql.Schema.NpgsqlDbColumn>()
+                .Select(c => c.TableOID == 0 || c.ColumnAttributeNumber is null or 0
+                    ? (ColumnIdentity?)null
+                    : new ColumnIdentity(c.TableOID, c.ColumnAttributeNumber.Value))
                 .ToArray();
         }
 #pragma warning disable CA1031 // Whatever stops the describe, the view's columns are all masked (fail closed) and the read goes on.

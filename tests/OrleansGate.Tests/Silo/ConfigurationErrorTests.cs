@@ -30,6 +30,7 @@ public sealed class ConfigurationErrorTests : IDisposable
         { "Identities", """[{ "Name": "alice", "Groups": ["a"] }]""", "OrleansGate:Identities:0:Password: give exactly one of Password or ScramVerifier" },
         { "Identities", """[{ "Name": "alice", "ScramVerifier": "SCRAM-SHA-256$x", "Groups": ["a"] }]""", "OrleansGate:Identities:0:ScramVerifier: not of the form" },
         { "AuditStore", """{ "Schema": "og_audit" }""", "OrleansGate:AuditStore:ConnectionString: is required" },
+        { "Catalog", """{ "RefreshInterval": "00:00:00" }""", "OrleansGate:Catalog:RefreshInterval: must be positive" },
         { "AuditStore", """{ "ConnectionString": "Host=x;Frobnicate=1" }""", "OrleansGate:AuditStore:ConnectionString: not a valid connection string" },
         { "Policies", """[{ "Name": "p", "Rules": [{ "Name": "r", "Kinds": ["Selekt"] }] }]""", "OrleansGate:Policies:0:Rules:0:Kinds:0: 'Selekt' is not a valid StatementKind" },
         { "Policies", """[{ "Name": "p", "Rules": [{ "Name": "r", "Action": "Hold" }] }]""", "OrleansGate:Policies:0:Rules:0:ApproverGroups: a Hold rule needs at least one approver group" },

@@ -28,6 +28,7 @@ public sealed class CatalogResolutionTests(PostgresFixture postgres) : CatalogTe
         CREATE VIEW hr.people_lower_again AS SELECT 'x' || ssn_lower AS again FROM hr.people_lower;
         CREATE VIEW hr.both_masks AS SELECT ssn || email AS both FROM hr.people;
         CREATE VIEW hr.no_secrets AS SELECT id, name FROM hr.people;
+        CREATE VIEW hr.people_rows AS SELECT id, p AS whole, row_to_json(p) AS json FROM hr.people p;
         CREATE MATERIALIZED VIEW hr.people_snapshot AS SELECT id, ssn FROM hr.people;
 
         CREATE SCHEMA "Sales";
@@ -108,6 +109,17 @@ public sealed class CatalogResolutionTests(PostgresFixture postgres) : CatalogTe
         var both = await OriginAsync(catalog, "hr.both_masks", "both");
         Assert.Equal(MaskedOrigin.DerivedRule, both?.Rule);
         Assert.Same(MaskRule.Derived, catalog.RuleFor(both!));
+    }
+
+    [Fact]
+    public async Task A_view_column_holding_whole_rows_of_a_masked_table_is_masked()
+    {
+        var catalog = await CatalogOf("main").GetAsync();
+
+        Assert.Equal(MaskedOrigin.DerivedRule, (await OriginAsync(catalog, "hr.people_rows", "whole"))?.Rule);
+        Assert.Equal(MaskedOrigin.DerivedRule, (await OriginAsync(catalog, "hr.people_rows", "json"))?.Rule);
+        Assert.Null(await OriginAsync(catalog, "hr.people_rows", "id"));
+        Assert.Null(await OriginAsync(catalog, "hr.no_secrets", "id"));
     }
 
     [Fact]
