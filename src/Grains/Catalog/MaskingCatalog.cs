@@ -38,7 +38,7 @@ public sealed record MaskingCatalog
     public MaskingCatalog ExemptFor(IReadOnlyList<string> groups)
     {
         var exempt = Rules.Select(r => r.IsUnmaskedFor(groups)).ToArray();
-        return exempt.Any(e => e) ? this with { Origins = Origins.Where(o => !exempt[o.Rule]).ToArray() } : this;
+        return exempt.Any(e => e) ? this with { Origins = Origins.Where(o => o.Rule < 0 || !exempt[o.Rule]).ToArray() } : this;
     }
 
     /// <summary>Nothing to mask and nothing unknown.</summary>

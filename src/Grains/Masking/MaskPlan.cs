@@ -22,8 +22,14 @@ public sealed record MaskPlan
     /// </summary>
     [Id(3)] public bool MaskEveryColumn { get; init; }
 
-    /// <summary>For COPY of a table TO STDOUT: the rule of each copied column in order, -1 for a column left clear.</summary>
+    /// <summary>
+    /// For COPY of a table TO STDOUT: the rule of each copied column in order (as <see cref="Catalog.MaskedOrigin.Rule"/>),
+    /// or <see cref="Clear"/> for a column copied as it is.
+    /// </summary>
     [Id(4)] public IReadOnlyList<int> CopyColumnRules { get; init; } = [];
+
+    /// <summary>In <see cref="CopyColumnRules"/>: the column is not masked.</summary>
+    public const int Clear = -2;
 }
 
 /// <summary>Why a masked column is masked in a statement's results, as DecisionMade records it.</summary>

@@ -103,7 +103,7 @@ public static class MaskingAnalyzer
         {
             var index = IndexOf(relation.Columns, column);
             var attribute = index >= 0 ? relation.AttributeNumbers[index] : (short)0;
-            return inScope.FirstOrDefault(o => o.TableOid == relation.Oid && o.AttributeNumber == attribute)?.Rule ?? -1;
+            return inScope.FirstOrDefault(o => o.TableOid == relation.Oid && o.AttributeNumber == attribute)?.Rule ?? MaskPlan.Clear;
         }).ToArray();
     }
 

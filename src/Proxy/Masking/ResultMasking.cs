@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using OrleansGate.Grains.Catalog;
+using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Sessions;
 using OrleansGate.Proxy.Protocol;
 using OrleansGate.Proxy.Protocol.Backend;
@@ -35,7 +36,8 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
     private readonly ConcurrentQueue<DescribeReply> _describes = new();
     private readonly ArrayBufferWriter<byte> _value = new(256);
     /// <summary>The catalog as this session sees it, with its lookups; replaced whole, so both loops see one version.</summary>
-    private sealed record View(MaskingCatalog Catalog, Dictionary<(uint, short), MaskedOrigin> Origins, MaskRule? EveryTextColumn);
+    private sealed record View(MaskingCatalog Catalog, Dictionary<(uint, short), MaskedOrigin> Origins, HashSet<uint> MaskedTables,
+        MaskRule? EveryTextColumn);
 
     private volatile View? _view;
 
@@ -60,6 +62,7 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
 
         var visible = catalog.ExemptFor(groups);
         _view = new View(visible, visible.Origins.ToDictionary(o => (o.TableOid, o.AttributeNumber)),
+            visible.Origins.Select(o => o.TableOid).ToHashSet(),
             visible.Rules.FirstOrDefault(r => r.Column == Grains.Policy.MaskOptions.EveryTextColumn && !r.IsUnmaskedFor(groups)));
     }
 
@@ -197,7 +200,13 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
 
         if (field.TableOid != 0 && view.Origins.TryGetValue((field.TableOid, field.ColumnNumber), out var origin))
         {
-            return catalog.Rules[origin.Rule];
+            return catalog.RuleFor(origin);
+        }
+
+        // A whole row (SELECT c FROM customers c) names its table with attribute number 0.
+        if (field.TableOid != 0 && field.ColumnNumber <= 0 && view.MaskedTables.Contains(field.TableOid))
+        {
+            return DerivedRule(catalog, masking?.Plan.DerivedRule ?? MaskedOrigin.DerivedRule);
         }
 
         if (field.TableOid == 0 && masking?.Plan is { MaskDerived: true } derived)
@@ -269,7 +278,7 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
     {
         var masking = _executing ?? replies.CurrentMasking();
         _copy = null;
-        if (masking is null || (!masking.Plan.MaskEveryColumn && !masking.Plan.CopyColumnRules.Any(r => r >= 0)))
+        if (masking is null || (!masking.Plan.MaskEveryColumn && masking.Plan.CopyColumnRules.All(r => r == MaskPlan.Clear)))
         {
             return ServerFrameVerdict.Forward;
         }
@@ -291,8 +300,8 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         {
             var rule = masking.Plan.MaskEveryColumn
                 ? DerivedRule(catalog, masking.Plan.DerivedRule)
-                : i < masking.Plan.CopyColumnRules.Count && masking.Plan.CopyColumnRules[i] >= 0
-                    ? catalog.Rules[masking.Plan.CopyColumnRules[i]]
+                : i < masking.Plan.CopyColumnRules.Count && masking.Plan.CopyColumnRules[i] != MaskPlan.Clear
+                    ? DerivedRule(catalog, masking.Plan.CopyColumnRules[i])
                     : null;
             // COPY's text is each type's text output; masked as text whatever the column's type.
             maskers[i] = rule is null ? null : ColumnMasker.Create(rule, TextTypeOid, 0, key);
