@@ -13,13 +13,16 @@ public sealed class ValueValidityTests
     [InlineData(MaskStrategy.Partial)]
     [InlineData(MaskStrategy.Hash)]
     [InlineData(MaskStrategy.Email)]
-    [InlineData(MaskStrategy.Null)]
     public void Invalid_utf8_in_a_text_value_is_refused(MaskStrategy strategy)
     {
         var error = Assert.Throws<MaskingException>(() => Apply(Rule(strategy), 25, Text, [0x61, 0xFF, 0x62]));
 
         Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Null_does_not_read_the_value_so_invalid_utf8_is_still_null() =>
+        Assert.Null(Apply(Rule(MaskStrategy.Null), 25, Text, [0x61, 0xFF, 0x62]));
 
     [Fact]
     public void Invalid_utf8_is_refused_when_detectors_find_nothing_too() =>
