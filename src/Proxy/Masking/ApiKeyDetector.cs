@@ -60,9 +60,12 @@ internal static class ApiKeyDetector
         }
     }
 
+    // A longer run is no match; looking one byte past the count is enough to know, and keeps the
+    // scan linear on text that repeats a prefix between word breaks ("AIza-AIza-…").
+
     /// <summary>The end when exactly <paramref name="count"/> class bytes follow, else 0.</summary>
     private static int Exactly(ReadOnlySpan<byte> text, int from, int count, Func<byte, bool> inClass) =>
-        AsciiBytes.RunLength(text, from, inClass) == count ? from + count : 0;
+        AsciiBytes.RunLength(text, from, inClass, count + 1) == count ? from + count : 0;
 
     /// <summary>The end of the run when at least <paramref name="count"/> class bytes follow, else 0.</summary>
     private static int AtLeast(ReadOnlySpan<byte> text, int from, int count, Func<byte, bool> inClass)

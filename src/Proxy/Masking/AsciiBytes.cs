@@ -20,10 +20,11 @@ internal static class AsciiBytes
         at < 0 || at >= text.Length || !(IsLetterOrDigit(text[at]) || text[at] == '_');
 
     /// <summary>Length of the run of bytes in the class starting at <paramref name="from"/>.</summary>
-    public static int RunLength(ReadOnlySpan<byte> text, int from, Func<byte, bool> inClass)
+    public static int RunLength(ReadOnlySpan<byte> text, int from, Func<byte, bool> inClass, int max = int.MaxValue)
     {
         var i = from;
-        while (i < text.Length && inClass(text[i]))
+        var stop = (int)Math.Min(text.Length, (long)from + max);
+        while (i < stop && inClass(text[i]))
         {
             i++;
         }

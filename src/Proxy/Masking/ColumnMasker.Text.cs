@@ -37,11 +37,6 @@ public sealed partial class ColumnMasker
             return MaskDetected(value, text, output);
         }
 
-        if (_strategy == MaskStrategy.Null)
-        {
-            return false;
-        }
-
         WriteWholeText(text, output);
         return true;
     }

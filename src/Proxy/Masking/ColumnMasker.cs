@@ -71,6 +71,13 @@ public sealed partial class ColumnMasker
     public bool Mask(ReadOnlySpan<byte> value, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
+
+        // Null without detectors never looks at the value, so nothing about it can matter.
+        if (_strategy == MaskStrategy.Null && _detectors == DetectorSet.None)
+        {
+            return false;
+        }
+
         if (_family is TypeFamily.Text or TypeFamily.Json or TypeFamily.Jsonb)
         {
             return MaskText(value, output);

@@ -17,14 +17,15 @@ internal static class PhoneDetector
         var i = 0;
         while (i < text.Length)
         {
-            var end = text[i] switch
+            // Only where no digit precedes: each run of digits is measured once, not once per digit.
+            var end = !AsciiBytes.NotDigitAt(text, i - 1) ? 0 : text[i] switch
             {
                 (byte)'+' => MatchInternational(text, i),
                 (byte)'(' => MatchParenthesized(text, i),
                 _ when AsciiBytes.IsDigit(text[i]) => MatchSeparated(text, i),
                 _ => 0,
             };
-            if (end > 0 && AsciiBytes.NotDigitAt(text, i - 1))
+            if (end > 0)
             {
                 spans.Add(i, end - i);
                 i = end;

@@ -30,7 +30,7 @@ public abstract class MaskingTestBase(PostgresFixture postgres) : GatewayTestBas
 
     protected override void Configure(JsonObject configuration)
     {
-        configuration.Section("Secrets")["MaskingKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)i).ToArray());
+        GatewayConfig.UseMaskingKey(configuration);
         GatewayConfig.UsePolicy(configuration, "main", PolicyJson);
     }
 

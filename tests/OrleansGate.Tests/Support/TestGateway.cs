@@ -165,6 +165,10 @@ public static class GatewayConfig
         configuration.Targets().OfType<JsonObject>().Single(t => (string?)t["Name"] == target)["Policy"] = (string?)policy["Name"];
     }
 
+    /// <summary>A fixed masking key (bytes 0..31), so hashed values are the same in every run.</summary>
+    public static void UseMaskingKey(JsonObject configuration) =>
+        configuration.Section("Secrets")["MaskingKey"] = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
+
     public static JsonArray Targets(this JsonObject configuration) => (JsonArray)configuration["OrleansGate"]!["Targets"]!;
 
     public static string ToJson(this JsonObject configuration) =>

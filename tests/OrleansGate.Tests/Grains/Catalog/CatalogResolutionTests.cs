@@ -45,7 +45,9 @@ public sealed class CatalogResolutionTests(PostgresFixture postgres) : CatalogTe
         CREATE FUNCTION hr.reveal(p int) RETURNS text LANGUAGE sql AS $$ SELECT ssn FROM hr.people WHERE id = p $$;
         """;
 
-    protected override void Configure(JsonObject configuration) =>
+    protected override void Configure(JsonObject configuration)
+    {
+        GatewayConfig.UseMaskingKey(configuration);
         GatewayConfig.UsePolicy(configuration, "main", """
             { "Name": "masks", "Masks": [
               { "Column": "hr.people.ssn", "Strategy": "Partial", "KeepLast": 4 },
@@ -53,6 +55,7 @@ public sealed class CatalogResolutionTests(PostgresFixture postgres) : CatalogTe
               { "Column": "\"Sales\".\"Customers\".card" },
               { "Column": "hr.payments.card", "Strategy": "Hash" } ] }
             """);
+    }
 
     [Fact]
     public async Task A_masked_table_column_resolves_to_its_oid_and_attribute_number()
