@@ -48,7 +48,17 @@ public static class MaskingAnalyzer
         foreach (var origin in valueHits.Concat(returnedHits).Distinct())
         {
             var direct = statement.PlainColumnsOnly && !origin.Derived;
-            masked.Add(new MaskedColumnUse(origin.Name, direct ? MaskReason.Origin : MaskReason.Derived));
+            var reason = catalog.RuleFor(origin).Detectors.Count > 0 ? MaskReason.Detector
+                : direct ? MaskReason.Origin
+                : MaskReason.Derived;
+            masked.Add(new MaskedColumnUse(origin.Name, reason));
+        }
+
+        if (catalog.Rules.Any(r => r.Column == MaskOptions.EveryTextColumn)
+            && statement.Kinds.Any(k => k is StatementKind.Select or StatementKind.Execute or StatementKind.Fetch or StatementKind.CopyTo))
+        {
+            // Detectors look into every text column of every result.
+            masked.Add(new MaskedColumnUse(MaskOptions.EveryTextColumn, MaskReason.Detector));
         }
 
         if (wholeRow)

@@ -85,6 +85,8 @@ public static class DemoCommand
                 ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(postgres.AdminConnectionString) { Database = AuditDatabase }.ConnectionString,
             },
             Cluster = new { SiloPort = 0, GatewayPort = 0 },
+            // Fresh for every demo run: hashed values (Hash masks) differ between runs.
+            Secrets = new { MaskingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) },
             Proxy = new { Listen = $"127.0.0.1:{port}" },
             Identities = new object[]
             {
@@ -105,6 +107,13 @@ public static class DemoCommand
                 new
                 {
                     Name = "shop",
+                    Masks = new object[]
+                    {
+                        new { Column = "public.customers.ssn", Strategy = "Redact" },
+                        new { Column = "public.customers.email", Strategy = "Email" },
+                        new { Column = "public.customers.card_number", Strategy = "Partial", KeepLast = 4 },
+                        new { Column = "public.customers.phone", Strategy = "Hash", Unmasked = new[] { "approvers" } },
+                    },
                     Rules = new object[]
                     {
                         new
@@ -128,7 +137,9 @@ public static class DemoCommand
               psql "host=127.0.0.1 port={bound.Port} dbname=shop user=alice password=alice-secret"
 
             Things to try:
-              SELECT full_name, email, ssn FROM customers LIMIT 5;
+              SELECT full_name, email, ssn, card_number, phone FROM customers LIMIT 5;   -- masked
+              SELECT upper(ssn), row_to_json(c) FROM customers c LIMIT 2;              -- still masked
+              SELECT count(*) FROM customers WHERE ssn LIKE '1%';  -- runs; recorded as UsesMaskedColumnInPredicate
               SELECT status, count(*), sum(amount) FROM orders GROUP BY status;
               \copy (SELECT * FROM orders LIMIT 10) TO STDOUT
               SELECT pg_sleep(30);                -- then Ctrl-C: the cancel goes through the gateway
@@ -138,6 +149,8 @@ public static class DemoCommand
               WITH x AS (DELETE FROM orders RETURNING *) SELECT count(*) FROM x;
               SELECT pg_read_file('/etc/passwd');  -- built-in rule default:server-file-functions
               SET ROLE postgres;                  -- built-in rule default:role-switch
+              COPY customers TO STDOUT;           -- masked columns: held for approval (rule masking:copy-out)
+            Log in as bob (approvers, password bob-secret) to see phone numbers in clear.
             A wrong password, an unknown database or `PGOPTIONS='-c role=postgres'` are refused at login.
 
             Every statement, allowed or not, is in the audit database '{AuditDatabase}' (Marten events,

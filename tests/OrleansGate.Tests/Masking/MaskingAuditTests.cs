@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Npgsql;
+using OrleansGate.Tests.Support;
+using Xunit;
+
+namespace OrleansGate.Tests.Masking;
+
+/// <summary>The record says what was masked and why (DecisionMade), and how many values were (StatementCompleted).</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class MaskingAuditTests(PostgresFixture postgres) : MaskingTestBase(postgres)
+{
+    [Fact]
+    public async Task DecisionMade_names_the_masked_columns_and_why_and_StatementCompleted_counts_masked_values()
+    {
+        var application = "mask-audit-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var connection = await OpenViaGatewayAsync(b => b.ApplicationName = application))
+        {
+            await RowsAsync(connection, "SELECT name, ssn FROM customers");
+            await RowsAsync(connection, "SELECT upper(email) FROM customers WHERE id < 3");
+            await RowsAsync(connection, "SELECT name FROM customers WHERE ssn LIKE '1%'");
+            await RowsAsync(connection, "SELECT total FROM orders");
+        }
+
+        var stream = await AuditRecord.SessionOfApplicationAsync(Postgres, application);
+        var decisions = stream.Where(e => e.Type == "decision_made").ToList();
+        var completions = stream.Where(e => e.Type == "statement_completed").ToList();
+        var received = stream.Where(e => e.Type == "statement_received").ToList();
+        long SequenceOf(string sql) => received.Single(e => e.Text("Sql") == sql).Sequence;
+        JsonElement Decision(string sql) => decisions.Single(e => e.Sequence == SequenceOf(sql)).Data;
+        JsonElement Completion(string sql) => completions.Single(e => e.Sequence == SequenceOf(sql)).Data;
+        static string[] Masked(JsonElement decision) =>
+            decision.GetProperty("MaskedColumns").EnumerateArray().Select(m => $"{m.GetProperty("Column")}:{m.GetProperty("Reason")}").ToArray();
+        static string[] Counts(JsonElement completion) =>
+            completion.GetProperty("MaskedValues").EnumerateArray().Select(m => $"{m.GetProperty("Column")}={m.GetProperty("Count")}").ToArray();
+
+        var direct = Decision("SELECT name, ssn FROM customers");
+        Assert.Equal("Mask", direct.GetProperty("Action").GetString());
+        Assert.Equal(["public.customers.ssn:Origin"], Masked(direct));
+        Assert.Equal(["ssn=3"], Counts(Completion("SELECT name, ssn FROM customers")));
+
+        var computed = Decision("SELECT upper(email) FROM customers WHERE id < 3");
+        Assert.Equal(["public.customers.email:Derived"], Masked(computed));
+        Assert.Equal(["upper=2"], Counts(Completion("SELECT upper(email) FROM customers WHERE id < 3")));
+
+        var inference = Decision("SELECT name FROM customers WHERE ssn LIKE '1%'");
+        Assert.True(inference.GetProperty("UsesMaskedColumnInPredicate").GetBoolean());
+        Assert.Empty(Masked(inference));
+
+        var clear = Decision("SELECT total FROM orders");
+        Assert.Equal("Allow", clear.GetProperty("Action").GetString());
+        Assert.False(clear.GetProperty("UsesMaskedColumnInPredicate").GetBoolean());
+        Assert.Empty(Counts(Completion("SELECT total FROM orders")));
+    }
+}
