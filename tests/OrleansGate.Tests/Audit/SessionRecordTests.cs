@@ -96,20 +96,5 @@ public sealed class SessionRecordTests(PostgresFixture postgres) : AuditTestBase
         Assert.Contains("statement 2 of the same batch", decisions[0].Text("Message"), StringComparison.Ordinal);
     }
 
-    private async Task<List<RecordedEvent>> WaitForEndAsync(string application)
-    {
-        // SessionEnded is written as the connection closes, just after the client has gone.
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var stream = await AuditRecord.SessionOfApplicationAsync(Postgres, application);
-            if (stream[^1].Type == "session_ended")
-            {
-                return stream;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"the session of {application} never ended in the record");
-    }
+    private Task<List<RecordedEvent>> WaitForEndAsync(string application) => AuditRecord.EndedSessionOfApplicationAsync(Postgres, application);
 }

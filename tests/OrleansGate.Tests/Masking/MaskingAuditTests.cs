@@ -21,7 +21,7 @@ public sealed class MaskingAuditTests(PostgresFixture postgres) : MaskingTestBas
             await RowsAsync(connection, "SELECT total FROM orders");
         }
 
-        var stream = await AuditRecord.SessionOfApplicationAsync(Postgres, application);
+        var stream = await AuditRecord.EndedSessionOfApplicationAsync(Postgres, application);
         var decisions = stream.Where(e => e.Type == "decision_made").ToList();
         var completions = stream.Where(e => e.Type == "statement_completed").ToList();
         var received = stream.Where(e => e.Type == "statement_received").ToList();

@@ -42,4 +42,21 @@ public static class AuditRecord
         var started = all.Single(e => e.Type == "session_started" && e.Text("ApplicationName") == applicationName);
         return all.Where(e => e.StreamId == started.StreamId).ToList();
     }
+
+    /// <summary>The whole stream of that session once its SessionEnded is in (written just after the client has gone).</summary>
+    public static async Task<List<RecordedEvent>> EndedSessionOfApplicationAsync(PostgresFixture postgres, string applicationName)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var stream = await SessionOfApplicationAsync(postgres, applicationName);
+            if (stream[^1].Type == "session_ended")
+            {
+                return stream;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"the session of {applicationName} never ended in the record");
+    }
 }
