@@ -34,7 +34,6 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
     private sealed record DescribeReply(long Group, bool Injected, StatementMasking? Masking);
 
     private readonly ConcurrentQueue<DescribeReply> _describes = new();
-    private readonly ArrayBufferWriter<byte> _value = new(256);
     /// <summary>The catalog as this session sees it, with its lookups; replaced whole, so both loops see one version.</summary>
     private sealed record View(MaskingCatalog Catalog, Dictionary<(uint, short), MaskedOrigin> Origins, HashSet<uint> MaskedTables,
         MaskRule? EveryTextColumn);
@@ -222,55 +221,59 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
 
     private ServerFrameVerdict RewriteDataRow(in ReadOnlySequence<byte> payload, ArrayBufferWriter<byte> buffer)
     {
+        // A row nearly always sits in one segment of the read buffer; a rare split row is copied once.
+        var row = SpanOf(payload);
         var columns = _columns!;
-        var reader = new DataRowReader(payload);
-        if (!reader.IsValid || reader.ColumnCount != columns.Length)
+        if (row.Length < 2 || BinaryPrimitives.ReadInt16BigEndian(row) != columns.Length)
         {
             throw new MaskingException("a DataRow does not match its RowDescription");
         }
 
-        // Values are written after a placeholder header whose length is patched at the end.
+        // Type byte and a length patched at the end, then the row as it is up to the first masked
+        // value; every run of clear columns is copied with one write.
         var start = buffer.WrittenCount;
-        var header = buffer.GetSpan(7);
-        header[0] = (byte)BackendMessageType.DataRow;
-        BinaryPrimitives.WriteInt16BigEndian(header[5..], (short)columns.Length);
-        buffer.Advance(7);
-
+        buffer.GetSpan(5)[0] = (byte)BackendMessageType.DataRow;
+        buffer.Advance(5);
+        var position = 2;
+        var copiedTo = 0;
         for (var i = 0; i < columns.Length; i++)
         {
-            if (!reader.TryReadColumn(out var value, out var isNull))
+            if (row.Length - position < 4)
             {
                 throw new MaskingException("malformed DataRow");
             }
 
-            if (isNull)
+            var length = BinaryPrimitives.ReadInt32BigEndian(row[position..]);
+            var valueStart = position + 4;
+            if (length < -1 || (length > 0 && row.Length - valueStart < length))
             {
-                WriteLength(buffer, -1);
+                throw new MaskingException("malformed DataRow");
+            }
+
+            var next = valueStart + Math.Max(length, 0);
+            if (columns[i] is not { } masker || length < 0)
+            {
+                position = next;
                 continue;
             }
 
-            if (columns[i] is not { } masker)
-            {
-                WriteLength(buffer, checked((int)value.Length));
-                value.CopyTo(buffer);
-                continue;
-            }
-
-            _value.ResetWrittenCount();
-            if (masker.Mask(SpanOf(value), _value))
-            {
-                WriteLength(buffer, _value.WrittenCount);
-                buffer.Write(_value.WrittenSpan);
-            }
-            else
-            {
-                WriteLength(buffer, -1);
-            }
-
+            buffer.Write(row[copiedTo..position]);
+            var lengthAt = buffer.WrittenCount;
+            buffer.GetSpan(4);
+            buffer.Advance(4);
+            var masked = masker.Mask(row.Slice(valueStart, length), buffer);
+            PatchInt32(buffer, lengthAt, masked ? buffer.WrittenCount - lengthAt - 4 : -1);
             _counts[i]++;
+            copiedTo = position = next;
         }
 
-        PatchLength(buffer, start, buffer.WrittenCount - start - 1);
+        if (position != row.Length)
+        {
+            throw new MaskingException("malformed DataRow");
+        }
+
+        buffer.Write(row[copiedTo..]);
+        PatchInt32(buffer, start + 1, buffer.WrittenCount - start - 1);
         return ServerFrameVerdict.Replace;
     }
 
@@ -330,7 +333,7 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         header[0] = (byte)BackendMessageType.CopyData;
         buffer.Advance(5);
         _copy!.Mask(SpanOf(payload), buffer);
-        PatchLength(buffer, start, buffer.WrittenCount - start - 1);
+        PatchInt32(buffer, start + 1, buffer.WrittenCount - start - 1);
         for (var i = 0; i < _counts.Length; i++)
         {
             _counts[i] += _copyMasked[i] ? 1 : 0;
@@ -392,13 +395,7 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
 
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
 
-    private static void WriteLength(ArrayBufferWriter<byte> buffer, int length)
-    {
-        BinaryPrimitives.WriteInt32BigEndian(buffer.GetSpan(4), length);
-        buffer.Advance(4);
-    }
-
-    // The length field sits right after the type byte and counts itself but not the type.
-    private static void PatchLength(ArrayBufferWriter<byte> buffer, int start, int length) =>
-        BinaryPrimitives.WriteInt32BigEndian(System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer.WrittenMemory).Span.Slice(start + 1, 4), length);
+    // Lengths are big-endian Int32s written where a placeholder was left.
+    private static void PatchInt32(ArrayBufferWriter<byte> buffer, int at, int value) =>
+        BinaryPrimitives.WriteInt32BigEndian(System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer.WrittenMemory).Span.Slice(at, 4), value);
 }
