@@ -30,6 +30,12 @@ public sealed record Decision
     /// <summary>The statement filters, sorts, groups or joins on a masked column.</summary>
     [Id(8)] public bool UsesMaskedColumnInPredicate { get; init; }
 
+    /// <summary>
+    /// For <see cref="PolicyAction.Hold"/>: the approval request the statement waits on (every
+    /// statement of a held batch carries the same one). Null for a hold nobody can approve (refused).
+    /// </summary>
+    [Id(9)] public Approvals.ApprovalRequest? Approval { get; init; }
+
     public bool Refuses => Action is PolicyAction.Block or PolicyAction.Hold;
 
     /// <summary>SQLSTATE 42501 insufficient_privilege: what PostgreSQL itself answers for a statement it will not run.</summary>
