@@ -15,7 +15,7 @@ public sealed class CancelRegistry
     private readonly ConcurrentDictionary<int, Entry> _entries = new();
 
     /// <summary>Issues a fresh gateway key for an upstream backend.</summary>
-    public BackendKey Register(TargetOptions target, BackendKey upstreamKey)
+    public BackendKey Register(TargetOptions target, BackendKey upstreamKey, Action? onCancel = null)
     {
         while (true)
         {
@@ -23,7 +23,7 @@ public sealed class CancelRegistry
             var processId = RandomNumberGenerator.GetInt32(1, int.MaxValue);
             var secret = BitConverter.ToInt32(RandomNumberGenerator.GetBytes(4));
             var key = new BackendKey(processId, secret);
-            if (_entries.TryAdd(processId, new Entry(key, target, upstreamKey)))
+            if (_entries.TryAdd(processId, new Entry(key, target, upstreamKey, onCancel)))
             {
                 return key;
             }
@@ -53,10 +53,12 @@ public sealed class CancelRegistry
 
         target = entry.Target;
         upstreamKey = entry.UpstreamKey;
+        // A statement held for approval is not upstream: the session itself must hear the cancel.
+        entry.OnCancel?.Invoke();
         return true;
     }
 
     public int Count => _entries.Count;
 
-    private sealed record Entry(BackendKey GatewayKey, TargetOptions Target, BackendKey UpstreamKey);
+    private sealed record Entry(BackendKey GatewayKey, TargetOptions Target, BackendKey UpstreamKey, Action? OnCancel);
 }

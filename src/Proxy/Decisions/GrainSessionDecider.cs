@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging;
+using OrleansGate.Grains.Approvals;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Sessions;
 
 namespace OrleansGate.Proxy.Decisions;
 
 /// <summary>The proxy's handle on a session grain, with a deadline on every decision.</summary>
-public sealed partial class GrainSessionDecider(ISessionGrain grain, TimeSpan timeout, ILogger logger) : ISessionDecider
+public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFactory grains, TimeSpan timeout, ILogger logger) : ISessionDecider
 {
     /// <summary>
     /// SQLSTATE 55000 object_not_in_prerequisite_state: no decision could be obtained, so the statement
@@ -38,6 +39,12 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, TimeSpan ti
             return Refusals(batch.Count, e is TimeoutException ? "the decision point did not answer in time" : "the decision point is unavailable");
         }
     }
+
+    public Task<ApprovalView?> WaitForApprovalAsync(string approvalId, TimeSpan upTo, CancellationToken cancellationToken) =>
+        grains.GetGrain<IApprovalGrain>(approvalId).WaitAsync(upTo).WaitAsync(upTo + timeout, cancellationToken);
+
+    public Task<ApprovalView?> WithdrawApprovalAsync(string approvalId, string reason) =>
+        grains.GetGrain<IApprovalGrain>(approvalId).WithdrawAsync(reason).WaitAsync(timeout);
 
     public async Task EndAsync(string reason, IReadOnlyList<StatementOutcome> completed)
     {

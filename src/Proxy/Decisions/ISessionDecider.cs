@@ -1,3 +1,4 @@
+using OrleansGate.Grains.Approvals;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Sessions;
 
@@ -13,6 +14,16 @@ public interface ISessionDecider
     /// <remarks><paramref name="completed"/>: outcomes of earlier statements, recorded in the same commit.</remarks>
     Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
         CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The approval a held request waits on, once it is no longer pending or after
+    /// <paramref name="upTo"/>; null when no such approval exists.
+    /// </summary>
+    /// <exception cref="Exception">The approval service did not answer (the caller retries).</exception>
+    Task<ApprovalView?> WaitForApprovalAsync(string approvalId, TimeSpan upTo, CancellationToken cancellationToken);
+
+    /// <summary>Withdraws a held request (the client cancelled or left); the approval as it then stands.</summary>
+    Task<ApprovalView?> WithdrawApprovalAsync(string approvalId, string reason);
 
     /// <summary>Records the last outcomes and the end of the session; best effort.</summary>
     Task EndAsync(string reason, IReadOnlyList<StatementOutcome> completed);

@@ -10,6 +10,6 @@ public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSes
     {
         var grain = grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N"));
         await grain.StartAsync(start).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-        return new GrainSessionDecider(grain, timeout, logger);
+        return new GrainSessionDecider(grain, grains, timeout, logger);
     }
 }

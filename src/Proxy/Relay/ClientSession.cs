@@ -133,14 +133,15 @@ public sealed partial class ClientSession
                 return;
             }
 
-            var gatewayKey = _cancels.Register(client.Target, upstream.Key);
+            var cancelSignal = new Approvals.ClientCancelSignal();
+            var gatewayKey = _cancels.Register(client.Target, upstream.Key, cancelSignal.Cancel);
             var end = "client session ended";
             var replies = new PendingReplies();
             try
             {
                 await GreetAsync(client, upstream, gatewayKey, stopping).ConfigureAwait(false);
                 LogSessionStarted(_logger, client.Identity.Name, client.Target.Name, remote, client.TlsUsed);
-                end = await RelayAsync(client, upstream, decider, replies, stopping).ConfigureAwait(false);
+                end = await RelayAsync(client, upstream, decider, replies, cancelSignal, stopping).ConfigureAwait(false);
             }
             finally
             {
@@ -167,14 +168,14 @@ public sealed partial class ClientSession
     }
 
     private async Task<string> RelayAsync(ClientAuthenticated client, UpstreamConnection upstream, ISessionDecider decider,
-        PendingReplies replies, CancellationToken stopping)
+        PendingReplies replies, Approvals.ClientCancelSignal cancelSignal, CancellationToken stopping)
     {
         var clientIn = PipeReader.Create(client.Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
         var clientOut = PipeWriter.Create(client.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
         var upstreamIn = PipeReader.Create(upstream.Stream, new StreamPipeReaderOptions(bufferSize: 32 * 1024, leaveOpen: true));
         var upstreamOut = PipeWriter.Create(upstream.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
         var masking = _masking.Open(client.Target, client.Identity.Groups, replies);
-        var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes, masking);
+        var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes, masking, cancelSignal);
         var relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
             new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status,
             decisions, replies, masking);

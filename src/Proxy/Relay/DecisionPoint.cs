@@ -19,7 +19,7 @@ namespace OrleansGate.Proxy.Relay;
 /// Sync so the client gets ErrorResponse and ReadyForQuery with the server's true status.
 /// </summary>
 internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, PendingReplies replies, int maxBatchBytes,
-    Masking.ResultMasking? masking = null)
+    Masking.ResultMasking? masking = null, Approvals.ClientCancelSignal? cancels = null)
 {
     private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
 
@@ -38,6 +38,10 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     // (with the index of the Execute's request), so masking knows every portal's columns.
     private readonly List<(bool Injected, int Request)> _describes = [];
     private byte[]? _refusal;
+    private Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? _notifyClient;
+
+    /// <summary>How this point writes to the client out of turn (a held request's NOTICE); set by the relay.</summary>
+    public void AttachClientWriter(Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> notifyClient) => _notifyClient = notifyClient;
 
     // An extended batch went upstream at Flush and its Sync has not come yet. A Query or
     // FunctionCall now would be skipped by the server if that batch failed, without the
@@ -345,10 +349,21 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         }
 
         var decisions = await decider.DecideAsync(requests, replies.DrainCompleted(), cancellationToken).ConfigureAwait(false);
-        var refused = decisions.FirstOrDefault(d => d.Refuses);
+        var refused = decisions.FirstOrDefault(d => d.Action == PolicyAction.Block)
+                      ?? decisions.FirstOrDefault(d => d.Action == PolicyAction.Hold && (d.Approval is null || _notifyClient is null || cancels is null));
         if (refused is not null)
         {
             return (Error(refused), [], [], []);
+        }
+
+        if (decisions.FirstOrDefault(d => d.Action == PolicyAction.Hold) is { Approval: { } approval })
+        {
+            // The whole request waits on one approval, before any of it goes upstream.
+            if (await Approvals.HeldRequest.WaitAsync(approval, decider, cancels!, _notifyClient!, cancellationToken).ConfigureAwait(false)
+                is { } notApproved)
+            {
+                return (Error(notApproved), [], [], []);
+            }
         }
 
         var requestMasking = new StatementMasking?[requests.Count];
@@ -426,7 +441,7 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     {
         var message = decision.Action switch
         {
-            PolicyAction.Hold => $"{decision.Message}: approvals are not available in this version of the gateway, so the statement was refused",
+            PolicyAction.Hold => $"{decision.Message}: nobody can approve it here, so the statement was refused",
             _ => decision.Message ?? $"refused by rule '{decision.Rule}'",
         };
         using var builder = new MessageBuilder();

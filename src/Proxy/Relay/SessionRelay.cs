@@ -27,6 +27,9 @@ public sealed class SessionRelay
     private readonly PendingReplies _replies;
     private readonly Masking.ResultMasking? _masking;
     private readonly ArrayBufferWriter<byte> _masked = new(1024);
+
+    // The server loop writes to the client; the client loop does too, rarely (a held request's NOTICE).
+    private readonly SemaphoreSlim _clientWrite = new(1, 1);
     private volatile TransactionStatus _status;
 
     internal SessionRelay(PipeReader clientIn, PipeWriter clientOut, PipeReader upstreamIn, PipeWriter upstreamOut,
@@ -44,6 +47,22 @@ public sealed class SessionRelay
         _scrubber = scrubber;
         _identityName = identityName;
         _status = initialStatus;
+        decisions.AttachClientWriter(SendToClientAsync);
+    }
+
+    /// <summary>Writes a whole message to the client between the server loop's writes.</summary>
+    private async ValueTask SendToClientAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        await _clientWrite.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _clientOut.Write(message.Span);
+            await _clientOut.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _clientWrite.Release();
+        }
     }
 
     /// <summary>The transaction status of the last ReadyForQuery relayed.</summary>
@@ -178,105 +197,133 @@ public sealed class SessionRelay
                 return cancellationToken.IsCancellationRequested ? RelayOutcome.Stopped : RelayOutcome.UpstreamClosed;
             }
 
-            var buffer = read.Buffer;
-            var remaining = buffer;
-            var runStart = buffer.Start;
-            RelayOutcome? end = null;
-            while (end is null)
+            try
             {
-                var status = FrameReader.TryRead(remaining, _maxMessageBytes, out var frame);
-                if (status == FrameStatus.Incomplete)
-                {
-                    break;
-                }
-
-                if (status != FrameStatus.Complete)
-                {
-                    end = Violation(RelayEnd.UpstreamProtocolViolation, remaining, status);
-                    break;
-                }
-
-                var type = (BackendMessageType)frame.Type;
-                if (!MessageTypeNames.IsKnownSessionMessage(type))
-                {
-                    end = new RelayOutcome(RelayEnd.UpstreamProtocolViolation,
-                        $"unexpected backend message type {MessageTypeNames.Printable(frame.Type)}");
-                    break;
-                }
-
-                var verdict = Masking.ServerFrameVerdict.Forward;
-                if (_masking is not null)
-                {
-                    _masked.ResetWrittenCount();
-                    verdict = _masking.Process(type, frame, _masked);
-                }
-
-                if (verdict is Masking.ServerFrameVerdict.Drop or Masking.ServerFrameVerdict.Replace)
-                {
-                    // Masking's bytes go instead of the frame. What the frame means for the session's
-                    // bookkeeping (outcomes, COPY state) still counts.
-                    ObserveOutcome(type, frame);
-                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
-                    _clientOut.Write(_masked.WrittenSpan);
-                    runStart = frame.Whole.End;
-                    remaining = remaining.Slice(frame.Length);
-                    continue;
-                }
-
-                if (verdict == Masking.ServerFrameVerdict.Prepend)
-                {
-                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
-                    _clientOut.Write(_masked.WrittenSpan);
-                    runStart = frame.Whole.Start;
-                }
-
-                var rewritten = Inspect(type, frame, out var malformed);
-                if (malformed is not null)
-                {
-                    // Fail closed: a frame the gateway cannot read may still quote a credential,
-                    // so it is not forwarded; the session ends instead.
-                    end = new RelayOutcome(RelayEnd.UpstreamProtocolViolation, malformed);
-                    break;
-                }
-
-                ObserveOutcome(type, frame);
-
-                if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
-                {
-                    // A refused request: its ErrorResponse goes right before the ReadyForQuery of the Sync sent in its place.
-                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
-                    _clientOut.Write(refusal);
-                    runStart = frame.Whole.Start;
-                }
-
-                if (rewritten is not null)
-                {
-                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
-                    _clientOut.Write(rewritten);
-                    runStart = frame.Whole.End;
-                }
-
-                remaining = remaining.Slice(frame.Length);
+                await _clientWrite.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                _upstreamIn.AdvanceTo(read.Buffer.Start);
+                return RelayOutcome.Stopped;
             }
 
-            buffer.Slice(runStart, remaining.Start).CopyTo(_clientOut);
-            var consumed = end is null ? remaining.Start : buffer.End;
-            _upstreamIn.AdvanceTo(consumed, buffer.End);
-            if (await FlushAsync(_clientOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
+            try
             {
-                return flushEnd == RelayEnd.Stopped ? RelayOutcome.Stopped : RelayOutcome.ClientClosed;
+                if (await RelayServerFramesAsync(read, cancellationToken).ConfigureAwait(false) is { } ended)
+                {
+                    return ended;
+                }
             }
-
-            if (end is not null)
+            finally
             {
-                return end;
-            }
-
-            if (read.IsCompleted || read.IsCanceled)
-            {
-                return RelayOutcome.UpstreamClosed;
+                _clientWrite.Release();
             }
         }
+    }
+
+    /// <summary>Relays the whole frames of one read from the server; returns how the direction ended, or null to go on.</summary>
+    private async ValueTask<RelayOutcome?> RelayServerFramesAsync(ReadResult read, CancellationToken cancellationToken)
+    {
+        var buffer = read.Buffer;
+        var remaining = buffer;
+        var runStart = buffer.Start;
+        RelayOutcome? end = null;
+        while (end is null)
+        {
+            var status = FrameReader.TryRead(remaining, _maxMessageBytes, out var frame);
+            if (status == FrameStatus.Incomplete)
+            {
+                break;
+            }
+
+            if (status != FrameStatus.Complete)
+            {
+                end = Violation(RelayEnd.UpstreamProtocolViolation, remaining, status);
+                break;
+            }
+
+            var type = (BackendMessageType)frame.Type;
+            if (!MessageTypeNames.IsKnownSessionMessage(type))
+            {
+                end = new RelayOutcome(RelayEnd.UpstreamProtocolViolation,
+                    $"unexpected backend message type {MessageTypeNames.Printable(frame.Type)}");
+                break;
+            }
+
+            var verdict = Masking.ServerFrameVerdict.Forward;
+            if (_masking is not null)
+            {
+                _masked.ResetWrittenCount();
+                verdict = _masking.Process(type, frame, _masked);
+            }
+
+            if (verdict is Masking.ServerFrameVerdict.Drop or Masking.ServerFrameVerdict.Replace)
+            {
+                // Masking's bytes go instead of the frame. What the frame means for the session's
+                // bookkeeping (outcomes, COPY state) still counts.
+                ObserveOutcome(type, frame);
+                buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
+                _clientOut.Write(_masked.WrittenSpan);
+                runStart = frame.Whole.End;
+                remaining = remaining.Slice(frame.Length);
+                continue;
+            }
+
+            if (verdict == Masking.ServerFrameVerdict.Prepend)
+            {
+                buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
+                _clientOut.Write(_masked.WrittenSpan);
+                runStart = frame.Whole.Start;
+            }
+
+            var rewritten = Inspect(type, frame, out var malformed);
+            if (malformed is not null)
+            {
+                // Fail closed: a frame the gateway cannot read may still quote a credential,
+                // so it is not forwarded; the session ends instead.
+                end = new RelayOutcome(RelayEnd.UpstreamProtocolViolation, malformed);
+                break;
+            }
+
+            ObserveOutcome(type, frame);
+
+            if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
+            {
+                // A refused request: its ErrorResponse goes right before the ReadyForQuery of the Sync sent in its place.
+                buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
+                _clientOut.Write(refusal);
+                runStart = frame.Whole.Start;
+            }
+
+            if (rewritten is not null)
+            {
+                buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
+                _clientOut.Write(rewritten);
+                runStart = frame.Whole.End;
+            }
+
+            remaining = remaining.Slice(frame.Length);
+        }
+
+        buffer.Slice(runStart, remaining.Start).CopyTo(_clientOut);
+        var consumed = end is null ? remaining.Start : buffer.End;
+        _upstreamIn.AdvanceTo(consumed, buffer.End);
+        if (await FlushAsync(_clientOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
+        {
+            return flushEnd == RelayEnd.Stopped ? RelayOutcome.Stopped : RelayOutcome.ClientClosed;
+        }
+
+        if (end is not null)
+        {
+            return end;
+        }
+
+        if (read.IsCompleted || read.IsCanceled)
+        {
+            return RelayOutcome.UpstreamClosed;
+        }
+
+        return null;
     }
 
     private void ObserveOutcome(BackendMessageType type, in Frame frame)

@@ -30,7 +30,7 @@ public sealed class HeldStatementTests(PostgresFixture postgres) : AuditTestBase
 
         Assert.Equal("42501", error.SqlState);
         Assert.Contains("held for approval by rule 'hold-copy-out'", error.MessageText, StringComparison.Ordinal);
-        Assert.Contains("approvals are not available", error.MessageText, StringComparison.Ordinal);
+        Assert.Contains("nobody can approve it here", error.MessageText, StringComparison.Ordinal);
         await using var count = new NpgsqlCommand("SELECT count(*) FROM secrets", connection);
         Assert.Equal(10L, await count.ExecuteScalarAsync());
     }

@@ -1,3 +1,4 @@
+using OrleansGate.Grains.Approvals;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Sessions;
 using OrleansGate.Proxy.Decisions;
@@ -20,6 +21,12 @@ internal sealed class PolicyOnlyDecider(PolicyOptions? policy = null) : ISession
         Batches.Add(batch);
         return Task.FromResult<IReadOnlyList<Decision>>(batch.Select(r => PolicyEngine.Decide(r.Statement, Subject, policy)).ToArray());
     }
+
+    /// <summary>No approval service here: a held request finds no approval and is refused.</summary>
+    public Task<ApprovalView?> WaitForApprovalAsync(string approvalId, TimeSpan upTo, CancellationToken cancellationToken) =>
+        Task.FromResult<ApprovalView?>(null);
+
+    public Task<ApprovalView?> WithdrawApprovalAsync(string approvalId, string reason) => Task.FromResult<ApprovalView?>(null);
 
     public Task EndAsync(string reason, IReadOnlyList<StatementOutcome> completed) => Task.CompletedTask;
 }
