@@ -13,7 +13,8 @@ internal static class CatalogContent
         && SameRules(a.Rules, b.Rules)
         && a.Origins.SequenceEqual(b.Origins)
         && a.Relations.Count == b.Relations.Count && a.Relations.Zip(b.Relations).All(p => SameRelation(p.First, p.Second))
-        && a.UserFunctions.SequenceEqual(b.UserFunctions, StringComparer.Ordinal);
+        && a.UserFunctions.SequenceEqual(b.UserFunctions, StringComparer.Ordinal)
+        && a.TextTypes.SequenceEqual(b.TextTypes);
 
     public static bool SameRules(IReadOnlyList<MaskRule> a, IReadOnlyList<MaskRule> b) =>
         a.Count == b.Count && a.Zip(b).All(p => SameRule(p.First, p.Second));

@@ -101,6 +101,7 @@ public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway
             return new MaskingCatalog
             {
                 Rules = rules, Origins = upstream.Origins, Relations = upstream.Relations, UserFunctions = upstream.UserFunctions,
+                TextTypes = upstream.TextTypes,
             };
         }
 #pragma warning disable CA1031 // Any failure becomes the snapshot's Error, on which callers fail closed; the grain stays up.

@@ -26,6 +26,12 @@ public sealed record MaskingCatalog
     /// </summary>
     [Id(4)] public IReadOnlyList<string> UserFunctions { get; init; } = [];
 
+    /// <summary>
+    /// Types without a fixed OID whose values are text — citext, and domains over text, varchar,
+    /// bpchar, name or citext: masked as text rather than given a placeholder.
+    /// </summary>
+    [Id(7)] public IReadOnlyList<uint> TextTypes { get; init; } = [];
+
     /// <summary>Why the upstream catalog could not be read; null when it was.</summary>
     [Id(5)] public string? Error { get; init; }
 

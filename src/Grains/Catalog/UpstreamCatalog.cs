@@ -4,4 +4,5 @@ namespace OrleansGate.Grains.Catalog;
 internal sealed record UpstreamCatalog(
     IReadOnlyList<MaskedOrigin> Origins,
     IReadOnlyList<MaskedRelation> Relations,
-    IReadOnlyList<string> UserFunctions);
+    IReadOnlyList<string> UserFunctions,
+    IReadOnlyList<uint> TextTypes);

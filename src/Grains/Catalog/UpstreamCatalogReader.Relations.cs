@@ -26,6 +26,33 @@ internal sealed partial class UpstreamCatalogReader
         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
         """;
 
+    // citext comes from an extension, so its OID differs per database; domains keep their own OID
+    // in RowDescription. Domains over domains are followed to their base.
+    private const string TextTypesSql = """
+        WITH RECURSIVE text_types(oid) AS (
+            SELECT t.oid FROM pg_catalog.pg_type t
+            WHERE t.oid IN (25, 1043, 1042, 19) OR (t.typname = 'citext' AND t.typtype = 'b')
+            UNION
+            SELECT d.oid FROM pg_catalog.pg_type d
+            JOIN text_types b ON d.typbasetype = b.oid
+            WHERE d.typtype = 'd'
+        )
+        SELECT oid FROM text_types WHERE oid NOT IN (25, 1043, 1042, 19) ORDER BY 1
+        """;
+
+    private async Task<IReadOnlyList<uint>> TextTypesAsync(CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(TextTypesSql, _connection);
+        var oids = new List<uint>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            oids.Add(reader.GetFieldValue<uint>(0));
+        }
+
+        return oids;
+    }
+
     private async Task<MaskedRelation?> RelationAsync(uint oid, CancellationToken cancellationToken) =>
         _relations.TryGetValue(oid, out var known) ? known : (await RelationsAsync([oid], cancellationToken).ConfigureAwait(false)).FirstOrDefault();
 

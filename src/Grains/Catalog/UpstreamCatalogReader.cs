@@ -59,10 +59,12 @@ internal sealed partial class UpstreamCatalogReader : IAsyncDisposable
         await AddViewColumnsAsync(origins, cancellationToken).ConfigureAwait(false);
         var relations = await RelationsAsync(origins.Keys.Select(c => c.TableOid).Distinct(), cancellationToken).ConfigureAwait(false);
         var functions = await UserFunctionsAsync(cancellationToken).ConfigureAwait(false);
+        var textTypes = await TextTypesAsync(cancellationToken).ConfigureAwait(false);
         return new UpstreamCatalog(
             origins.Values.OrderBy(o => o.TableOid).ThenBy(o => o.AttributeNumber).ToArray(),
             relations.OrderBy(r => r.Oid).ToArray(),
-            functions);
+            functions,
+            textTypes);
     }
 
     /// <summary>Why a read failed, in words fit for a log and a client: no password, no upstream user name.</summary>

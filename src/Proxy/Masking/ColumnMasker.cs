@@ -22,11 +22,11 @@ public sealed partial class ColumnMasker
     private readonly DetectorSet _detectors;
     private readonly MaskingKey _key;
 
-    private ColumnMasker(MaskRule rule, uint typeOid, bool binary, MaskingKey key, string column)
+    private ColumnMasker(MaskRule rule, uint typeOid, bool binary, MaskingKey key, string column, bool textType)
     {
         _column = column;
         _typeOid = typeOid;
-        _family = TypeOids.FamilyOf(typeOid);
+        _family = textType ? TypeFamily.Text : TypeOids.FamilyOf(typeOid);
         _binary = binary;
         _strategy = rule.Strategy;
         _keepFirst = rule.KeepFirst;
@@ -38,8 +38,10 @@ public sealed partial class ColumnMasker
     /// <summary>
     /// The masker for a column of type <paramref name="typeOid"/> sent in <paramref name="formatCode"/>.
     /// <paramref name="columnName"/> names the column in error messages (the rule's column when not given).
+    /// <paramref name="textType"/>: the type has no fixed OID but its values are text (citext, a domain over text).
     /// </summary>
-    public static ColumnMasker Create(MaskRule rule, uint typeOid, short formatCode, MaskingKey key, string? columnName = null)
+    public static ColumnMasker Create(MaskRule rule, uint typeOid, short formatCode, MaskingKey key, string? columnName = null,
+        bool textType = false)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(key);
@@ -53,7 +55,7 @@ public sealed partial class ColumnMasker
             throw new ArgumentOutOfRangeException(nameof(rule), rule.Strategy, "unknown mask strategy");
         }
 
-        return new ColumnMasker(rule, typeOid, formatCode == 1, key, columnName ?? rule.Column);
+        return new ColumnMasker(rule, typeOid, formatCode == 1, key, columnName ?? rule.Column, textType);
     }
 
     /// <summary>

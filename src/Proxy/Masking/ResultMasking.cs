@@ -36,7 +36,7 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
     private readonly ConcurrentQueue<DescribeReply> _describes = new();
     /// <summary>The catalog as this session sees it, with its lookups; replaced whole, so both loops see one version.</summary>
     private sealed record View(MaskingCatalog Catalog, Dictionary<(uint, short), MaskedOrigin> Origins, HashSet<uint> MaskedTables,
-        MaskRule? EveryTextColumn);
+        MaskRule? EveryTextColumn, HashSet<uint> TextTypes);
 
     private volatile View? _view;
 
@@ -62,7 +62,8 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         var visible = catalog.ExemptFor(groups);
         _view = new View(visible, visible.Origins.ToDictionary(o => (o.TableOid, o.AttributeNumber)),
             visible.Origins.Select(o => o.TableOid).ToHashSet(),
-            visible.Rules.FirstOrDefault(r => r.Column == Grains.Policy.MaskOptions.EveryTextColumn && !r.IsUnmaskedFor(groups)));
+            visible.Rules.FirstOrDefault(r => r.Column == Grains.Policy.MaskOptions.EveryTextColumn && !r.IsUnmaskedFor(groups)),
+            visible.TextTypes.ToHashSet());
     }
 
     /// <summary>Makes sure results are masked with the catalog a decision was made with, or a newer one.</summary>
@@ -173,7 +174,8 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
             if (RuleFor(fields[i], masking) is { } rule)
             {
                 columns ??= new ColumnMasker?[fields.Count];
-                columns[i] = ColumnMasker.Create(rule, fields[i].TypeOid, fields[i].FormatCode, key);
+                columns[i] = ColumnMasker.Create(rule, fields[i].TypeOid, fields[i].FormatCode, key, fields[i].Name,
+                    _view!.TextTypes.Contains(fields[i].TypeOid));
             }
         }
 
@@ -213,7 +215,9 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
             return DerivedRule(catalog, derived.DerivedRule);
         }
 
-        return view.EveryTextColumn is { } everyText && ColumnMasker.IsTextLike(field.TypeOid) ? everyText : null;
+        return view.EveryTextColumn is { } everyText && (ColumnMasker.IsTextLike(field.TypeOid) || view.TextTypes.Contains(field.TypeOid))
+            ? everyText
+            : null;
     }
 
     private static MaskRule DerivedRule(MaskingCatalog catalog, int rule) =>
