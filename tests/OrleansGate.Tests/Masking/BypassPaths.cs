@@ -239,7 +239,7 @@ public static partial class BypassPaths
             rows += messages.Count(m => m.Type is 'D' or 'd');
             if (messages.FirstOrDefault(m => m.Type == 'E') is { Payload: not null } failure)
             {
-                error = RawClient.Error(failure).Code;
+                error = RawClient.Error(failure).SqlState;
                 break;
             }
         }
