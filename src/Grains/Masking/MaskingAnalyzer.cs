@@ -70,12 +70,12 @@ public static class MaskingAnalyzer
             : null;
         var copy = statement.Kind == StatementKind.CopyTo && (copiedTable is not null || touchesValues || (statement.CopyRelation is null && outputs));
 
+        var predicate = Hits(inScope, statement.PredicateColumns).Count > 0 || (statement.WholeRowInPredicate && inScope.Length > 0);
         return new MaskingAnalysis
         {
             Masked = masked,
             Launders = Writes(statement) && touchesValues,
-            UsesMaskedColumnInPredicate = Hits(inScope, statement.PredicateColumns).Count > 0
-                                          || (statement.WholeRowInPredicate && inScope.Length > 0),
+            UsesMaskedColumnInPredicate = predicate,
             CopiesMaskedColumns = copy,
             ComputesFromMaskedValues = outputs && (!statement.PlainColumnsOnly || function is not null),
             Plan = new MaskPlan
@@ -85,6 +85,7 @@ public static class MaskingAnalyzer
                 DerivedRule = rules.Length == 1 ? rules[0] : -1,
                 MaskEveryColumn = copy && copiedTable is null,
                 CopyColumnRules = copiedTable is not null ? CopyColumnRules(statement, copiedTable, inScope) : [],
+                ReadsMaskedValues = masked.Count > 0 || predicate || copy,
             },
         };
     }

@@ -97,6 +97,6 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
     {
         Action = PolicyAction.Mask,
         MaskedColumns = [.. decision.MaskedColumns, new MaskedColumnUse(what, MaskReason.UnknownRelation)],
-        Mask = decision.Mask! with { MaskDerived = true, MaskEveryColumn = true },
+        Mask = decision.Mask! with { MaskDerived = true, MaskEveryColumn = true, ReadsMaskedValues = true },
     };
 }
