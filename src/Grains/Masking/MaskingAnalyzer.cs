@@ -90,11 +90,20 @@ public static class MaskingAnalyzer
         };
     }
 
-    /// <summary>Statements whose results land in a table or a server file rather than with the client.</summary>
+    /// <summary>
+    /// Statements whose results land in a table, a server file or session state rather than with
+    /// the client: a value kept by a function below is read back later by a statement that names
+    /// no masked column (SELECT current_setting('x'), LISTEN, a sequence's last_value, pg_locks).
+    /// </summary>
     public static bool Writes(StatementInfo statement) =>
         statement.Kinds.Any(k => k is StatementKind.Insert or StatementKind.Update or StatementKind.Merge)
         || statement.CreatesTableFromQuery || statement.HasDataModifyingCte
-        || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client);
+        || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client)
+        || statement.Functions.Any(f => KeepsValue(SqlNames.Unqualified(f)));
+
+    private static bool KeepsValue(string function) =>
+        function is "set_config" or "pg_notify" or "setval" or "pg_logical_emit_message"
+        || function.StartsWith("pg_advisory_", StringComparison.Ordinal) || function.StartsWith("pg_try_advisory_", StringComparison.Ordinal);
 
     // COPY customers [(a, b)] TO STDOUT: the rule of each copied column, in the order COPY writes them.
     private static int[] CopyColumnRules(StatementInfo statement, MaskedRelation relation, MaskedOrigin[] inScope)

@@ -13,7 +13,7 @@ namespace OrleansGate.Grains.Masking;
 /// </summary>
 public static class MaskingDefaults
 {
-    /// <summary>CREATE TABLE AS, SELECT INTO, INSERT … SELECT, UPDATE … FROM, COPY TO a file with masked values.</summary>
+    /// <summary>CREATE TABLE AS, SELECT INTO, INSERT … SELECT, UPDATE … FROM, COPY TO a file, set_config, pg_notify … with masked values.</summary>
     public const string Laundering = "masked-laundering";
 
     /// <summary>COPY … TO STDOUT of masked columns (held for approval).</summary>
@@ -40,7 +40,7 @@ public static class MaskingDefaults
         if (analysis.Launders && !Lifted(firstMatch, Laundering))
         {
             return Decision.Block("masking:laundering",
-                $"blocked by rule 'masking:laundering': the statement would copy masked values ({Columns(analysis)}) into a table or file");
+                $"blocked by rule 'masking:laundering': the statement would copy masked values ({Columns(analysis)}) into a table, a file or session state");
         }
 
         if (analysis.CopiesMaskedColumns && IsBinaryCopy(statement))

@@ -15,6 +15,7 @@ public static class BypassCorpus
         CREATE VIEW v_alias AS SELECT id, name, ssn AS x, card_number AS y FROM customers;
         CREATE VIEW v_upper AS SELECT id, name, upper(ssn) AS u, upper(email) AS e FROM customers;
         CREATE MATERIALIZED VIEW mv_customers AS SELECT id, name, ssn, email, card_number FROM customers;
+        CREATE SEQUENCE leak_seq;
         CREATE SCHEMA evil;
         CREATE VIEW evil.customers AS SELECT id, name, ssn AS note, email AS contact, card_number AS pan FROM public.customers;
         CREATE FUNCTION get_ssn(int) RETURNS text LANGUAGE sql STABLE AS 'SELECT ssn FROM public.customers WHERE id = $1';
@@ -157,8 +158,15 @@ public static class BypassCorpus
         Rows("predicate-order-by", "SELECT name FROM customers ORDER BY ssn, card_number"),
 
         // Side channels: a masked value put somewhere a later statement can read without naming it.
-        new("side-channel-setting", ["SELECT name, set_config('og.leak', ssn, false) FROM customers WHERE id = 1", "SELECT current_setting('og.leak'), 'Ann'"], Expect.Rows),
-        new("side-channel-notify", ["LISTEN og_leak", "SELECT name, pg_notify('og_leak', ssn) FROM customers"], Expect.Rows),
+        // (laundering into session state: refused).
+        new("side-channel-setting", ["SELECT name, set_config('og.leak', ssn, false) FROM customers WHERE id = 1", "SELECT current_setting('og.leak'), 'Ann'"],
+            Expect.Refused, null, 0, "42501"),
+        new("side-channel-notify", ["LISTEN og_leak", "SELECT name, pg_notify('og_leak', ssn) FROM customers"], Expect.Refused, null, 0, "42501"),
+        new("side-channel-sequence", ["SELECT name, setval('leak_seq', card_number::bigint) FROM customers WHERE id = 1", "SELECT last_value, 'Ann' FROM leak_seq"],
+            Expect.Refused, null, 0, "42501"),
+        new("side-channel-advisory-lock", ["SELECT name, pg_advisory_lock(card_number::bigint) FROM customers WHERE id = 1",
+            "SELECT (classid::bigint << 32) | objid::bigint, 'Ann' FROM pg_locks WHERE locktype = 'advisory'"], Expect.Refused, null, 0, "42501"),
+        Refused("side-channel-large-object", "SELECT name, lo_from_bytea(0, convert_to(ssn, 'UTF8')) FROM customers"),
         Refused("side-channel-do-block", "DO $$ BEGIN RAISE NOTICE '%', (SELECT string_agg(ssn, ',') FROM customers); END $$", sqlState: null),
     ];
 }
