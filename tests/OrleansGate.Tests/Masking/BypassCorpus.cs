@@ -23,6 +23,22 @@ public static class BypassCorpus
           $$ BEGIN RAISE NOTICE 'value %', (SELECT ssn FROM public.customers WHERE id = $1); RETURN 1; END $$;
         """;
 
+    /// <summary>
+    /// DDL inside an open transaction, which the catalog (read on a connection of its own) cannot
+    /// see; run apart from the others, one at a time, because ALTER TABLE locks customers.
+    /// </summary>
+    public static IReadOnlyList<BypassAttempt> UncommittedDdl { get; } =
+    [
+        new("temp-view-in-transaction", ["BEGIN", "CREATE TEMP VIEW tv3 AS SELECT name, ssn AS s, email AS e FROM customers", "SELECT * FROM tv3",
+            "SELECT name, s || '' FROM tv3", "ROLLBACK"], Expect.Rows),
+
+        // The catalog's own read waits for the session's lock on customers: the decision times out (55000).
+        new("rename-in-transaction", ["BEGIN", "ALTER TABLE customers RENAME COLUMN ssn TO x", "SELECT name, x, x || '' FROM customers", "ROLLBACK"],
+            Expect.Refused, null, 0, "55000"),
+        new("generated-column-in-transaction", ["BEGIN", "ALTER TABLE customers ADD COLUMN s2 text GENERATED ALWAYS AS (ssn || '') STORED",
+            "SELECT name, s2 FROM customers", "ROLLBACK"], Expect.Refused, null, 0, "55000"),
+    ];
+
     public static IReadOnlyList<BypassAttempt> Attempts { get; } =
     [
         // Names: aliases, qualification, quoting, Unicode escapes.
@@ -118,7 +134,7 @@ public static class BypassCorpus
         new("sql-prepare-execute", ["PREPARE p AS SELECT name, ssn, ssn || '' AS s FROM customers", "EXECUTE p"], Expect.Rows),
         new("sql-prepare-execute-parameter", ["PREPARE q(int) AS SELECT name, upper(email) FROM customers WHERE id = $1", "EXECUTE q(1)"], Expect.Rows),
         new("cursor", ["BEGIN", "DECLARE cur CURSOR FOR SELECT name, ssn, email || '' FROM customers", "FETCH ALL FROM cur", "COMMIT"], Expect.Rows),
-        new("cursor-same-batch", ["BEGIN; DECLARE cur CURSOR FOR SELECT name, upper(ssn) FROM customers; FETCH 2 FROM cur; COMMIT"], Expect.Rows),
+        new("cursor-same-batch", ["BEGIN; DECLARE cur CURSOR FOR SELECT name, upper(ssn) FROM customers ORDER BY id; FETCH 2 FROM cur; COMMIT"], Expect.Rows),
         new("cursor-with-hold", ["DECLARE held CURSOR WITH HOLD FOR SELECT name, c FROM customers c", "FETCH ALL FROM held", "CLOSE held"], Expect.Rows),
 
         // COPY while it is held for approval (the default).
@@ -145,7 +161,16 @@ public static class BypassCorpus
         new("temp-view-same-batch", ["CREATE TEMP VIEW tv AS SELECT name, ssn AS s FROM customers; SELECT * FROM tv"], Expect.Rows, Marker: null, MinRows: 3),
         new("temp-view-later", ["CREATE TEMP VIEW tv2 AS SELECT name, upper(ssn) AS s, email AS e FROM customers", "SELECT * FROM tv2"], Expect.Rows),
 
+        // RETURNING columns have no origin.
+        Rows("update-returning", "UPDATE customers SET balance = balance WHERE id = 1 RETURNING name, ssn, email || ''", marker: null),
+        new("delete-returning", ["BEGIN", "DELETE FROM customers WHERE id = 1 RETURNING *", "ROLLBACK"], Expect.Rows, Marker: null),
+
+        // Statistics the server keeps about column values.
+        new("statistics", ["ANALYZE customers", "SELECT attname, histogram_bounds::text, most_common_vals::text, 'Ann' FROM pg_stats WHERE tablename = 'customers'"],
+            Expect.Refused, null, 0, "42501"),
+
         // Laundering: masked values into a table.
+        Refused("merge", "MERGE INTO orders o USING customers c ON o.customer_id = c.id WHEN MATCHED THEN UPDATE SET note = c.ssn"),
         Refused("create-table-as", "CREATE TEMP TABLE t1 AS SELECT name, ssn FROM customers"),
         Refused("select-into", "SELECT name, ssn INTO TEMP t2 FROM customers"),
         Refused("insert-select", "INSERT INTO orders (id, customer_id, total, note) SELECT 100 + id, id, 1, ssn FROM customers"),

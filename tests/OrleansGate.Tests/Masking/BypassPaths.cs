@@ -34,9 +34,10 @@ public static partial class BypassPaths
     public static string[] LeaksIn(byte[] bytes) => LeaksIn(Encoding.UTF8.GetString(bytes));
 
     /// <summary>Runs every attempt (a few at a time) and returns the reports of those that failed.</summary>
-    public static async Task<List<string>> RunAllAsync(IEnumerable<BypassAttempt> attempts, Func<BypassAttempt, Task<string?>> run)
+    public static async Task<List<string>> RunAllAsync(IEnumerable<BypassAttempt> attempts, Func<BypassAttempt, Task<string?>> run,
+        int parallelism = 4)
     {
-        using var gate = new SemaphoreSlim(4);
+        using var gate = new SemaphoreSlim(parallelism);
         var reports = await Task.WhenAll(attempts.Select(async attempt =>
         {
             await gate.WaitAsync();
