@@ -7,7 +7,7 @@ namespace OrleansGate.Grains.Masking;
 /// <summary>
 /// What a statement may not do with masked columns, under every policy that masks: move them
 /// into another table or a file, COPY them out unapproved, or run while the catalog that says
-/// where they are is unknown. An Allow rule lifts the first two by naming them in
+/// where they are is unknown, or read the planner's statistics (sample values of every column). An Allow rule lifts the first two by naming them in
 /// <see cref="RuleOptions.Overrides"/>; the policy's <see cref="PolicyOptions.MaskedPredicates"/>
 /// and <see cref="PolicyOptions.DerivedColumns"/> turn inference and computed values into refusals.
 /// </summary>
@@ -34,6 +34,12 @@ public static class MaskingDefaults
                 ? Decision.Block("masking:catalog-unavailable",
                     $"statement refused: the gateway cannot tell which columns to mask on this target ({error})", CatalogUnavailableSqlState)
                 : null;
+        }
+
+        if (catalog.Origins.Count > 0 && statement.RelationsRead.Any(r => ColumnStatistics.Contains(SqlNames.Unqualified(r))))
+        {
+            return Decision.Block("masking:statistics",
+                "blocked by rule 'masking:statistics': the planner's statistics hold sample values of columns, masked ones included");
         }
 
         var analysis = MaskingAnalyzer.Analyze(statement, catalog);
@@ -69,6 +75,12 @@ public static class MaskingDefaults
 
         return null;
     }
+
+    // Most common values and histogram bounds per column (ANALYZE fills them), readable by the table's owner.
+    private static readonly HashSet<string> ColumnStatistics = new(StringComparer.Ordinal)
+    {
+        "pg_statistic", "pg_stats", "pg_statistic_ext_data", "pg_stats_ext", "pg_stats_ext_exprs",
+    };
 
     private static bool Lifted(RuleOptions? firstMatch, string name) =>
         firstMatch is { Action: PolicyAction.Allow or PolicyAction.Mask } && firstMatch.Overrides.Contains(name, StringComparer.Ordinal);
