@@ -29,14 +29,17 @@ public static class BypassCorpus
     /// </summary>
     public static IReadOnlyList<BypassAttempt> UncommittedDdl { get; } =
     [
+        // Every column of a statement after DDL in the open transaction is masked (name too).
         new("temp-view-in-transaction", ["BEGIN", "CREATE TEMP VIEW tv3 AS SELECT name, ssn AS s, email AS e FROM customers", "SELECT * FROM tv3",
-            "SELECT name, s || '' FROM tv3", "ROLLBACK"], Expect.Rows),
+            "SELECT name, s || '' FROM tv3", "ROLLBACK"], Expect.Rows, Marker: null, MinRows: 6),
 
-        // The catalog's own read waits for the session's lock on customers: the decision times out (55000).
         new("rename-in-transaction", ["BEGIN", "ALTER TABLE customers RENAME COLUMN ssn TO x", "SELECT name, x, x || '' FROM customers", "ROLLBACK"],
-            Expect.Refused, null, 0, "55000"),
+            Expect.Rows, Marker: null, MinRows: 3),
         new("generated-column-in-transaction", ["BEGIN", "ALTER TABLE customers ADD COLUMN s2 text GENERATED ALWAYS AS (ssn || '') STORED",
-            "SELECT name, s2 FROM customers", "ROLLBACK"], Expect.Refused, null, 0, "55000"),
+            "SELECT name, s2 FROM customers", "ROLLBACK"], Expect.Rows, Marker: null, MinRows: 3),
+        // Once the transaction ends, the catalog sees the truth again and name is no longer masked.
+        new("view-in-transaction-then-commit", ["BEGIN", "CREATE TEMP VIEW tv4 AS SELECT name, ssn AS s FROM customers", "SELECT * FROM tv4", "COMMIT",
+            "SELECT name, s, s || '' FROM tv4"], Expect.Rows, MinRows: 6),
     ];
 
     public static IReadOnlyList<BypassAttempt> Attempts { get; } =
