@@ -26,6 +26,32 @@ public sealed class BypassCorpusTests(PostgresFixture postgres) : MaskingTestBas
     public async Task The_extended_protocol_gets_no_secret() =>
         AssertHeld(await BypassPaths.RunAllAsync(BypassCorpus.Attempts, a => BypassPaths.ExtendedAsync(a, Gateway.Port)));
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_portal_read_a_row_at_a_time_stays_masked(bool binary)
+    {
+        await using var raw = await RawClient.ConnectAsync(Gateway.Port);
+        await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
+
+        // Execute with a row limit: PortalSuspended after each row, then the rest; no Describe from the client.
+        await raw.SendAsync(b =>
+        {
+            b.Start((byte)'P').WriteCString("s1").WriteCString("SELECT name, ssn, email || '' AS e, card_number FROM customers ORDER BY id").WriteInt16(0).Finish();
+            b.Start((byte)'B').WriteCString("p1").WriteCString("s1").WriteInt16(0).WriteInt16(0).WriteInt16(1).WriteInt16(binary ? (short)1 : (short)0).Finish();
+            b.Start((byte)'E').WriteCString("p1").WriteInt32(1).Finish();
+            b.Start((byte)'E').WriteCString("p1").WriteInt32(1).Finish();
+            b.Start((byte)'E').WriteCString("p1").WriteInt32(0).Finish();
+            b.Start((byte)'S').Finish();
+        });
+        var replies = await raw.ReadUntilReadyAsync();
+
+        Assert.Equal(3, replies.Count(m => m.Type == 'D'));
+        Assert.Equal(2, replies.Count(m => m.Type == 's'));
+        Assert.True(RawClient.Contains(raw.Received, "Ann") && RawClient.Contains(raw.Received, "Cy"));
+        Assert.Empty(BypassPaths.LeaksIn(raw.Received));
+    }
+
     internal static void AssertHeld(List<string> reports) =>
         Assert.True(reports.Count == 0, $"{reports.Count} attempt(s) failed:\n" + string.Join("\n", reports));
 }
