@@ -64,6 +64,9 @@ public static class BypassCorpus
         Rows("subquery-from", "SELECT name, s FROM (SELECT name, ssn AS s FROM customers) sub"),
         Rows("subquery-scalar", "SELECT name, (SELECT c2.ssn FROM customers c2 WHERE c2.id = c.id) FROM customers c"),
         Rows("lateral", "SELECT c.name, l.x FROM customers c, LATERAL (SELECT c.ssn || '' AS x) l"),
+        Rows("recursive-cte", "WITH RECURSIVE r(n, name, s) AS (SELECT 1, name, ssn FROM customers UNION ALL SELECT n + 1, name, s FROM r WHERE n < 2) SELECT * FROM r",
+            marker: null, minRows: 6),
+        Rows("tablesample", "SELECT name, ssn, email FROM customers TABLESAMPLE SYSTEM (100)"),
         Rows("lateral-unnest", "SELECT name, x FROM customers CROSS JOIN LATERAL unnest(ARRAY[ssn, email, card_number]) AS x"),
         Rows("values-subquery", "SELECT c.name, v.s FROM customers c, (VALUES ((SELECT ssn FROM customers WHERE id = 1))) v(s)"),
 
@@ -86,6 +89,7 @@ public static class BypassCorpus
         Rows("cast-numeric-text", "SELECT name, card_number::numeric::text, (card_number::numeric + 0)::text FROM customers"),
         Rows("cast-varchar-char-name", "SELECT name, ssn::varchar, ssn::char(11), ssn::name FROM customers"),
         Rows("encode-hex", "SELECT name, encode(convert_to(ssn, 'UTF8'), 'hex') FROM customers"),
+        Rows("encode-base64", "SELECT name, encode(ssn::bytea, 'base64'), encode(convert_to(card_number, 'LATIN1'), 'escape') FROM customers"),
         Rows("md5", "SELECT name, md5(ssn), md5(card_number) FROM customers"),
 
         // Functions.
@@ -158,6 +162,9 @@ public static class BypassCorpus
         Rows("udf", "SELECT name, get_ssn(id) FROM customers"),
         Rows("udf-from-unmasked-table", "SELECT note, get_ssn(customer_id) FROM orders", marker: "first"),
         Rows("udf-notice", "SELECT name, leak_notice(id) FROM customers"),
+        Rows("udf-notice-no-relation", "SELECT leak_notice(2), 'Ann'", marker: null), // a user function masks every computed column
+        Refused("udf-error-quotes-value", "SELECT name, get_ssn(id)::int FROM customers", sqlState: "22P02"),
+        Rows("udf-in-from", "SELECT c.name, f FROM customers c, get_ssn(c.id) AS f"),
 
         // Views made through the gateway.
         // After DDL in the same batch every column is masked (name too).
@@ -171,6 +178,9 @@ public static class BypassCorpus
         // Statistics the server keeps about column values.
         new("statistics", ["ANALYZE customers", "SELECT attname, histogram_bounds::text, most_common_vals::text, 'Ann' FROM pg_stats WHERE tablename = 'customers'"],
             Expect.Refused, null, 0, "42501"),
+
+        new("matview-through-gateway", ["CREATE MATERIALIZED VIEW IF NOT EXISTS mv_gw AS SELECT name, ssn AS s, upper(email) AS e FROM customers",
+            "SELECT * FROM mv_gw"], Expect.Refused, null, 0, "42501"),
 
         // Laundering: masked values into a table.
         Refused("merge", "MERGE INTO orders o USING customers c ON o.customer_id = c.id WHEN MATCHED THEN UPDATE SET note = c.ssn"),
