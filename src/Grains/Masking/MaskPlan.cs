@@ -28,6 +28,13 @@ public sealed record MaskPlan
     /// </summary>
     [Id(4)] public IReadOnlyList<int> CopyColumnRules { get; init; } = [];
 
+    /// <summary>
+    /// The statement reads masked values (in its results, its computations or its predicates): the
+    /// server's error and notice text, which can quote a value ("invalid input syntax for type
+    /// integer: …", RAISE NOTICE in a function), is withheld from the client; the SQLSTATE stays.
+    /// </summary>
+    [Id(5)] public bool ReadsMaskedValues { get; init; }
+
     /// <summary>In <see cref="CopyColumnRules"/>: the column is not masked.</summary>
     public const int Clear = -2;
 }

@@ -80,12 +80,12 @@ public static class MaskingAnalyzer
             : null;
         var copy = statement.Kind == StatementKind.CopyTo && (copiedTable is not null || touchesValues || (statement.CopyRelation is null && outputs));
 
+        var predicate = Hits(inScope, statement.PredicateColumns).Count > 0 || (statement.WholeRowInPredicate && inScope.Length > 0);
         return new MaskingAnalysis
         {
             Masked = masked,
             Launders = Writes(statement) && touchesValues,
-            UsesMaskedColumnInPredicate = Hits(inScope, statement.PredicateColumns).Count > 0
-                                          || (statement.WholeRowInPredicate && inScope.Length > 0),
+            UsesMaskedColumnInPredicate = predicate,
             CopiesMaskedColumns = copy,
             ComputesFromMaskedValues = outputs && (!statement.PlainColumnsOnly || function is not null),
             Plan = new MaskPlan
@@ -95,15 +95,25 @@ public static class MaskingAnalyzer
                 DerivedRule = rules.Length == 1 ? rules[0] : -1,
                 MaskEveryColumn = copy && copiedTable is null,
                 CopyColumnRules = copiedTable is not null ? CopyColumnRules(statement, copiedTable, inScope) : [],
+                ReadsMaskedValues = masked.Count > 0 || predicate || copy,
             },
         };
     }
 
-    /// <summary>Statements whose results land in a table or a server file rather than with the client.</summary>
+    /// <summary>
+    /// Statements whose results land in a table, a server file or session state rather than with
+    /// the client: a value kept by a function below is read back later by a statement that names
+    /// no masked column (SELECT current_setting('x'), LISTEN, a sequence's last_value, pg_locks).
+    /// </summary>
     public static bool Writes(StatementInfo statement) =>
         statement.Kinds.Any(k => k is StatementKind.Insert or StatementKind.Update or StatementKind.Merge)
         || statement.CreatesTableFromQuery || statement.HasDataModifyingCte
-        || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client);
+        || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client)
+        || statement.Functions.Any(f => KeepsValue(SqlNames.Unqualified(f)));
+
+    private static bool KeepsValue(string function) =>
+        function is "set_config" or "pg_notify" or "setval" or "pg_logical_emit_message"
+        || function.StartsWith("pg_advisory_", StringComparison.Ordinal) || function.StartsWith("pg_try_advisory_", StringComparison.Ordinal);
 
     // COPY customers [(a, b)] TO STDOUT: the rule of each copied column, in the order COPY writes them.
     private static int[] CopyColumnRules(StatementInfo statement, MaskedRelation relation, MaskedOrigin[] inScope)

@@ -7,13 +7,13 @@ namespace OrleansGate.Grains.Masking;
 /// <summary>
 /// What a statement may not do with masked columns, under every policy that masks: move them
 /// into another table or a file, COPY them out unapproved, or run while the catalog that says
-/// where they are is unknown. An Allow rule lifts the first two by naming them in
+/// where they are is unknown, or read the planner's statistics (sample values of every column). An Allow rule lifts the first two by naming them in
 /// <see cref="RuleOptions.Overrides"/>; the policy's <see cref="PolicyOptions.MaskedPredicates"/>
 /// and <see cref="PolicyOptions.DerivedColumns"/> turn inference and computed values into refusals.
 /// </summary>
 public static class MaskingDefaults
 {
-    /// <summary>CREATE TABLE AS, SELECT INTO, INSERT … SELECT, UPDATE … FROM, COPY TO a file with masked values.</summary>
+    /// <summary>CREATE TABLE AS, SELECT INTO, INSERT … SELECT, UPDATE … FROM, COPY TO a file, set_config, pg_notify … with masked values.</summary>
     public const string Laundering = "masked-laundering";
 
     /// <summary>COPY … TO STDOUT of masked columns (held for approval).</summary>
@@ -36,11 +36,17 @@ public static class MaskingDefaults
                 : null;
         }
 
+        if (catalog.Origins.Count > 0 && statement.RelationsRead.Any(r => ColumnStatistics.Contains(SqlNames.Unqualified(r))))
+        {
+            return Decision.Block("masking:statistics",
+                "blocked by rule 'masking:statistics': the planner's statistics hold sample values of columns, masked ones included");
+        }
+
         var analysis = MaskingAnalyzer.Analyze(statement, catalog);
         if (analysis.Launders && !Lifted(firstMatch, Laundering))
         {
             return Decision.Block("masking:laundering",
-                $"blocked by rule 'masking:laundering': the statement would copy masked values ({Columns(analysis)}) into a table or file");
+                $"blocked by rule 'masking:laundering': the statement would copy masked values ({Columns(analysis)}) into a table, a file or session state");
         }
 
         if (analysis.CopiesMaskedColumns && IsBinaryCopy(statement))
@@ -69,6 +75,12 @@ public static class MaskingDefaults
 
         return null;
     }
+
+    // Most common values and histogram bounds per column (ANALYZE fills them), readable by the table's owner.
+    private static readonly HashSet<string> ColumnStatistics = new(StringComparer.Ordinal)
+    {
+        "pg_statistic", "pg_stats", "pg_statistic_ext_data", "pg_stats_ext", "pg_stats_ext_exprs",
+    };
 
     private static bool Lifted(RuleOptions? firstMatch, string name) =>
         firstMatch is { Action: PolicyAction.Allow or PolicyAction.Mask } && firstMatch.Overrides.Contains(name, StringComparer.Ordinal);

@@ -21,10 +21,19 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
     private MaskingCatalog? _catalog;
     private DateTimeOffset _fetchedAt;
 
+    // DDL went upstream and the session has not settled since (it is in a transaction block, or
+    // requests are still unanswered): the catalog, read on a connection of its own, may not see
+    // what the DDL made or renamed yet.
+    private bool _ddlUnsettled;
+
     /// <summary>The catalog to decide with; one carrying an Error when it cannot be had (decisions then fail closed).</summary>
-    public async Task<MaskingCatalog> CatalogAsync(IReadOnlyList<StatementOutcome>? completed)
+    /// <param name="unsettled">The session is in a transaction block, or earlier requests are still unanswered upstream.</param>
+    public async Task<MaskingCatalog> CatalogAsync(IReadOnlyList<StatementOutcome>? completed, bool unsettled)
     {
         var ddlRan = completed?.Any(o => o.CommandTag is { } tag && DdlTags.Any(d => tag.StartsWith(d, StringComparison.Ordinal))) == true;
+        // Settled: what the DDL did is visible now (or undone), so the catalog is read again.
+        ddlRan |= _ddlUnsettled && !unsettled;
+        _ddlUnsettled = unsettled && (_ddlUnsettled || ddlRan);
         if (_catalog is not null && !ddlRan && clock.GetUtcNow() - _fetchedAt < CatalogReuse)
         {
             return _catalog;
@@ -49,11 +58,12 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
     /// <summary>
     /// Adjusts a batch's decisions for what a single statement's analysis cannot see: EXECUTE and
     /// FETCH run a query decided earlier (its plan is reused), and a statement after DDL in the same
-    /// batch may read a relation the catalog does not know yet (all of its columns are masked).
+    /// batch, or in the same open transaction, may read a relation or column the catalog does not
+    /// know yet (all of its columns are masked).
     /// </summary>
     public void Apply(IReadOnlyList<StatementRequest> batch, Decision[] decisions, MaskingCatalog catalog)
     {
-        var afterDdl = false;
+        var afterDdl = _ddlUnsettled;
         for (var i = 0; i < batch.Count; i++)
         {
             var statement = batch[i].Statement;
@@ -84,12 +94,14 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
 
             if (afterDdl)
             {
-                decision = EveryColumnMasked(decision, "(relations created earlier in the batch)");
+                decision = EveryColumnMasked(decision, "(relations created earlier in the batch, the open transaction or a request not yet answered)");
             }
 
             decisions[i] = decision;
             afterDdl |= statement.HasKind(StatementKind.Ddl);
         }
+
+        _ddlUnsettled = afterDdl;
     }
 
     // Fail closed: what the statement returns cannot be told, so all of it is masked.
@@ -97,6 +109,6 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
     {
         Action = PolicyAction.Mask,
         MaskedColumns = [.. decision.MaskedColumns, new MaskedColumnUse(what, MaskReason.UnknownRelation)],
-        Mask = decision.Mask! with { MaskDerived = true, MaskEveryColumn = true },
+        Mask = decision.Mask! with { MaskDerived = true, MaskEveryColumn = true, ReadsMaskedValues = true },
     };
 }

@@ -20,7 +20,8 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <paramref name="completed"/> are the outcomes of earlier statements the proxy has seen since
     /// its last call; they are recorded (StatementCompleted) in the same commit.
     /// </remarks>
-    Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null);
+    Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
+        bool unsettled = false);
 
     /// <summary>Records the last outcomes and SessionEnded, and lets the grain go.</summary>
     Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null);

@@ -45,7 +45,8 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         _state = SessionState.Apply(_state, started);
     }
 
-    public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null)
+    public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
+        bool unsettled = false)
     {
         if (_state.Started is not { } started || _state.Ended)
         {
@@ -58,7 +59,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         if (policy is { Masks.Count: > 0 })
         {
             _masking ??= new SessionMasking(GrainFactory, subject, clock);
-            var catalog = await _masking.CatalogAsync(completed).ConfigureAwait(true);
+            var catalog = await _masking.CatalogAsync(completed, unsettled).ConfigureAwait(true);
             decisions = batch.Select(request => PolicyEngine.Decide(request.Statement, subject, policy, catalog)).ToArray();
             _masking.Apply(batch, decisions, catalog);
         }

@@ -15,11 +15,11 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
     public const string NoDecisionSqlState = "55000";
 
     public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
-        CancellationToken cancellationToken)
+        bool unsettled, CancellationToken cancellationToken)
     {
         try
         {
-            var decisions = await grain.DecideAsync(batch, completed).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            var decisions = await grain.DecideAsync(batch, completed, unsettled).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             if (decisions.Count == batch.Count)
             {
                 return decisions;

@@ -11,9 +11,13 @@ public interface ISessionDecider
     /// Decisions for a batch, one per request, after they are recorded. Never throws for an
     /// unavailable decision point: it answers with refusals instead (fail closed).
     /// </summary>
-    /// <remarks><paramref name="completed"/>: outcomes of earlier statements, recorded in the same commit.</remarks>
+    /// <remarks>
+    /// <paramref name="completed"/>: outcomes of earlier statements, recorded in the same commit.
+    /// <paramref name="unsettled"/>: the session is in a transaction block, or earlier requests are still
+    /// unanswered upstream; what DDL among them did may not be visible to other connections yet.
+    /// </remarks>
     Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
-        CancellationToken cancellationToken);
+        bool unsettled, CancellationToken cancellationToken);
 
     /// <summary>
     /// The approval a held request waits on, once it is no longer pending or after

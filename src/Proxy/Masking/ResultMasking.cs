@@ -106,8 +106,8 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
                 BackendMessageType.DataRow when _columns is not null => RewriteDataRow(frame.Payload, output),
                 BackendMessageType.CopyOutResponse => OnCopyOut(frame.Payload),
                 BackendMessageType.CopyData when _copy is not null => RewriteCopyRow(frame.Payload, output),
-                BackendMessageType.CommandComplete or BackendMessageType.PortalSuspended or BackendMessageType.EmptyQueryResponse
-                    or BackendMessageType.ErrorResponse => Finish(),
+                BackendMessageType.CommandComplete or BackendMessageType.PortalSuspended or BackendMessageType.EmptyQueryResponse => Finish(),
+                BackendMessageType.ErrorResponse or BackendMessageType.NoticeResponse => OnErrorOrNotice(type, frame, output),
                 BackendMessageType.ReadyForQuery => OnReadyForQuery(output),
                 _ => ServerFrameVerdict.Forward,
             };
@@ -152,6 +152,39 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         _columns = null;
         return ServerFrameVerdict.Drop;
     }
+
+    // An error or notice can quote a value the statement read ("invalid input syntax for type
+    // integer: \"123-45-6789\"", RAISE NOTICE in a function). For a statement that reads masked
+    // values only its severity, SQLSTATE and position reach the client.
+    private ServerFrameVerdict OnErrorOrNotice(BackendMessageType type, in Frame frame, ArrayBufferWriter<byte> output)
+    {
+        var masking = _executing ?? replies.CurrentMasking();
+        if (type == BackendMessageType.ErrorResponse)
+        {
+            Finish();
+        }
+
+        if (masking?.Plan is not ({ ReadsMaskedValues: true } or { MaskEveryColumn: true }))
+        {
+            return ServerFrameVerdict.Forward;
+        }
+
+        if (!ErrorResponse.TryDecode(frame.Payload, out var error))
+        {
+            throw new MaskingException("malformed ErrorResponse or NoticeResponse");
+        }
+
+        var kept = error.Fields.Where(f => f.Key is ErrorResponse.SeverityField or ErrorResponse.SeverityNonLocalizedField
+            or ErrorResponse.CodeField or PositionField).ToList();
+        kept.Add(new KeyValuePair<char, string>(ErrorResponse.MessageField,
+            $"{error.SqlState}: the server's message was withheld because the statement reads masked columns"));
+        using var builder = new MessageBuilder();
+        output.Write(builder.ErrorOrNotice(type, new ErrorResponse(kept)).WrittenSpan);
+        return ServerFrameVerdict.Replace;
+    }
+
+    // §55.8 Error and Notice Message Fields: 'P', the cursor position in the statement's text.
+    private const char PositionField = 'P';
 
     private DescribeReply? TakeDescribeReply()
     {

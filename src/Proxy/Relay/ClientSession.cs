@@ -175,8 +175,10 @@ public sealed partial class ClientSession
         var upstreamIn = PipeReader.Create(upstream.Stream, new StreamPipeReaderOptions(bufferSize: 32 * 1024, leaveOpen: true));
         var upstreamOut = PipeWriter.Create(upstream.Stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
         var masking = _masking.Open(client.Target, client.Identity.Groups, replies);
-        var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes, masking, cancelSignal);
-        var relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
+        SessionRelay? relay = null;
+        var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes, masking, cancelSignal,
+            () => relay?.TransactionStatus is not (null or Protocol.Backend.TransactionStatus.Idle));
+        relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
             new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status,
             decisions, replies, masking);
 

@@ -19,7 +19,7 @@ namespace OrleansGate.Proxy.Relay;
 /// Sync so the client gets ErrorResponse and ReadyForQuery with the server's true status.
 /// </summary>
 internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, PendingReplies replies, int maxBatchBytes,
-    Masking.ResultMasking? masking = null, Approvals.ClientCancelSignal? cancels = null)
+    Masking.ResultMasking? masking = null, Approvals.ClientCancelSignal? cancels = null, Func<bool>? inTransaction = null)
 {
     private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
 
@@ -348,7 +348,8 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
             await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var decisions = await decider.DecideAsync(requests, replies.DrainCompleted(), cancellationToken).ConfigureAwait(false);
+        var decisions = await decider.DecideAsync(requests, replies.DrainCompleted(),
+            inTransaction?.Invoke() == true || replies.ExpectedCount > replies.AnsweredCount, cancellationToken).ConfigureAwait(false);
         var refused = decisions.FirstOrDefault(d => d.Action == PolicyAction.Block)
                       ?? decisions.FirstOrDefault(d => d.Action == PolicyAction.Hold && (d.Approval is null || _notifyClient is null || cancels is null));
         if (refused is not null)

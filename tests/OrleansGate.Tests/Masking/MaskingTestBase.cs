@@ -11,7 +11,7 @@ namespace OrleansGate.Tests.Masking;
 public abstract class MaskingTestBase(PostgresFixture postgres) : GatewayTestBase(postgres)
 {
     /// <summary>The secret values of the masked columns (ssn, the e-mail's local part, card numbers).</summary>
-    protected static readonly string[] Secrets =
+    public static readonly string[] Secrets =
     [
         "123-45-6789", "987-65-4321", "555-11-2222",
         "ann.secret", "bob.hidden", "cy.private",

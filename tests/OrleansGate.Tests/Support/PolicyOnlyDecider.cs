@@ -16,7 +16,7 @@ internal sealed class PolicyOnlyDecider(PolicyOptions? policy = null) : ISession
     public List<IReadOnlyList<StatementRequest>> Batches { get; } = [];
 
     public Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
-        CancellationToken cancellationToken)
+        bool unsettled, CancellationToken cancellationToken)
     {
         Batches.Add(batch);
         return Task.FromResult<IReadOnlyList<Decision>>(batch.Select(r => PolicyEngine.Decide(r.Statement, Subject, policy)).ToArray());

@@ -1,0 +1,58 @@
+using OrleansGate.Tests.Support;
+using Xunit;
+using static OrleansGate.Tests.Masking.BypassAttempt;
+
+namespace OrleansGate.Tests.Masking;
+
+/// <summary>COPY of masked columns where a rule lets it run: every format's rows arrive masked; binary is still refused.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ApprovedCopyCorpusTests(PostgresFixture postgres) : MaskingTestBase(postgres)
+{
+    protected override string SetUpDatabaseSql => base.SetUpDatabaseSql + BypassCorpus.SetUpSql;
+
+    protected override string PolicyJson => """
+        { "Name": "shop",
+          "Masks": [
+            { "Column": "public.customers.ssn", "Strategy": "Redact" },
+            { "Column": "public.customers.email", "Strategy": "Email" },
+            { "Column": "public.customers.card_number", "Strategy": "Partial", "KeepLast": 4 }
+          ],
+          "Rules": [ { "Name": "copy-masked", "Kinds": ["CopyTo"], "Action": "Allow", "Overrides": ["masked-copy-out"] } ] }
+        """;
+
+    private static IReadOnlyList<BypassAttempt> Attempts { get; } =
+    [
+        Rows("copy-table-text", "COPY customers TO STDOUT", minRows: 3),
+        Rows("copy-table-csv", "COPY customers TO STDOUT WITH (FORMAT csv)", minRows: 3),
+        Rows("copy-csv-header-delimiter-quote", "COPY customers TO STDOUT WITH (FORMAT csv, HEADER, DELIMITER '|', QUOTE '*', FORCE_QUOTE *)", minRows: 4),
+        Rows("copy-text-delimiter-null", "COPY customers TO STDOUT WITH (DELIMITER '-', NULL 'nothing')", minRows: 3),
+        Rows("copy-columns", "COPY customers (name, ssn, card_number) TO STDOUT", minRows: 3),
+        Rows("copy-columns-reordered", "COPY customers (card_number, email, name) TO STDOUT WITH (FORMAT csv)", minRows: 3),
+        Rows("copy-legacy-syntax", "COPY customers TO STDOUT WITH CSV HEADER", minRows: 4),
+        // COPY of a query masks every column it copies (name too).
+        Rows("copy-query", "COPY (SELECT name, ssn FROM customers) TO STDOUT", marker: null, minRows: 3),
+        Rows("copy-query-expression", "COPY (SELECT name, upper(ssn), email || '', card_number::numeric FROM customers) TO STDOUT WITH (FORMAT csv)", marker: null, minRows: 3),
+        Rows("copy-query-whole-row", "COPY (SELECT c FROM customers c) TO STDOUT", marker: null, minRows: 3),
+        Rows("copy-query-view", "COPY (SELECT * FROM v_alias) TO STDOUT", marker: null, minRows: 3),
+        Rows("copy-matview-query", "COPY (SELECT * FROM mv_customers) TO STDOUT", marker: null, minRows: 3),
+        Rows("copy-query-evil-view", "COPY (SELECT * FROM evil.customers) TO STDOUT WITH (FORMAT csv)", marker: null, minRows: 3),
+        Rows("copy-query-udf", "COPY (SELECT note, get_ssn(customer_id) FROM orders) TO STDOUT", marker: null, minRows: 3),
+        new("copy-search-path", ["SET search_path = evil, public", "COPY (SELECT * FROM customers) TO STDOUT"], Expect.Rows, Marker: null, MinRows: 3),
+        Refused("copy-binary", "COPY customers TO STDOUT WITH (FORMAT binary)"),
+        Refused("copy-query-binary", "COPY (SELECT ssn FROM customers) TO STDOUT WITH (FORMAT binary)"),
+    ];
+
+    [Fact]
+    public async Task Psql_gets_no_secret() =>
+        BypassCorpusTests.AssertHeld(await BypassPaths.RunAllAsync(Attempts,
+            a => BypassPaths.PsqlAsync(a, Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main"))));
+
+    [Fact]
+    public async Task Npgsql_gets_no_secret() =>
+        BypassCorpusTests.AssertHeld(await BypassPaths.RunAllAsync(Attempts,
+            a => BypassPaths.NpgsqlAsync(a, Gateway.Port, port => ViaGateway(b => b.Port = port))));
+
+    [Fact]
+    public async Task The_extended_protocol_gets_no_secret() =>
+        BypassCorpusTests.AssertHeld(await BypassPaths.RunAllAsync(Attempts, a => BypassPaths.ExtendedAsync(a, Gateway.Port)));
+}
