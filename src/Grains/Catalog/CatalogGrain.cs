@@ -22,6 +22,7 @@ public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway
     private Dictionary<string, IReadOnlyCollection<ColumnIdentity>> _remembered = new(StringComparer.Ordinal);
     private MaskingCatalog? _current;
     private long _lastVersion;
+    private DateTimeOffset _retryLockedAt;
 
     private string TargetName => this.GetPrimaryKeyString();
 
@@ -57,6 +58,11 @@ public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway
             return false;
         }
 
+        if (clock.GetUtcNow() < _retryLockedAt)
+        {
+            return true;
+        }
+
         var settings = options.Value;
         var maxAge = snapshot.Error is null ? settings.RefreshInterval : settings.ErrorRetryInterval;
         return clock.GetUtcNow() - snapshot.LoadedAt < maxAge;
@@ -82,7 +88,8 @@ public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway
             next = await ReadUpstreamAsync(target, rules, cancellationToken).ConfigureAwait(true);
         }
 
-        return _current = Stamp(next);
+        // A snapshot kept through a lock-out keeps its time, so it is read again once the retry is due.
+        return ReferenceEquals(next, _current) ? next : _current = Stamp(next);
     }
 
     private async Task<MaskingCatalog> ReadUpstreamAsync(TargetOptions target, MaskRule[] rules, CancellationToken cancellationToken)
@@ -108,6 +115,17 @@ public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
         {
+            if (e is Npgsql.PostgresException { SqlState: "55P03" } && _current is { Error: null } previous
+                && CatalogContent.SameRules(previous.Rules, rules))
+            {
+                // A session's uncommitted DDL holds a lock: what it changes is invisible to every
+                // other session until it commits (and that session masks everything until it
+                // settles), so the last good snapshot still holds. Try again soon.
+                LogLockedOut(logger, TargetName);
+                _retryLockedAt = clock.GetUtcNow() + options.Value.ErrorRetryInterval;
+                return previous;
+            }
+
             var error = UpstreamCatalogReader.DescribeFailure(e, target);
             LogReadFailed(logger, TargetName, error);
             return new MaskingCatalog { Rules = rules, Error = error };
@@ -147,4 +165,7 @@ public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Catalog of target {Target} could not be read, masking fails closed: {Error}")]
     private static partial void LogReadFailed(ILogger logger, string target, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Masking catalog of {Target}: a lock held by another session kept the read from finishing; the last snapshot stays in force")]
+    private static partial void LogLockedOut(ILogger logger, string target);
 }

@@ -12,6 +12,9 @@ namespace OrleansGate.Grains.Catalog;
 /// </summary>
 internal sealed partial class UpstreamCatalogReader : IAsyncDisposable
 {
+    /// <summary>How long a read waits for a lock another session holds before it gives up.</summary>
+    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>What pg_stat_activity shows for the catalog's connections.</summary>
     public const string ApplicationName = "orleansgate-catalog";
 
@@ -37,6 +40,9 @@ internal sealed partial class UpstreamCatalogReader : IAsyncDisposable
             // With only pg_catalog on the path pg_get_viewdef qualifies every name it prints, and
             // the describe resolves those names exactly as the view does, whatever the role's path.
             await reader.ExecuteAsync("SET search_path = pg_catalog", cancellationToken).ConfigureAwait(false);
+            // Describing a view locks its tables; a session's uncommitted ALTER TABLE must not stall
+            // the catalog (and with it every session's decisions on the target) for longer than this.
+            await reader.ExecuteAsync($"SET lock_timeout = '{LockTimeout.TotalMilliseconds}ms'", cancellationToken).ConfigureAwait(false);
             return reader;
         }
         catch

@@ -16,6 +16,8 @@ public sealed class CatalogRefreshTests(PostgresFixture postgres) : CatalogTestB
         CREATE SCHEMA added; CREATE TABLE added.people (id int, ssn text);
         CREATE SCHEMA versioned; CREATE TABLE versioned.people (id int, ssn text);
         CREATE SCHEMA aged; CREATE TABLE aged.people (id int, ssn text);
+        CREATE SCHEMA locked; CREATE TABLE locked.people (id int, ssn text);
+        CREATE VIEW locked.people_view AS SELECT ssn AS s FROM locked.people;
         """;
 
     protected override void Configure(JsonObject configuration)
@@ -23,7 +25,7 @@ public sealed class CatalogRefreshTests(PostgresFixture postgres) : CatalogTestB
         GatewayConfig.UsePolicy(configuration, "main", """
             { "Name": "masks", "Masks": [
               { "Column": "renamed.people.ssn" }, { "Column": "added.people.ssn" },
-              { "Column": "versioned.people.ssn" }, { "Column": "aged.people.ssn" } ] }
+              { "Column": "versioned.people.ssn" }, { "Column": "aged.people.ssn" }, { "Column": "locked.people.ssn" } ] }
             """);
         configuration.Section("Catalog")["RefreshInterval"] = "00:00:01";
     }
@@ -86,5 +88,27 @@ public sealed class CatalogRefreshTests(PostgresFixture postgres) : CatalogTestB
 
         Assert.True(later.LoadedAt > first.LoadedAt);
         Assert.NotNull(await OriginAsync(later, "aged.people_view", "ssn"));
+    }
+
+    [Fact]
+    public async Task A_lock_held_by_uncommitted_ddl_does_not_stall_the_catalog_or_unmask_anything()
+    {
+        var grain = CatalogOf("main");
+        var before = await grain.GetAsync();
+        await using var ddl = await OpenDirectAsync();
+        await using (var begin = new Npgsql.NpgsqlCommand("BEGIN; LOCK TABLE locked.people IN ACCESS EXCLUSIVE MODE", ddl))
+        {
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var during = await grain.RefreshAsync();
+        watch.Stop();
+
+        // It waited for the lock (the catalog's lock_timeout is 2 s), then kept the last snapshot.
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(10));
+        Assert.Null(during.Error);
+        Assert.Equal(before.Version, during.Version);
+        Assert.NotNull(await OriginAsync(during, "locked.people_view", "s"));
     }
 }
