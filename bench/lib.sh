@@ -29,6 +29,22 @@ log() { echo "$BENCH_NAME: $*" >&2; }
 # ---------------------------------------------------------------------------------------------
 
 # What every script needs: root, PostgreSQL 15, psql, pgbench, pgbouncer, setpriv, dotnet.
+# Every argument must be a positive integer; the BENCH_* knobs are checked with this.
+check_positive_integers() {
+  local n
+  for n in "$@"; do
+    [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || die "BENCH_* numbers must be positive integers (got '$n')"
+  done
+}
+
+# Every argument must be a pgbench -M mode.
+check_pgbench_modes() {
+  local m
+  for m in "$@"; do
+    [[ $m == simple || $m == extended || $m == prepared ]] || die "BENCH_MODES: unknown pgbench mode '$m'"
+  done
+}
+
 check_common_prerequisites() {
   [[ $(id -u) -eq 0 ]] || die "run as root (initdb/postgres/pgbouncer are run as the postgres OS user, which needs root to switch to)"
   id postgres >/dev/null 2>&1 || die "no 'postgres' OS user (apt-get install postgresql-15)"

@@ -41,12 +41,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 check_prerequisites() {
   check_common_prerequisites
-  for n in "$BENCH_SECONDS" "$BENCH_REPEATS" "$BENCH_WARMUP" "$BENCH_SCALE" "$BENCH_THREADS" $BENCH_CLIENTS; do
-    [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || die "BENCH_* numbers must be positive integers (got '$n')"
-  done
-  for m in $BENCH_MODES; do
-    [[ $m == simple || $m == extended || $m == prepared ]] || die "BENCH_MODES: unknown pgbench mode '$m'"
-  done
+  check_positive_integers "$BENCH_SECONDS" "$BENCH_REPEATS" "$BENCH_WARMUP" "$BENCH_SCALE" "$BENCH_THREADS" $BENCH_CLIENTS
+  # shellcheck disable=SC2086 # one mode per word
+  check_pgbench_modes $BENCH_MODES
 }
 
 # ---------------------------------------------------------------------------------------------
