@@ -169,7 +169,7 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         await using (var held = await HoldAsync("SELECT 1; SELECT touch('batch')"))
         {
             var record = await AuditRecord.SessionOfApplicationAsync(Postgres, held.App);
-            var decisions = record.Where(e => e.Type == "decision_made").ToList();
+            var decisions = DecisionsOn(record, "SELECT 1", "SELECT touch('batch')");
             Assert.Equal(2, decisions.Count);
             Assert.All(decisions, d => Assert.Equal("Hold", d.Text("Action")));
             var request = (await Approval(held.Id).GetAsync())!.Request;
@@ -181,7 +181,9 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         var (blocked, ran) = await RunAsync("SELECT touch('batch-blocked'); TRUNCATE touches");
 
         Assert.False(ran);
-        Assert.All(blocked.Where(e => e.Type == "decision_made"), d => Assert.Equal("Block", d.Text("Action")));
+        var refused = DecisionsOn(blocked, "SELECT touch('batch-blocked')", "TRUNCATE touches");
+        Assert.Equal(2, refused.Count);
+        Assert.All(refused, d => Assert.Equal("Block", d.Text("Action")));
         Assert.DoesNotContain(blocked, e => e.Type == "approval_requested");
     }
 }

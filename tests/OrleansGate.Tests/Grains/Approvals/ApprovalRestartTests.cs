@@ -49,7 +49,7 @@ public sealed class ApprovalRestartTests(PostgresFixture postgres) : ApprovalTes
     {
         await using var connection = new NpgsqlConnection(Postgres.AuditConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM og_grain_state WHERE grain_id_extension_string = @id", connection);
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM og_grain_state WHERE grain_id_string LIKE '%' || @id", connection);
         command.Parameters.AddWithValue("id", id);
         return (long)(await command.ExecuteScalarAsync())!;
     }

@@ -110,6 +110,13 @@ public abstract class ApprovalTestBase(PostgresFixture postgres) : AuditTestBase
         return (await AuditRecord.EndedSessionOfApplicationAsync(Postgres, app), ran);
     }
 
+    /// <summary>The decisions on the statements with this SQL (the driver's own queries at login are in the record too).</summary>
+    protected static List<RecordedEvent> DecisionsOn(List<RecordedEvent> record, params string[] sql)
+    {
+        var sequences = record.Where(e => e.Type == "statement_received" && sql.Contains(e.Text("Sql"))).Select(e => e.Sequence).ToHashSet();
+        return record.Where(e => e.Type == "decision_made" && sequences.Contains(e.Sequence)).ToList();
+    }
+
     protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

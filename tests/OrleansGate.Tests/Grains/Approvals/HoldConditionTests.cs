@@ -50,7 +50,7 @@ public sealed class HoldConditionTests(PostgresFixture postgres) : ApprovalTestB
     {
         var (record, ran) = await RunAsync(sql, target);
 
-        var decision = record.Single(e => e.Type == "decision_made");
+        var decision = Assert.Single(DecisionsOn(record, sql));
         Assert.Equal((action, rule), (decision.Text("Action"), decision.Text("Rule")));
         if (action == "Hold")
         {
