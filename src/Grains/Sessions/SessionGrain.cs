@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Events;
-using OrleansGate.Grains.Configuration;
 using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Policy;
 
@@ -13,7 +11,7 @@ namespace OrleansGate.Grains.Sessions;
 /// reactivated (on this silo or another) it rebuilds itself from the record and numbering
 /// continues without a gap.
 /// </summary>
-public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, IOptionsMonitor<GatewayOptions> gateway, TimeProvider clock,
+public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, TimeProvider clock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     /// <summary>
@@ -56,7 +54,8 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
         var subject = new SessionSubject(started.Identity, started.Groups, started.Target);
         var policy = policies.PolicyFor(started.Target);
-        var target = gateway.CurrentValue.Targets.Find(t => t.Name == started.Target);
+        // From the policy store, not IOptionsMonitor: a broken configuration file must not break decisions.
+        var target = policies.TargetFor(started.Target);
         var now = clock.GetUtcNow();
         var firstSequence = _state.NextSequence;
         var events = Completions(completed);
