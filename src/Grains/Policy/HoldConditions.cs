@@ -20,8 +20,9 @@ public static class HoldConditions
     /// A SELECT the planner could estimate for a bulk-read threshold of some rule that matches it
     /// otherwise: only then does the session ask the target for an estimate.
     /// </summary>
+    /// <remarks>A statement a built-in rule blocks is never sent, not even to be planned.</remarks>
     public static bool WantsEstimate(StatementInfo statement, SessionSubject subject, PolicyOptions? policy) =>
-        policy is not null && policy.Rules.Exists(rule => rule.BulkReadRows is not null && rule.Conditions.Contains(HoldCondition.BulkRead)
+        policy is not null && !SafeDefaults.All.Any(d => d.Matches(statement)) && policy.Rules.Exists(rule => rule.BulkReadRows is not null && rule.Conditions.Contains(HoldCondition.BulkRead)
                                                           && ReadsRuleRelations(rule, statement) && PolicyEngine.MatchesCriteria(rule, statement, subject));
 
     /// <summary>A plain SELECT (nothing written, no table created) that reads one of the rule's relations, or any when it lists none.</summary>
