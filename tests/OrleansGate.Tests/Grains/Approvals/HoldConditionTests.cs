@@ -46,6 +46,40 @@ public sealed class HoldConditionTests(PostgresFixture postgres) : ApprovalTestB
     public async Task With_a_row_threshold_the_planners_estimate_decides_and_no_estimate_counts_as_bulk(string sql, string action, string rule) =>
         await AssertDecisionAsync(sql, action, rule);
 
+    [Fact]
+    public async Task A_statement_is_recorded_in_a_commit_of_its_own_before_it_is_sent_for_an_estimate()
+    {
+        var (estimated, _) = await RunAsync("SELECT n FROM big WHERE n = 7");
+        var (plain, _) = await RunAsync("SELECT count(*) FROM touches");
+
+        // Invariant 1 with EXPLAIN: StatementReceived committed, then EXPLAIN upstream, then the decision.
+        var (receivedTx, decidedTx) = await TransactionsAsync(estimated, "SELECT n FROM big WHERE n = 7");
+        Assert.NotEqual(receivedTx, decidedTx);
+        var (plainReceivedTx, plainDecidedTx) = await TransactionsAsync(plain, "SELECT count(*) FROM touches");
+        Assert.Equal(plainReceivedTx, plainDecidedTx);
+    }
+
+    /// <summary>The transactions (xmin) that committed the statement's StatementReceived and DecisionMade.</summary>
+    private async Task<(string Received, string Decided)> TransactionsAsync(List<RecordedEvent> record, string sql)
+    {
+        var received = record.Single(e => e.Type == "statement_received" && e.Text("Sql") == sql);
+        await using var connection = new Npgsql.NpgsqlConnection(Postgres.AuditConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT type, xmin::text FROM og_audit.mt_events WHERE stream_id = @stream AND (data->>'Sequence')::bigint = @sequence " +
+            "AND type IN ('statement_received', 'decision_made')", connection);
+        command.Parameters.AddWithValue("stream", received.StreamId);
+        command.Parameters.AddWithValue("sequence", received.Sequence);
+        var transactions = new Dictionary<string, string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            transactions[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return (transactions["statement_received"], transactions["decision_made"]);
+    }
+
     private async Task AssertDecisionAsync(string sql, string action, string rule, string target = "main")
     {
         var (record, ran) = await RunAsync(sql, target);
