@@ -10,7 +10,10 @@ namespace OrleansGate.Grains.Audit;
 public static class AuditStore
 {
     public static readonly IReadOnlyList<Type> EventTypes =
-        [typeof(SessionStarted), typeof(StatementReceived), typeof(DecisionMade), typeof(StatementCompleted), typeof(SessionEnded)];
+        [
+            typeof(SessionStarted), typeof(StatementReceived), typeof(DecisionMade), typeof(StatementCompleted), typeof(SessionEnded),
+            typeof(ApprovalRequested), typeof(ApprovalGranted), typeof(ApprovalDenied), typeof(ApprovalExpired), typeof(ApprovalWithdrawn),
+        ];
 
     public static DocumentStore Create(AuditStoreOptions options) => DocumentStore.For(store =>
     {

@@ -94,7 +94,8 @@ internal sealed partial class UpstreamCatalogReader : IAsyncDisposable
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static string ConnectionString(TargetOptions target) => new NpgsqlConnectionStringBuilder
+    /// <summary>A connection to the target with the gateway-held credentials, unpooled, named <paramref name="applicationName"/>.</summary>
+    internal static string ConnectionString(TargetOptions target, string applicationName = ApplicationName) => new NpgsqlConnectionStringBuilder
     {
         Host = target.Host,
         Port = target.Port,
@@ -114,7 +115,7 @@ internal sealed partial class UpstreamCatalogReader : IAsyncDisposable
         CommandTimeout = 30,
         Pooling = false,
         Enlist = false,
-        ApplicationName = ApplicationName,
+        ApplicationName = applicationName,
         // Server error details could quote values; the catalog read needs only the message.
         IncludeErrorDetail = false,
     }.ConnectionString;

@@ -53,8 +53,11 @@ public sealed class ClusterOptions
     /// to UTC: they pass UTC times and the schema keeps timestamptz, so no conversion then depends
     /// on the server's TimeZone setting.
     /// </summary>
-    public string ProviderConnectionString() =>
-        new NpgsqlConnectionStringBuilder(ConnectionString) { Timezone = "UTC" }.ConnectionString;
+    public string ProviderConnectionString() => WithUtcTimeZone(ConnectionString);
+
+    /// <summary>The connection string with the session time zone pinned to UTC (see <see cref="ProviderConnectionString"/>).</summary>
+    public static string WithUtcTimeZone(string? connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString;
 }
 
 /// <summary>

@@ -102,5 +102,8 @@ public sealed class TargetOptions
 
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A production database: rules with the <c>ProductionDdl</c> condition hold DDL on it.</summary>
+    public bool Production { get; set; }
+
     public string UpstreamDatabase => string.IsNullOrEmpty(Database) ? Name : Database;
 }

@@ -91,6 +91,26 @@ internal static class PolicyOptionsValidator
                 failures.Add($"{key}:ApproverGroups: a Hold rule needs at least one approver group");
             }
 
+            if (rule.MinApprovals < 1)
+            {
+                failures.Add($"{key}:MinApprovals: must be at least 1 (got {rule.MinApprovals})");
+            }
+
+            if (rule.Timeout <= TimeSpan.Zero)
+            {
+                failures.Add($"{key}:Timeout: must be longer than zero (got {rule.Timeout})");
+            }
+
+            if (rule.BulkReadRows is < 0)
+            {
+                failures.Add($"{key}:BulkReadRows: must not be negative (got {rule.BulkReadRows})");
+            }
+
+            if (rule.BulkReadRows is not null && !rule.Conditions.Contains(HoldCondition.BulkRead))
+            {
+                failures.Add($"{key}:BulkReadRows: only used with the BulkRead condition; add it to Conditions");
+            }
+
             if (rule.Overrides.Count > 0 && rule.Action != PolicyAction.Allow)
             {
                 failures.Add($"{key}:Overrides: only an Allow rule can lift built-in rules");

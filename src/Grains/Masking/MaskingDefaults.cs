@@ -57,7 +57,7 @@ public static class MaskingDefaults
 
         if (analysis.CopiesMaskedColumns && !Lifted(firstMatch, CopyOut))
         {
-            return PolicyEngine.Hold("masking:copy-out", [],
+            return PolicyEngine.Hold("masking:copy-out", policy.ApproverGroups,
                 $"COPY of masked columns ({Columns(analysis)}) is held for approval by rule 'masking:copy-out'");
         }
 

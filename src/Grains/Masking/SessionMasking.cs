@@ -68,7 +68,8 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
         {
             var statement = batch[i].Statement;
             var decision = decisions[i];
-            if (decision.Refuses || decision.Mask is null)
+            // A held statement has its plan too: it is masked like any other once approved.
+            if (decision.Action == PolicyAction.Block || decision.Mask is null)
             {
                 afterDdl |= statement.HasKind(StatementKind.Ddl);
                 continue;
@@ -83,7 +84,7 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
                     decision = _prepared.TryGetValue(name, out var prepared)
                         ? decision with
                         {
-                            Action = prepared.Action == PolicyAction.Mask ? PolicyAction.Mask : decision.Action,
+                            Action = prepared.Action == PolicyAction.Mask && decision.Action != PolicyAction.Hold ? PolicyAction.Mask : decision.Action,
                             MaskedColumns = prepared.MaskedColumns,
                             Mask = prepared.Mask! with { CatalogVersion = catalog.Version },
                             UsesMaskedColumnInPredicate = prepared.UsesMaskedColumnInPredicate,
@@ -107,7 +108,7 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
     // Fail closed: what the statement returns cannot be told, so all of it is masked.
     private static Decision EveryColumnMasked(Decision decision, string what) => decision with
     {
-        Action = PolicyAction.Mask,
+        Action = decision.Action == PolicyAction.Hold ? PolicyAction.Hold : PolicyAction.Mask,
         MaskedColumns = [.. decision.MaskedColumns, new MaskedColumnUse(what, MaskReason.UnknownRelation)],
         Mask = decision.Mask! with { MaskDerived = true, MaskEveryColumn = true, ReadsMaskedValues = true },
     };

@@ -36,6 +36,12 @@ public sealed record Decision
     /// </summary>
     [Id(9)] public Approvals.ApprovalRequest? Approval { get; init; }
 
+    /// <summary>For <see cref="PolicyAction.Hold"/>: distinct approvers needed (the rule's MinApprovals).</summary>
+    [Id(10)] public int MinApprovals { get; init; } = 1;
+
+    /// <summary>For <see cref="PolicyAction.Hold"/>: how long the request waits before it expires.</summary>
+    [Id(11)] public TimeSpan HoldTimeout { get; init; } = RuleOptions.DefaultHoldTimeout;
+
     public bool Refuses => Action is PolicyAction.Block or PolicyAction.Hold;
 
     /// <summary>SQLSTATE 42501 insufficient_privilege: what PostgreSQL itself answers for a statement it will not run.</summary>

@@ -12,6 +12,16 @@ public sealed record SessionSubject(
     [property: Id(2)] string Target);
 
 /// <summary>
+/// What the built-in hold conditions need besides the statement: whether the target is a
+/// production one, and the planner's row estimate for a SELECT when a rule asked for it
+/// (null: not known — a bulk-read threshold then counts it as bulk).
+/// </summary>
+public sealed record ConditionFacts(bool ProductionTarget, long? EstimatedRows = null)
+{
+    public static readonly ConditionFacts None = new(false);
+}
+
+/// <summary>
 /// Decides one statement: the built-in safe defaults first (unless the first configured rule
 /// that matches is an Allow that overrides them), then the configured rules in order — the
 /// first that matches decides — and Allow when none does.
@@ -21,10 +31,12 @@ public static class PolicyEngine
     public const string NoRuleMatched = "default:allow";
 
     /// <param name="catalog">The target's masking catalog, without the rules the subject's groups are exempt from.</param>
-    public static Decision Decide(StatementInfo statement, SessionSubject subject, PolicyOptions? policy, MaskingCatalog? catalog = null)
+    public static Decision Decide(StatementInfo statement, SessionSubject subject, PolicyOptions? policy, MaskingCatalog? catalog = null,
+        ConditionFacts? facts = null)
     {
+        facts ??= ConditionFacts.None;
         var rules = policy?.Rules ?? [];
-        var firstMatch = rules.FirstOrDefault(rule => Matches(rule, statement, subject));
+        var firstMatch = rules.FirstOrDefault(rule => Matches(rule, statement, subject, facts));
 
         foreach (var safeDefault in SafeDefaults.All)
         {
@@ -47,26 +59,35 @@ public static class PolicyEngine
             return Decision.Block(firstMatch.Name, firstMatch.Message ?? $"blocked by rule '{firstMatch.Name}'");
         }
 
-        if (firstMatch is { Action: PolicyAction.Hold })
-        {
-            return Hold(firstMatch.Name, firstMatch.ApproverGroups, firstMatch.Message ?? $"held for approval by rule '{firstMatch.Name}'");
-        }
-
+        Decision? hold = firstMatch is { Action: PolicyAction.Hold }
+            ? Hold(firstMatch.Name, firstMatch.ApproverGroups, firstMatch.Message ?? $"held for approval by rule '{firstMatch.Name}'") with
+            {
+                MinApprovals = firstMatch.MinApprovals, HoldTimeout = firstMatch.Timeout,
+            }
+            : null;
         var rule = firstMatch?.Name ?? NoRuleMatched;
         if (catalog is null || catalog.Rules.Count == 0)
         {
-            return new Decision { Action = PolicyAction.Allow, Rule = rule };
+            return hold ?? new Decision { Action = PolicyAction.Allow, Rule = rule };
         }
 
-        if (MaskingDefaults.Decide(statement, catalog, policy!, firstMatch) is { } refusal)
+        // A held statement is decided for masking as if it were allowed: a masking refusal wins
+        // over the hold (nobody should approve what would be refused anyway), and the hold carries
+        // the mask plan, so its results are masked once it is approved.
+        var refusal = MaskingDefaults.Decide(statement, catalog, policy!, firstMatch);
+        if (refusal is { Action: not PolicyAction.Hold })
         {
             return refusal;
         }
 
         // Without a catalog only statements that reach no table data are let through; they need no masking.
-        return catalog.Error is not null
+        var allowed = catalog.Error is not null
             ? new Decision { Action = PolicyAction.Allow, Rule = rule }
             : Masked(rule, MaskingAnalyzer.Analyze(statement, catalog));
+        var held = hold ?? (refusal is { Action: PolicyAction.Hold } ? refusal : null);
+        return held is null
+            ? allowed
+            : held with { MaskedColumns = allowed.MaskedColumns, Mask = allowed.Mask, UsesMaskedColumnInPredicate = allowed.UsesMaskedColumnInPredicate };
     }
 
     /// <summary>Allowed, with the plan that masks its results (Action Mask when it carries masked columns).</summary>
@@ -99,7 +120,12 @@ public static class PolicyEngine
         return triggering.All(f => rule.Functions.Exists(named => SameObject(named, f)));
     }
 
-    public static bool Matches(RuleOptions rule, StatementInfo statement, SessionSubject subject) =>
+    public static bool Matches(RuleOptions rule, StatementInfo statement, SessionSubject subject, ConditionFacts? facts = null) =>
+        MatchesCriteria(rule, statement, subject)
+        && (rule.Conditions.Count == 0 || rule.Conditions.Exists(c => HoldConditions.Holds(c, rule, statement, facts ?? ConditionFacts.None)));
+
+    /// <summary>Every criterion of the rule but its <see cref="RuleOptions.Conditions"/>.</summary>
+    public static bool MatchesCriteria(RuleOptions rule, StatementInfo statement, SessionSubject subject) =>
         (rule.Groups.Count == 0 || rule.Groups.Exists(g => subject.Groups.Contains(g, StringComparer.Ordinal)))
         && (rule.Targets.Count == 0 || rule.Targets.Contains(subject.Target, StringComparer.Ordinal))
         && (rule.Kinds.Count == 0 || rule.Kinds.Exists(statement.HasKind))

@@ -18,6 +18,12 @@ public sealed class PolicyOptions
 
     /// <summary>Evaluated in order; the first rule that matches decides.</summary>
     public List<RuleOptions> Rules { get; set; } = [];
+
+    /// <summary>
+    /// Who may approve the policy's built-in holds (<c>masking:copy-out</c>). Empty: those holds
+    /// cannot be approved and are refused.
+    /// </summary>
+    public List<string> ApproverGroups { get; set; } = [];
 }
 
 /// <summary>
@@ -125,11 +131,46 @@ public sealed class RuleOptions
     /// <summary>For <see cref="PolicyAction.Hold"/>: the groups whose members may approve.</summary>
     public List<string> ApproverGroups { get; set; } = [];
 
+    /// <summary>For <see cref="PolicyAction.Hold"/>: how many distinct approvers it takes (at least 1).</summary>
+    public int MinApprovals { get; set; } = 1;
+
+    /// <summary>For <see cref="PolicyAction.Hold"/>: how long a request waits before it expires (refused).</summary>
+    public TimeSpan Timeout { get; set; } = DefaultHoldTimeout;
+
+    /// <summary>
+    /// When given, the rule matches only if one of these holds too (in addition to every other
+    /// criterion): a bulk read, an unbounded write, DDL on a production target.
+    /// </summary>
+    public List<HoldCondition> Conditions { get; set; } = [];
+
+    /// <summary>
+    /// For <see cref="HoldCondition.BulkRead"/>: a SELECT is bulk when the planner's row estimate
+    /// (EXPLAIN, never executed) exceeds this; unset, a SELECT without LIMIT is bulk.
+    /// </summary>
+    public long? BulkReadRows { get; set; }
+
+    public static readonly TimeSpan DefaultHoldTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>For <see cref="PolicyAction.Allow"/>: the built-in safe defaults this rule lifts when it matches.</summary>
     public List<string> Overrides { get; set; } = [];
 
     /// <summary>Shown to the client when the rule refuses a statement.</summary>
     public string? Message { get; set; }
+}
+
+/// <summary>Built-in conditions a rule can require (<see cref="RuleOptions.Conditions"/>).</summary>
+public enum HoldCondition
+{
+    /// <summary>
+    /// A SELECT reading one of the rule's relations (any relation when it lists none) with no LIMIT
+    /// at the top level — or, with <see cref="RuleOptions.BulkReadRows"/>, whose planner estimate
+    /// exceeds it (no estimate: bulk, fail closed).
+    /// </summary>
+    BulkRead,
+    /// <summary>UPDATE or DELETE without WHERE, at the top level or in a data-modifying CTE.</summary>
+    UnboundedWrite,
+    /// <summary>DDL on a target configured with <c>Production: true</c>.</summary>
+    ProductionDdl,
 }
 
 public enum PolicyAction

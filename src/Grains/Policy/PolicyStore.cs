@@ -37,6 +37,9 @@ public sealed partial class PolicyStore : IDisposable
         return name is null ? null : current.Policies.Find(p => p.Name == name);
     }
 
+    /// <summary>The target as the configuration in force describes it; null when there is none of that name.</summary>
+    public TargetOptions? TargetFor(string target) => _current.Targets.Find(t => t.Name == target);
+
     private void Reload()
     {
         try

@@ -23,6 +23,14 @@ public interface ISessionGrain : IGrainWithStringKey
     Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
         bool unsettled = false);
 
+    /// <summary>
+    /// Appends an approval's steps (ApprovalGranted, ApprovalDenied, ApprovalExpired,
+    /// ApprovalWithdrawn) to the session's stream, so the stream keeps one writer. Called by the
+    /// approval grain after it persisted the change; throws when the record cannot be written (the
+    /// approval grain retries).
+    /// </summary>
+    Task RecordApprovalAsync(IReadOnlyList<object> events);
+
     /// <summary>Records the last outcomes and SessionEnded, and lets the grain go.</summary>
     Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null);
 }

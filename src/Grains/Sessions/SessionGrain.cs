@@ -55,36 +55,103 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
         var subject = new SessionSubject(started.Identity, started.Groups, started.Target);
         var policy = policies.PolicyFor(started.Target);
+        // From the policy store, not IOptionsMonitor: a broken configuration file must not break decisions.
+        var target = policies.TargetFor(started.Target);
+        var now = clock.GetUtcNow();
+        var firstSequence = _state.NextSequence;
+        var events = Completions(completed);
+        var received = Received(batch, firstSequence, now);
+
+        // A bulk-read threshold needs the planner's estimate, which means sending the statement's
+        // text to the target (EXPLAIN, never executed). Invariant 1 says no byte of a statement goes
+        // upstream before it is recorded, so StatementReceived is committed first, on its own.
+        var estimates = new long?[batch.Count];
+        var wanted = Enumerable.Range(0, batch.Count).Where(i => HoldConditions.WantsEstimate(batch[i].Statement, subject, policy)).ToArray();
+        var receivedCommitted = false;
+        if (wanted.Length > 0)
+        {
+            if (!await AppendAsync([.. events, .. received]).ConfigureAwait(true))
+            {
+                return AuditUnavailable(batch);
+            }
+
+            events = [];
+            receivedCommitted = true;
+            foreach (var i in wanted)
+            {
+                estimates[i] = await EstimateRowsAsync(target, batch[i]).ConfigureAwait(true);
+            }
+        }
+
+        var facts = batch.Select((_, i) => new ConditionFacts(target?.Production == true, estimates[i])).ToArray();
         Decision[] decisions;
         if (policy is { Masks.Count: > 0 })
         {
             _masking ??= new SessionMasking(GrainFactory, subject, clock);
             var catalog = await _masking.CatalogAsync(completed, unsettled).ConfigureAwait(true);
-            decisions = batch.Select(request => PolicyEngine.Decide(request.Statement, subject, policy, catalog)).ToArray();
+            decisions = batch.Select((request, i) => PolicyEngine.Decide(request.Statement, subject, policy, catalog, facts[i])).ToArray();
             _masking.Apply(batch, decisions, catalog);
         }
         else
         {
-            decisions = batch.Select(request => PolicyEngine.Decide(request.Statement, subject, policy)).ToArray();
+            decisions = batch.Select((request, i) => PolicyEngine.Decide(request.Statement, subject, policy, facts: facts[i])).ToArray();
         }
 
         ApplyAllOrNothing(decisions);
+        var approval = await HoldAsync(batch, decisions, subject, firstSequence, now).ConfigureAwait(true);
 
-        var now = clock.GetUtcNow();
-        var events = Completions(completed);
-        var sequence = _state.NextSequence;
-        for (var i = 0; i < batch.Count; i++, sequence++)
+        if (!receivedCommitted)
         {
-            var s = batch[i].Statement;
-            var d = decisions[i] = decisions[i] with { Sequence = sequence };
-            events.Add(new StatementReceived(SessionId, sequence, batch[i].Phase, s.Sql, s.Kind, s.Kinds, s.Command, s.Fingerprint,
-                s.RelationsRead, s.RelationsWritten, s.Functions, s.Columns, batch[i].Parameters, s.ParseError, now));
-            events.Add(new DecisionMade(SessionId, sequence, d.Action, d.Rule, d.SqlState, d.Message, d.MaskedColumns, now)
+            events.AddRange(received);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var d = decisions[i] = decisions[i] with { Sequence = firstSequence + i };
+            events.Add(new DecisionMade(SessionId, d.Sequence, d.Action, d.Rule, d.SqlState, d.Message, d.MaskedColumns, now)
             {
                 UsesMaskedColumnInPredicate = d.UsesMaskedColumnInPredicate,
             });
         }
 
+        if (approval is not null)
+        {
+            events.Add(new ApprovalRequested(SessionId, approval.Id, approval.Requester, approval.Target, approval.Sequences, approval.Rule,
+                approval.ApproverGroups, approval.MinApprovals, approval.ExpiresAt, approval.Fingerprint, now));
+        }
+
+        if (!await AppendAsync(events).ConfigureAwait(true))
+        {
+            return AuditUnavailable(batch);
+        }
+
+        return approval is null ? decisions : await OpenApprovalAsync(approval, decisions).ConfigureAwait(true);
+    }
+
+    public async Task RecordApprovalAsync(IReadOnlyList<object> events)
+    {
+        var unexpected = events.FirstOrDefault(e => e is not (ApprovalGranted or ApprovalDenied or ApprovalExpired or ApprovalWithdrawn));
+        if (unexpected is not null)
+        {
+            throw new ArgumentException($"not an approval step: {unexpected.GetType().Name}", nameof(events));
+        }
+
+        // After SessionEnded too: how a request of this session ended belongs in its record.
+        await audit.AppendAsync(SessionId, events).ConfigureAwait(true);
+        _state = events.Aggregate(_state, SessionState.Apply);
+    }
+
+    private List<object> Received(IReadOnlyList<StatementRequest> batch, long firstSequence, DateTimeOffset now) =>
+        batch.Select(object (request, i) =>
+        {
+            var s = request.Statement;
+            return new StatementReceived(SessionId, firstSequence + i, request.Phase, s.Sql, s.Kind, s.Kinds, s.Command, s.Fingerprint,
+                s.RelationsRead, s.RelationsWritten, s.Functions, s.Columns, request.Parameters, s.ParseError, now);
+        }).ToList();
+
+    /// <summary>Appends to the session's stream; false (logged) when the record cannot be written.</summary>
+    private async Task<bool> AppendAsync(List<object> events)
+    {
         try
         {
             await audit.AppendAsync(SessionId, events).ConfigureAwait(true);
@@ -92,13 +159,16 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         catch (AuditUnavailableException e)
         {
             LogAuditUnavailable(logger, SessionId, e.Message);
-            return batch.Select(_ => Decision.Block("audit-unavailable",
-                "statement refused: the gateway could not record it in the audit log", AuditUnavailableSqlState)).ToArray();
+            return false;
         }
 
         _state = events.Aggregate(_state, SessionState.Apply);
-        return decisions;
+        return true;
     }
+
+    private static Decision[] AuditUnavailable(IReadOnlyList<StatementRequest> batch) =>
+        batch.Select(_ => Decision.Block("audit-unavailable",
+            "statement refused: the gateway could not record it in the audit log", AuditUnavailableSqlState)).ToArray();
 
     public async Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null)
     {
@@ -126,10 +196,11 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
             o.Message, o.At) { MaskedValues = o.MaskedValues }).ToList();
 
     // Invariant 6: if one statement of a batch is refused, none of it runs. The others are refused
-    // too, and the record says which statement and rule caused it.
+    // too, and the record says which statement and rule caused it. A block wins over a hold: a
+    // batch that would be refused anyway is not put to an approver. (Holds: SessionGrain.Holds.cs.)
     private static void ApplyAllOrNothing(Decision[] decisions)
     {
-        var refusal = Array.FindIndex(decisions, d => d.Refuses);
+        var refusal = Array.FindIndex(decisions, d => d.Action == PolicyAction.Block);
         if (refusal < 0)
         {
             return;
@@ -138,7 +209,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         var cause = decisions[refusal];
         for (var i = 0; i < decisions.Length; i++)
         {
-            if (!decisions[i].Refuses)
+            if (decisions[i].Action != PolicyAction.Block)
             {
                 decisions[i] = Decision.Block(cause.Rule,
                     $"not run: statement {refusal + 1} of the same batch was refused by rule '{cause.Rule}'");

@@ -103,6 +103,12 @@ public sealed record StatementInfo
     /// <summary>A SELECT (not a set operation) whose result columns are all plain column references.</summary>
     [Id(25)] public bool PlainColumnsOnly { get; init; }
 
+    /// <summary>A SELECT whose outermost query has a LIMIT (or FETCH FIRST) with a value; <c>LIMIT ALL</c> is none.</summary>
+    [Id(27)] public bool HasLimit { get; init; }
+
+    /// <summary>An UPDATE or DELETE without WHERE, at the top level or in a data-modifying CTE: it touches every row.</summary>
+    [Id(28)] public bool UnboundedWrite { get; init; }
+
     /// <summary><see cref="Setting"/> when set_config is called with a name that is not a constant.</summary>
     public const string UnknownSetting = "?";
 

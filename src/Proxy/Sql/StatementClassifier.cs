@@ -26,6 +26,7 @@ internal sealed class StatementClassifier
     private readonly List<string> _bareColumnRefs = [];
     private bool _star;
     private bool _dataModifyingCte;
+    private bool _unboundedWrite;
     private string? _setting;
     private string? _settingValue;
     private readonly List<SettingChange> _settingChanges = [];
@@ -78,6 +79,8 @@ internal sealed class StatementClassifier
             CopyRelation = shape.CopyRelation,
             CopyOptions = shape.CopyOptions,
             PlainColumnsOnly = shape.PlainColumnsOnly,
+            HasLimit = command == "SelectStmt" && HasLimitValue(body),
+            UnboundedWrite = classifier._unboundedWrite || IsUnboundedWrite(command, body),
             Setting = shape.Setting ?? classifier._setting,
             SettingValue = shape.SettingValue ?? classifier._settingValue,
             ObjectName = shape.ObjectName,
@@ -86,6 +89,16 @@ internal sealed class StatementClassifier
                             && functionOptions.EnumerateArray().Any(o => NodeOf(o) is ("DefElem", var d) && String(d, "defname") == "as"),
         };
     }
+
+    // UPDATE / DELETE with no WHERE at all touch every row; WHERE CURRENT OF counts as a WHERE.
+    private static bool IsUnboundedWrite(string command, JsonElement body) =>
+        command is "UpdateStmt" or "DeleteStmt" && !body.TryGetProperty("whereClause", out _);
+
+    // LIMIT n / FETCH FIRST n ROWS put limitCount on the outermost SelectStmt; LIMIT ALL (or
+    // LIMIT NULL) is a null constant there and limits nothing.
+    private static bool HasLimitValue(JsonElement select) =>
+        select.TryGetProperty("limitCount", out var limit)
+        && !(NodeOf(limit) is ("A_Const", var constant) && Bool(constant, "isnull"));
 
     private bool WholeRowIn(bool starOrRowFunction, List<string> bareNames) => starOrRowFunction || bareNames.Exists(_rowNames.Contains);
 
@@ -331,6 +344,7 @@ internal sealed class StatementClassifier
                 if (body.TryGetProperty("ctequery", out var cte) && NodeOf(cte).Name is "InsertStmt" or "UpdateStmt" or "DeleteStmt" or "MergeStmt")
                 {
                     _dataModifyingCte = true;
+                    _unboundedWrite |= IsUnboundedWrite(NodeOf(cte).Name, NodeOf(cte).Body);
                 }
 
                 break;

@@ -12,9 +12,13 @@ public static class SiloClustering
     public const string Invariant = "Npgsql";
 
     /// <summary>The grain storage the approvals work keeps its state in.</summary>
-    public const string ApprovalsStorage = "approvals";
+    public const string ApprovalsStorage = Grains.Approvals.ApprovalGrain.Storage;
 
-    public static void Configure(ISiloBuilder silo, ClusterOptions cluster)
+    /// <param name="allInOneStorage">
+    /// AllInOne: the connection string of the database grain state is kept in (the audit
+    /// database), read when the silo starts.
+    /// </param>
+    public static void Configure(ISiloBuilder silo, ClusterOptions cluster, Func<string> allInOneStorage)
     {
         if (!cluster.IsCluster)
         {
@@ -23,8 +27,13 @@ public static class SiloClustering
                 gatewayPort: PortOrFree(cluster.GatewayPort),
                 serviceId: ClusterOptions.ServiceId,
                 clusterId: cluster.ClusterId);
-            // Same storage name as in a cluster, so grains that persist state run in both modes.
-            silo.AddMemoryGrainStorage(ApprovalsStorage);
+            // Held requests must survive a restart in this mode too: the same ADO.NET storage as in
+            // a cluster, in the audit database (the schema is applied there at start-up).
+            silo.AddAdoNetGrainStorage(ApprovalsStorage, o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = ClusterOptions.WithUtcTimeZone(allInOneStorage());
+            });
             return;
         }
 

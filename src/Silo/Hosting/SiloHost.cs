@@ -45,15 +45,17 @@ public static class SiloHost
         builder.Services.AddSingleton<IValidateOptions<CatalogOptions>>(new CatalogOptionsValidator(configuration));
 
         var cluster = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions();
-        if (cluster.IsCluster)
-        {
-            // Registered before the silo: hosted services start in registration order.
-            builder.Services.AddHostedService(sp => new ClusterSchema(
-                sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ProviderConnectionString(),
-                sp.GetRequiredService<ILogger<ClusterSchema>>()));
-        }
+        // Registered before the silo: hosted services start in registration order. In AllInOne mode
+        // the grain storage (approvals) lives in the audit database, so the schema goes there; its
+        // clustering tables then stay unused.
+        builder.Services.AddHostedService(sp => new ClusterSchema(
+            cluster.IsCluster
+                ? sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ProviderConnectionString()
+                : ClusterOptions.WithUtcTimeZone(sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value.ConnectionString),
+            sp.GetRequiredService<ILogger<ClusterSchema>>()));
 
-        builder.UseOrleans(silo => SiloClustering.Configure(silo, cluster));
+        builder.UseOrleans(silo => SiloClustering.Configure(silo, cluster,
+            () => configuration.GetSection(AuditStoreOptions.Section).Get<AuditStoreOptions>()?.ConnectionString ?? string.Empty));
         if (cluster.IsCluster)
         {
             builder.Services.AddGatewayOptions(configuration);

@@ -32,6 +32,19 @@ public abstract class GatewayTestBase : IAsyncLifetime
 
     public virtual async Task DisposeAsync() => await Gateway.DisposeAsync();
 
+    /// <summary>Stops the gateway (its silo goes away with everything in memory) and starts a new one with the same configuration.</summary>
+    protected async Task RestartGatewayAsync(TimeSpan? downFor = null)
+    {
+        var configuration = Gateway.Configuration;
+        await Gateway.DisposeAsync();
+        if (downFor is { } pause)
+        {
+            await Task.Delay(pause);
+        }
+
+        Gateway = await TestGateway.StartAsync(configuration);
+    }
+
     /// <summary>Changes the gateway configuration of this class's tests before the gateway starts.</summary>
     protected virtual void Configure(System.Text.Json.Nodes.JsonObject configuration)
     {

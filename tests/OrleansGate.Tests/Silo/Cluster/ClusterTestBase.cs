@@ -54,9 +54,11 @@ public abstract class ClusterTestBase(PostgresFixture postgres) : IAsyncLifetime
         return configuration;
     }
 
-    protected async Task<ClusterSilo> StartSiloAsync()
+    protected async Task<ClusterSilo> StartSiloAsync(Action<JsonObject>? configure = null)
     {
-        var silo = await ClusterSilo.StartAsync(ClusterConfiguration());
+        var configuration = ClusterConfiguration();
+        configure?.Invoke(configuration);
+        var silo = await ClusterSilo.StartAsync(configuration);
         _silos.Add(silo);
         return silo;
     }
