@@ -26,6 +26,11 @@ internal static class HeldRequest
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
 
     /// <summary>Null when the request was approved (forward it); otherwise the refusal to send.</summary>
+    /// <remarks>
+    /// When the gateway itself stops, the request is left pending: it stays listed and decidable
+    /// (its record and state survive the restart) and expires on its own; the client, whose
+    /// connection the stop closes, learns nothing more. A client that cancels or leaves withdraws it.
+    /// </remarks>
     public static async ValueTask<Decision?> WaitAsync(ApprovalRequest request, ISessionDecider decider, ClientCancelSignal cancels,
         Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> notifyClient, CancellationToken stopping)
     {
@@ -39,16 +44,11 @@ internal static class HeldRequest
             {
                 stopping.ThrowIfCancellationRequested();
                 // The client's cancel withdraws the request, unless someone decided it first.
-                view = await WithdrawQuietlyAsync(decider, request.Id, "cancelled by the client").ConfigureAwait(false)
+                view = await WithdrawQuietlyAsync(decider, request.Id, cancels.Reason).ConfigureAwait(false)
                        ?? new ApprovalView { Request = request, Status = ApprovalStatus.Withdrawn };
             }
 
             return Outcome(request, view);
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            await WithdrawQuietlyAsync(decider, request.Id, "the session ended").ConfigureAwait(false);
-            throw;
         }
         finally
         {

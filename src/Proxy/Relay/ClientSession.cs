@@ -81,7 +81,7 @@ public sealed partial class ClientSession
                     return;
                 case ClientAuthenticated client:
                     stream = client.Stream;
-                    await RunAuthenticatedAsync(client, remote, stopping).ConfigureAwait(false);
+                    await RunAuthenticatedAsync(client, socket, remote, stopping).ConfigureAwait(false);
                     return;
                 case HandshakeEnded ended:
                     LogHandshakeEnded(_logger, remote, ended.Reason);
@@ -99,7 +99,7 @@ public sealed partial class ClientSession
         }
     }
 
-    private async Task RunAuthenticatedAsync(ClientAuthenticated client, IPEndPoint? remote, CancellationToken stopping)
+    private async Task RunAuthenticatedAsync(ClientAuthenticated client, Socket socket, IPEndPoint? remote, CancellationToken stopping)
     {
         UpstreamConnection upstream;
         try
@@ -133,7 +133,7 @@ public sealed partial class ClientSession
                 return;
             }
 
-            var cancelSignal = new Approvals.ClientCancelSignal();
+            var cancelSignal = new Approvals.ClientCancelSignal(() => ClientGone(socket));
             var gatewayKey = _cancels.Register(client.Target, upstream.Key, cancelSignal.Cancel);
             var end = "client session ended";
             var replies = new PendingReplies();
@@ -248,6 +248,19 @@ public sealed partial class ClientSession
             // Observe the abandoned write's failure, so it is not reported as unobserved.
             _ = completing.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    // Readable with nothing to read: the peer closed (or reset) the connection.
+    private static bool ClientGone(Socket socket)
+    {
+        try
+        {
+            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
         }
     }
 

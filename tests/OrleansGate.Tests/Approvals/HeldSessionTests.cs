@@ -177,4 +177,30 @@ public sealed class HeldSessionTests(PostgresFixture postgres) : AuditTestBase(p
         Assert.DoesNotContain(first, touches);
         Assert.DoesNotContain(second, touches);
     }
+
+    [Fact]
+    public async Task A_client_that_goes_away_while_held_withdraws_its_request()
+    {
+        var note = "gone-" + Token();
+        using var psql = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("psql",
+            ["-X", "-c", $"SELECT touch('{note}')", Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main")])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        var request = await PendingAsync(note);
+
+        psql.Kill();
+        await psql.WaitForExitAsync();
+
+        var approval = Grains.GetGrain<IApprovalGrain>(request.Id);
+        for (var attempt = 0; attempt < 50 && (await approval.GetAsync())!.IsPending; attempt++)
+        {
+            await Task.Delay(100);
+        }
+
+        var view = (await approval.GetAsync())!;
+        Assert.Equal(ApprovalStatus.Withdrawn, view.Status);
+        Assert.Equal("the client went away", view.Reason);
+        Assert.DoesNotContain(note, await TouchesAsync());
+    }
 }
