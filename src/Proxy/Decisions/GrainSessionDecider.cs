@@ -13,6 +13,8 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, TimeSpan ti
     /// </summary>
     public const string NoDecisionSqlState = "55000";
 
+    public string SessionId => grain.GetPrimaryKeyString();
+
     public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
         CancellationToken cancellationToken)
     {
