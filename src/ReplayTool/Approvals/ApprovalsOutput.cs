@@ -10,8 +10,17 @@ internal static class ApprovalsOutput
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static IAnsiConsole Console(ParseResult parse) =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
+    public static IAnsiConsole Console(ParseResult parse)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
+        if (System.Console.IsOutputRedirected)
+        {
+            // Piped to a file or a pager: no terminal to fit, so do not squeeze ids into wrapped cells.
+            console.Profile.Width = 160;
+        }
+
+        return console;
+    }
 
     public static void WriteJson(ParseResult parse, JsonElement json) =>
         parse.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(json, Indented));
@@ -24,8 +33,13 @@ internal static class ApprovalsOutput
             return;
         }
 
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("ID", "REQUESTER", "TARGET", "RULE", "AGE", "EXPIRES IN", "APPROVERS", "SQL");
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var name in new[] { "ID", "REQUESTER", "TARGET", "RULE", "AGE", "EXPIRES IN" })
+        {
+            table.AddColumn(new TableColumn(name).NoWrap());
+        }
+
+        table.AddColumns("APPROVERS", "SQL");
         foreach (var item in items)
         {
             table.AddRow(Cell(item.Id), Cell(item.Requester), Cell(item.Target), Cell(item.Rule), Cell(Duration(item.Age)),

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using OrleansGate.Silo.Admin;
+using Xunit;
+
+namespace OrleansGate.Tests.Admin;
+
+/// <summary>A bad OrleansGate:Admin value is one line naming the key; an empty Listen disables the API.</summary>
+public sealed class AdminConfigurationTests
+{
+    [Theory]
+    [InlineData("Listen", "6480", "OrleansGate:Admin:Listen: '6480' is not host:port")]
+    [InlineData("Listne", "127.0.0.1:6480", "OrleansGate:Admin:Listne: unknown key")]
+    [InlineData("Webhook:Url", "ftp://example.com/hook", "OrleansGate:Admin:Webhook:Url: must be an absolute http or https URL")]
+    [InlineData("Webhook:Attempts", "0", "OrleansGate:Admin:Webhook:Attempts: must be between 1 and 20 (got 0)")]
+    [InlineData("Webhook:Timeout", "00:00:00", "OrleansGate:Admin:Webhook:Timeout: must be positive")]
+    public void A_bad_value_is_reported_with_its_key(string key, string value, string expected)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"OrleansGate:Admin:{key}"] = value })
+            .Build();
+        var options = configuration.GetSection(AdminOptions.Section).Get<AdminOptions>() ?? new AdminOptions();
+
+        var result = new AdminOptionsValidator(configuration).Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_empty_listen_address_disables_the_api_and_is_valid()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["OrleansGate:Admin:Listen"] = "" })
+            .Build();
+        var options = configuration.GetSection(AdminOptions.Section).Get<AdminOptions>() ?? new AdminOptions();
+
+        Assert.False(options.Enabled);
+        Assert.True(new AdminOptionsValidator(configuration).Validate(null, options).Succeeded);
+    }
+}
