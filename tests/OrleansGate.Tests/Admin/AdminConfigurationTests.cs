@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using OrleansGate.Grains.Configuration;
 using OrleansGate.Silo.Admin;
 using Xunit;
 
@@ -24,6 +25,24 @@ public sealed class AdminConfigurationTests
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Two_identities_cannot_share_an_api_token_and_the_token_is_not_repeated_in_the_error()
+    {
+        const string Token = "shared-token-0123456789";
+        var options = new GatewayOptions
+        {
+            Identities =
+            [
+                new IdentityOptions { Name = "alice", Password = "a", ApiToken = Token },
+                new IdentityOptions { Name = "bob", Password = "b", ApiToken = Token },
+            ],
+        };
+
+        var failures = new GatewayOptionsValidator(new ConfigurationBuilder().Build()).Validate(null, options).Failures!;
+
+        Assert.Equal(["OrleansGate:Identities:1:ApiToken: the same token as OrleansGate:Identities:0:ApiToken"], failures);
     }
 
     [Fact]
