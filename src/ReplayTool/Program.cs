@@ -1,6 +1,3 @@
-// The operator CLI over the audit event store (INTERFACE.md, "Replay tool commands").
-// The event store arrives with the audit-first work; until then every command says so and
-// exits 2, so scripts cannot mistake this build for one that verified anything.
-Console.Error.WriteLine(
-    "OrleansGate.ReplayTool: this build has no audit event store yet, so it has no commands to run.");
-return 2;
+// The operator CLI (INTERFACE.md, "Replay tool commands"): `OrleansGate.ReplayTool [--config FILE] COMMAND`.
+// Exit 0 on success, 1 when a check fails, 2 on bad usage.
+return await OrleansGate.ReplayTool.Cli.ReplayCli.RunAsync(args);

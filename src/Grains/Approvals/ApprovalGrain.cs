@@ -19,7 +19,7 @@ namespace OrleansGate.Grains.Approvals;
 /// </remarks>
 public sealed partial class ApprovalGrain(
     [PersistentState("approval", ApprovalGrain.Storage)] IPersistentState<ApprovalState> stored,
-    TimeProvider clock, ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain
+    TimeProvider clock, IApprovalNotifier notifier, ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain
 {
     /// <summary>The grain storage approvals, their windows and the index are kept in.</summary>
     public const string Storage = "approvals";
@@ -202,6 +202,13 @@ public sealed partial class ApprovalGrain(
         }
 
         Publish(next);
+        if (previousView is null || (previousView.IsPending && !next.IsPending))
+        {
+            // The webhook hears of every new request and every outcome (it only queues: never blocks the hold).
+            await notifier.NotifyAsync(previousView is null ? ApprovalEvent.ForRequest(next.Request) : ApprovalEvent.ForOutcome(next))
+                .ConfigureAwait(true);
+        }
+
         await CarryOutAsync().ConfigureAwait(true);
     }
 

@@ -15,8 +15,12 @@ public sealed class ClusterOptions
     public const string AllInOneMode = "AllInOne";
     public const string ClusterMode = "Cluster";
 
-    /// <summary>Orleans service id: names the grain state of this gateway, whatever the cluster's id.</summary>
-    public const string ServiceId = "orleansgate";
+    /// <summary>
+    /// Orleans service id: names the grain state of this gateway (approvals, windows, the index),
+    /// whatever the cluster's id. Gateways that share one database for grain state but are not one
+    /// gateway need different ones.
+    /// </summary>
+    public string ServiceId { get; set; } = "orleansgate";
 
     /// <summary>
     /// <c>AllInOne</c>: silo, proxy and admin API in one process, localhost clustering (the default).

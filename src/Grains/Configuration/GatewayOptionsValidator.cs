@@ -60,6 +60,7 @@ public sealed class GatewayOptionsValidator(IConfiguration configuration) : IVal
     private static void ValidateIdentities(List<IdentityOptions> identities, List<string> failures)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var tokens = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < identities.Count; i++)
         {
             var key = $"{GatewayOptions.Section}:Identities:{i}";
@@ -83,6 +84,11 @@ public sealed class GatewayOptionsValidator(IConfiguration configuration) : IVal
             if (identity.ApiToken is { Length: > 0 and < 16 })
             {
                 failures.Add($"{key}:ApiToken: must be at least 16 characters");
+            }
+            else if (identity.ApiToken is { Length: > 0 } token && !tokens.TryAdd(token, i))
+            {
+                // The admin API acts as the token's identity: one token, one identity. (The token is not repeated here.)
+                failures.Add($"{key}:ApiToken: the same token as {GatewayOptions.Section}:Identities:{tokens[token]}:ApiToken");
             }
 
             ValidateGroups(identity.Groups, $"{key}:Groups", failures);

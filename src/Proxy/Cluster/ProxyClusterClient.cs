@@ -30,7 +30,7 @@ public static class ProxyClusterClient
             client.Services.AddOptions<Orleans.Configuration.ClusterOptions>().Configure<IOptions<ClusterOptions>>((o, cluster) =>
             {
                 o.ClusterId = cluster.Value.ClusterId;
-                o.ServiceId = ClusterOptions.ServiceId;
+                o.ServiceId = cluster.Value.ServiceId;
             });
             client.UseAdoNetClustering(o => o.Invariant = Invariant);
             client.Services.AddOptions<Orleans.Configuration.AdoNetClusteringClientOptions>()

@@ -14,6 +14,8 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
     /// </summary>
     public const string NoDecisionSqlState = "55000";
 
+    public string SessionId => grain.GetPrimaryKeyString();
+
     public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
         bool unsettled, CancellationToken cancellationToken)
     {

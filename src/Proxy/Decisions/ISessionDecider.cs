@@ -7,6 +7,9 @@ namespace OrleansGate.Proxy.Decisions;
 /// <summary>Decides the statements of one live session (its session grain, seen from the proxy).</summary>
 public interface ISessionDecider
 {
+    /// <summary>The session's id (its grain key and audit stream), or null when it has none.</summary>
+    string? SessionId => null;
+
     /// <summary>
     /// Decisions for a batch, one per request, after they are recorded. Never throws for an
     /// unavailable decision point: it answers with refusals instead (fail closed).

@@ -31,6 +31,7 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     private readonly UpstreamConnector _connector;
     private readonly CancelRegistry _cancels;
     private readonly ILogger<ProxyServer> _logger;
+    private readonly Sessions.LiveSessions _live;
     private readonly ConcurrentDictionary<Task, byte> _sessions = new();
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
@@ -39,8 +40,10 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     private int _stopped;
 
     public ProxyServer(IOptions<ProxyOptions> options, IdentityDirectory directory, CancelRegistry cancels,
-        Decisions.SessionDeciderFactory deciders, Sql.SqlParser parser, Masking.ResultMaskingFactory masking, ILogger<ProxyServer> logger)
+        Decisions.SessionDeciderFactory deciders, Sql.SqlParser parser, Masking.ResultMaskingFactory masking, ILogger<ProxyServer> logger,
+        Sessions.LiveSessions live)
     {
+        _live = live;
         _masking = masking;
         _options = options.Value;
         _deciders = deciders;
@@ -145,7 +148,10 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
         await Task.Yield();
         try
         {
-            var session = new ClientSession(_options, _handshake, _connector, _cancels, _deciders, _parser, _masking, _logger);
+            var session = new ClientSession(_options, _handshake, _connector, _cancels, _deciders, _parser, _masking, _logger)
+            {
+                LiveSessions = _live,
+            };
             await session.RunAsync(socket, _stopping.Token).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // One broken session must never take the listener or other sessions down.

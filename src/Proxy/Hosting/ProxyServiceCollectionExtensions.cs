@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Configuration;
 using OrleansGate.Proxy.Authentication;
@@ -22,8 +23,12 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<Decisions.SessionDeciderFactory>();
         services.AddSingleton<Masking.MaskingCatalogs>();
         services.AddSingleton<Masking.ResultMaskingFactory>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Sessions.LiveSessions>();
         services.AddSingleton<ProxyServer>();
         services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
+        // After the listener (hosted services start in order): the directory can list this proxy's sessions and end one.
+        services.AddHostedService<Sessions.SessionDirectoryLink>();
         return services;
     }
 

@@ -33,6 +33,10 @@ public sealed partial class ClientSession
     private readonly SqlParser _parser;
     private readonly Masking.ResultMaskingFactory _masking;
     private readonly ILogger _logger;
+    private Sessions.LiveSessions.Registration? _live;
+
+    /// <summary>Where this session is listed while it runs, so an administrator can end it (null: not listed).</summary>
+    public Sessions.LiveSessions? LiveSessions { get; init; }
 
     public ClientSession(ProxyOptions options, ClientHandshake handshake, UpstreamConnector connector, CancelRegistry cancels,
         SessionDeciderFactory deciders, SqlParser parser, Masking.ResultMaskingFactory masking, ILogger logger)
@@ -141,10 +145,13 @@ public sealed partial class ClientSession
             {
                 await GreetAsync(client, upstream, gatewayKey, stopping).ConfigureAwait(false);
                 LogSessionStarted(_logger, client.Identity.Name, client.Target.Name, remote, client.TlsUsed);
-                end = await RelayAsync(client, upstream, decider, replies, cancelSignal, stopping).ConfigureAwait(false);
+                _live = LiveSessions?.Register(decider.SessionId, client.Identity.Name, client.Target.Name, remote,
+                    client.ForwardedParameters.FirstOrDefault(p => p.Key == "application_name").Value, stopping);
+                end = await RelayAsync(client, upstream, decider, replies, cancelSignal, _live?.Token ?? stopping).ConfigureAwait(false);
             }
             finally
             {
+                _live?.Dispose();
                 _cancels.Unregister(gatewayKey);
                 await decider.EndAsync(end, replies.DrainCompleted()).ConfigureAwait(false);
             }
@@ -191,6 +198,7 @@ public sealed partial class ClientSession
             RelayEnd.UpstreamClosed => (SqlState.ConnectionFailure, $"the connection to target \"{client.Target.Name}\" was lost"),
             RelayEnd.UpstreamProtocolViolation => (SqlState.ProtocolViolation,
                 $"target \"{client.Target.Name}\" sent something the gateway does not understand: {outcome.Detail}"),
+            RelayEnd.Stopped when _live is { Terminated: true } => (SqlState.AdminShutdown, Sessions.LiveSessions.TerminatedMessage),
             RelayEnd.Stopped => (SqlState.AdminShutdown, "the gateway is shutting down"),
             _ => ((string, string)?)null,
         };

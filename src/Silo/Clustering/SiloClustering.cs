@@ -25,7 +25,7 @@ public static class SiloClustering
             silo.UseLocalhostClustering(
                 siloPort: PortOrFree(cluster.SiloPort),
                 gatewayPort: PortOrFree(cluster.GatewayPort),
-                serviceId: ClusterOptions.ServiceId,
+                serviceId: cluster.ServiceId,
                 clusterId: cluster.ClusterId);
             // Held requests must survive a restart in this mode too: the same ADO.NET storage as in
             // a cluster, in the audit database (the schema is applied there at start-up).
@@ -42,7 +42,7 @@ public static class SiloClustering
         silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
         {
             o.ClusterId = cluster.ClusterId;
-            o.ServiceId = ClusterOptions.ServiceId;
+            o.ServiceId = cluster.ServiceId;
         });
         silo.Configure<EndpointOptions>(o =>
         {

@@ -7,6 +7,7 @@ using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Catalog;
 using OrleansGate.Grains.Configuration;
 using OrleansGate.Proxy.Hosting;
+using OrleansGate.Silo.Admin;
 using OrleansGate.Silo.Clustering;
 
 namespace OrleansGate.Silo.Hosting;
@@ -64,6 +65,9 @@ public static class SiloHost
         {
             builder.Services.AddOrleansGateProxy(configuration);
         }
+
+        // After the silo (and the proxy): the admin API serves once both are up.
+        builder.Services.AddAdmin(configuration);
     }
 
     private static void AddAuditStore(IServiceCollection services, IConfiguration configuration)

@@ -51,6 +51,9 @@ public sealed class TestGateway : IAsyncDisposable
         var cluster = configuration.Section("Cluster");
         cluster["SiloPort"] ??= 0;
         cluster["GatewayPort"] ??= 0;
+        // Test gateways share one audit database, where AllInOne keeps grain state: each is its own
+        // service there (a restart reuses the configuration, and with it the service id).
+        cluster["ServiceId"] ??= "test-" + Guid.NewGuid().ToString("N")[..12];
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         if (configFile is null)

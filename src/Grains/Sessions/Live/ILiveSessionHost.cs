@@ -1,0 +1,14 @@
+namespace OrleansGate.Grains.Sessions.Live;
+
+/// <summary>
+/// One proxy process, seen from the silos (a grain observer): it lists the sessions it holds and
+/// ends one on request. The sessions themselves never leave the proxy, so nothing goes stale in
+/// the cluster when a proxy dies; its observer simply stops answering and expires.
+/// </summary>
+public interface ILiveSessionHost : IGrainObserver
+{
+    Task<IReadOnlyList<LiveSession>> ListAsync();
+
+    /// <summary>Ends the session (the client gets FATAL 57P01); false when this proxy does not hold it.</summary>
+    Task<bool> TerminateAsync(string sessionId, string requestedBy);
+}

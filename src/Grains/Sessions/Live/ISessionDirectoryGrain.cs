@@ -1,0 +1,33 @@
+namespace OrleansGate.Grains.Sessions.Live;
+
+/// <summary>
+/// The live sessions of the whole gateway (one grain, key 0): the proxies subscribe their
+/// <see cref="ILiveSessionHost"/> and renew it periodically (so a restarted silo learns them again
+/// within one period, and a dead proxy expires); listing and ending a session ask them.
+/// </summary>
+public interface ISessionDirectoryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Subscribes or renews a proxy; it expires after <see cref="SessionDirectory.ProxyLease"/> without renewal.</summary>
+    Task SubscribeAsync(string proxyId, ILiveSessionHost host);
+
+    Task UnsubscribeAsync(string proxyId);
+
+    /// <summary>Every live session of every proxy that answers in time.</summary>
+    Task<IReadOnlyList<LiveSession>> ListAsync();
+
+    /// <summary>Ends a live session wherever it is; false when no proxy holds it.</summary>
+    Task<bool> TerminateAsync(string sessionId, string requestedBy);
+}
+
+/// <summary>Timing of the session directory.</summary>
+public static class SessionDirectory
+{
+    /// <summary>How often a proxy renews its subscription.</summary>
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a subscription lasts without renewal.</summary>
+    public static readonly TimeSpan ProxyLease = TimeSpan.FromSeconds(65);
+
+    /// <summary>How long the directory waits for one proxy's answer.</summary>
+    public static readonly TimeSpan ProxyAnswerTimeout = TimeSpan.FromSeconds(5);
+}

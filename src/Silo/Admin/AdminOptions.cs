@@ -1,0 +1,35 @@
+namespace OrleansGate.Silo.Admin;
+
+/// <summary>The admin HTTP API and the approvals webhook (<c>OrleansGate:Admin</c>). Documented in docs/configuration.md.</summary>
+public sealed class AdminOptions
+{
+    public const string Section = "OrleansGate:Admin";
+
+    /// <summary>host:port the admin API listens on (port 0: any free port); empty: no admin API.</summary>
+    public string? Listen { get; set; }
+
+    public WebhookOptions Webhook { get; set; } = new();
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Listen);
+}
+
+/// <summary>Where approval events are POSTed (<c>OrleansGate:Admin:Webhook</c>).</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>An http(s) URL; empty: no webhook.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>When set, every POST carries <c>X-OrleansGate-Signature: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c>.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Deliveries tried per event before it is given up (and logged).</summary>
+    public int Attempts { get; set; } = 5;
+
+    /// <summary>The wait after the first failed attempt; it doubles after each further one.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one attempt may take.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Url);
+}

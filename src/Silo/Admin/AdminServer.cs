@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansGate.Proxy.Configuration;
+
+namespace OrleansGate.Silo.Admin;
+
+/// <summary>
+/// The admin HTTP API: a Kestrel server of its own inside the silo process, on
+/// <see cref="AdminOptions.Listen"/>, started after the silo (hosted services start in order).
+/// It shares the silo's grain factory, configuration and logging; nothing is served when
+/// <c>OrleansGate:Admin:Listen</c> is empty.
+/// </summary>
+public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFactory grains, ApiTokenAuthenticator authenticator,
+    TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
+    private WebApplication? _app;
+
+    /// <summary>The address actually bound, e.g. <c>http://127.0.0.1:6480</c> (useful with port 0).</summary>
+    public Uri Address { get; private set; } = null!;
+
+    public bool Enabled => options.Value.Enabled;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
+        ListenAddress.TryParse(options.Value.Listen, out var endPoint);
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "OrleansGate.Admin" });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(endPoint);
+        });
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton(loggers);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        });
+
+        var app = builder.Build();
+        app.MapGet("/healthz", () => IsUp()
+            ? Results.Text("ok")
+            : Results.Text("unavailable", statusCode: StatusCodes.Status503ServiceUnavailable));
+        var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator));
+        ApprovalEndpoints.Map(api, grains, clock);
+        SessionEndpoints.Map(api, grains);
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _app = app;
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Address = new Uri(bound.Replace("[::]", "[::1]", StringComparison.Ordinal).Replace("0.0.0.0", IPAddress.Loopback.ToString(), StringComparison.Ordinal));
+        LogListening(_logger, bound);
+    }
+
+    // The silo runs in this process and this server starts after it; "up" until the host stops.
+    private bool IsUp() => lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is { } app)
+        {
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _app, null) is { } app)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OrleansGate admin API listening on {Address}")]
+    private static partial void LogListening(ILogger logger, string address);
+}

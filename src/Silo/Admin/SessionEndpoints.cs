@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OrleansGate.Grains.Approvals;
+using OrleansGate.Grains.Sessions.Live;
+
+namespace OrleansGate.Silo.Admin;
+
+/// <summary><c>GET /sessions</c> (the live sessions of every proxy) and <c>DELETE /sessions/{id}</c> (end one).</summary>
+public static class SessionEndpoints
+{
+    public static void Map(RouteGroupBuilder api, IGrainFactory grains)
+    {
+        api.MapGet("/sessions", async () =>
+        {
+            var directory = grains.GetGrain<ISessionDirectoryGrain>(0);
+            var sessions = directory.ListAsync();
+            var pending = grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync();
+            IReadOnlyList<ApprovalRequest> held;
+            try
+            {
+                held = await pending.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The listing of sessions does not depend on the approvals being available.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                held = [];
+            }
+
+            var heldBySession = held.GroupBy(r => r.SessionId).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+            return Results.Ok((await sessions.ConfigureAwait(false)).Select(s => new SessionDocument(s.Id, s.Identity, s.Target,
+                s.ClientAddress, s.StartedAt, s.ApplicationName, s.Proxy, heldBySession.GetValueOrDefault(s.Id))).ToList());
+        });
+
+        api.MapDelete("/sessions/{id}", async (string id, HttpContext context) =>
+        {
+            var by = AdminAuthentication.Approver(context).Identity;
+            return await grains.GetGrain<ISessionDirectoryGrain>(0).TerminateAsync(id, by).ConfigureAwait(false)
+                ? Results.Ok(new { id, terminated = true })
+                : AdminResults.Error(StatusCodes.Status404NotFound, $"no live session '{id}'");
+        });
+    }
+}
+
+/// <summary>A live session as the admin API shows it.</summary>
+public sealed record SessionDocument(string Id, string Identity, string Target, string? ClientAddress, DateTimeOffset StartedAt,
+    string? ApplicationName, string Proxy, string? HeldApproval);

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansGate.Grains.Approvals;
+using OrleansGate.Silo.Admin;
+using OrleansGate.Silo.Provisioning;
+using OrleansGate.Tests.Support;
+
+namespace OrleansGate.Tests.Admin;
+
+/// <summary>
+/// A gateway with its admin API on a free loopback port and an ApiToken for each identity:
+/// alice (analysts, the usual requester), bob (approvers), carol (outsiders). Requests are
+/// opened through <see cref="IApprovalGrain.OpenAsync"/>, as the proxy's hold path does.
+/// </summary>
+public abstract class AdminTestBase(PostgresFixture postgres) : GatewayTestBase(postgres)
+{
+    public const string AliceToken = "alice-api-token-0001";
+    public const string BobToken = "bob-api-token-000001";
+    public const string CarolToken = "carol-api-token-0001";
+
+    protected static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly List<HttpClient> _clients = [];
+
+    protected Uri AdminUrl => Gateway.Services.GetRequiredService<AdminServer>().Address;
+
+    protected IGrainFactory Grains => Gateway.Services.GetRequiredService<IGrainFactory>();
+
+    protected override void Configure(JsonObject configuration)
+    {
+        configuration.Section("Admin")["Listen"] = "127.0.0.1:0";
+        var tokens = new Dictionary<string, string> { ["alice"] = AliceToken, ["bob"] = BobToken, ["carol"] = CarolToken };
+        foreach (var identity in ((JsonArray)configuration["OrleansGate"]!["Identities"]!).OfType<JsonObject>())
+        {
+            identity["ApiToken"] = tokens[(string)identity["Name"]!];
+        }
+    }
+
+    /// <summary>An HTTP client for the admin API, with a bearer token unless null.</summary>
+    protected HttpClient Admin(string? token)
+    {
+        var client = new HttpClient { BaseAddress = AdminUrl, Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Opens a held request of <paramref name="requester"/> on target main, approvable by the approvers group.</summary>
+    protected async Task<ApprovalRequest> OpenRequestAsync(string requester = "alice", string sql = "COPY secrets TO STDOUT",
+        string? sessionId = null, int minApprovals = 1)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var request = new ApprovalRequest
+        {
+            Id = "ap-" + Guid.NewGuid().ToString("N")[..12],
+            SessionId = sessionId ?? Guid.NewGuid().ToString("N"),
+            Requester = requester,
+            Target = "main",
+            Statements = [sql],
+            Sequences = [1],
+            Rule = "hold-copy-out",
+            ApproverGroups = ["approvers"],
+            MinApprovals = minApprovals,
+            RequestedAt = now,
+            ExpiresAt = now.AddMinutes(5),
+            Fingerprint = "fp-" + sql.GetHashCode(StringComparison.Ordinal),
+        };
+        await Grains.GetGrain<IApprovalGrain>(request.Id).OpenAsync(request);
+        return request;
+    }
+
+    /// <summary>Runs the replay tool (<c>dotnet OrleansGate.ReplayTool.dll …</c>) as an operator would, with this token.</summary>
+    protected static Task<ProcessResult> CliAsync(string[] arguments, string? token = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetTempPath(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "OrleansGate.ReplayTool.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("ORLEANSGATE_TOKEN");
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("OrleansGate__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        if (token is not null)
+        {
+            start.Environment["ORLEANSGATE_TOKEN"] = token;
+        }
+
+        return ProcessRunner.RunAsync(start, TimeSpan.FromSeconds(60));
+    }
+
+    protected static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
+        await response.Content.ReadFromJsonAsync<JsonElement>(Json);
+
+    public override async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        await base.DisposeAsync();
+    }
+}
