@@ -1,0 +1,53 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using OrleansGate.Grains.Approvals;
+using OrleansGate.Tests.Support;
+using Xunit;
+
+namespace OrleansGate.Tests.Masking;
+
+/// <summary>A COPY of masked columns is held by default; once approved it runs, and masking still applies to its rows.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ApprovedMaskedCopyTests(PostgresFixture postgres) : MaskingTestBase(postgres)
+{
+    protected override string PolicyJson => """
+        { "Name": "shop",
+          "Masks": [
+            { "Column": "public.customers.ssn", "Strategy": "Redact" },
+            { "Column": "public.customers.email", "Strategy": "Email" },
+            { "Column": "public.customers.card_number", "Strategy": "Partial", "KeepLast": 4 }
+          ],
+          "ApproverGroups": ["approvers"],
+          "Rules": [] }
+        """;
+
+    [Fact]
+    public async Task An_approved_copy_of_a_masked_table_delivers_masked_rows()
+    {
+        await using var connection = await OpenViaGatewayAsync();
+        var copying = Task.Run(async () =>
+        {
+            using var reader = await connection.BeginTextExportAsync("COPY customers (id, name, ssn, email, card_number) TO STDOUT");
+            return await reader.ReadToEndAsync();
+        });
+
+        var index = Gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IApprovalIndexGrain>(0);
+        ApprovalRequest? request = null;
+        for (var attempt = 0; attempt < 100 && request is null; attempt++)
+        {
+            request = (await index.PendingAsync()).FirstOrDefault(r => r.Statements.Any(s => s.StartsWith("COPY customers", StringComparison.Ordinal)));
+            await Task.Delay(request is null ? 100 : 0);
+        }
+
+        Assert.NotNull(request);
+        Assert.Equal("masking:copy-out", request.Rule);
+        await Gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IApprovalGrain>(request.Id)
+            .ApproveAsync(new Approver("bob", ["approvers"]), "masked export", null);
+
+        var copied = await copying.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(
+            "1\tAnn\t****\t****@example.com\t************1111\n" +
+            "2\tBob\t****\t****@example.org\t************0004\n" +
+            "3\tCy\t****\t****@example.net\t***********0009\n", copied);
+    }
+}
