@@ -61,7 +61,7 @@ public abstract class IntegrityTestBase(PostgresFixture postgres) : AuditTestBas
         return new VerifyRun(exit, output.ToString(), error.ToString());
     }
 
-    /// <summary>A session of alice that runs two statements and ends; returns its id once its seal is in.</summary>
+    /// <summary>A session of alice that runs two statements (or these) and ends; returns its id once its seal is in.</summary>
     protected async Task<string> RunSessionAsync(bool close = true, params string[] statements)
     {
         var application = "integrity-" + Token();
@@ -73,7 +73,14 @@ public abstract class IntegrityTestBase(PostgresFixture postgres) : AuditTestBas
         foreach (var sql in statements.Length > 0 ? statements : ["SELECT count(*) FROM secrets", "SELECT value FROM secrets WHERE id = 1"])
         {
             await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteScalarAsync();
+            try
+            {
+                await command.ExecuteScalarAsync();
+            }
+            catch (PostgresException e) when (e.SqlState == "42501")
+            {
+                // Blocked by the policy: recorded all the same, which is what these tests need.
+            }
         }
 
         var id = await SessionOfAsync(application);
