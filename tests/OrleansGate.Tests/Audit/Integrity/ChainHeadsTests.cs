@@ -107,6 +107,36 @@ public sealed class ChainHeadsTests(PostgresFixture postgres) : IntegrityTestBas
     }
 
     [Fact]
+    public async Task A_client_that_vanishes_leaves_a_session_sealed_as_ended_by_failure()
+    {
+        var application = "vanish-" + Guid.NewGuid().ToString("N")[..12];
+        var client = await RawClient.ConnectAsync(Gateway.Port);
+        await client.LoginAsync("alice", GatewayConfig.AlicePassword, "main", [new("application_name", application)]);
+        await client.QueryAsync("SELECT 1");
+        await client.ReadUntilReadyAsync();
+
+        client.Abort(); // no Terminate: the connection just breaks
+        await client.DisposeAsync();
+
+        var id = await SessionOfApplicationAsync(application);
+        VerifyRun run = null!;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            run = await VerifyAsync(id);
+            if (run.Result(id).GetProperty("status").GetString() != "open")
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Output + run.Error);
+        Assert.Equal("ended by failure", run.Result(id).GetProperty("status").GetString());
+        Assert.StartsWith("failure: ClientClosed", run.Result(id).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_reactivated_session_grain_continues_the_chain_after_the_seal()
     {
         var id = await RunSessionAsync();

@@ -106,6 +106,8 @@ public abstract class IntegrityTestBase(PostgresFixture postgres) : AuditTestBas
 
     private readonly List<NpgsqlConnection> _open = [];
 
+    protected Task<string> SessionOfApplicationAsync(string application) => SessionOfAsync(application);
+
     private async Task<string> SessionOfAsync(string application)
     {
         await using var connection = new NpgsqlConnection(Postgres.AuditConnectionString);
