@@ -40,6 +40,8 @@ public sealed class ChainVerifier(ChainKey key)
 
         var keys = new KeyRatchet(key, id, maxPosition: (2 * count) + 16);
         var links = stream.Events.Select(row => Check(row, keys)).ToList();
+        // Where each position verifies, by row index: "does the genuine event p come later?" in O(1).
+        var validAt = links.Select((link, index) => (link, index)).Where(x => x.link.Valid).ToLookup(x => x.link.Position, x => x.index);
         var expected = 1L;
         var prev = ChainHead.Genesis;
         Link? seal = null;
@@ -53,7 +55,7 @@ public sealed class ChainVerifier(ChainKey key)
                 return SessionVerdict.Broken(id, count, BreakKind.Unchained, expected, $"{at}: {link.TypeName ?? link.Row.Type} has no chain fields");
             }
 
-            var laterValid = links.Skip(i + 1).Any(l => l.Valid && l.Position == expected);
+            var laterValid = validAt[expected].Any(index => index > i);
             if (!link.Valid)
             {
                 var fits = link.Position == expected && link.PrevHash == prev;
