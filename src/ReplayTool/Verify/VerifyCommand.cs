@@ -19,14 +19,17 @@ public static class VerifyCommand
         var all = new Option<bool>("--all") { Description = "Verify every session in the audit store" };
         var exportHeads = new Option<FileInfo?>("--export-heads")
         {
+            HelpName = "FILE",
             Description = "Write each verified session's head (id, last position, last hash) to FILE as JSON lines; keep it outside the database",
         };
         var againstHeads = new Option<FileInfo?>("--against-heads")
         {
+            HelpName = "FILE",
             Description = "Compare with heads exported earlier: a stream that no longer reaches its head, or has another hash there, fails",
         };
         var staleAfter = new Option<TimeSpan?>("--stale-after")
         {
+            HelpName = "DURATION",
             Description = "A session without a seal and no event for this long (default 1.00:00:00) is ended by failure, not open",
         };
         var requireSeal = new Option<bool>("--require-seal") { Description = "A stale session without a seal fails (missing-seal)" };
