@@ -145,6 +145,7 @@ bench_init() {
   BENCH_PASSWORD=$(random_password)
   AUDIT_PASSWORD=$(random_password)
   GATEWAY_PASSWORD=$(random_password)
+  AUDIT_KEY=$(head -c 32 /dev/urandom | base64)
 }
 
 # The target and audit databases' server: fsync, full_page_writes and synchronous_commit all on,
@@ -238,6 +239,7 @@ start_gateway() {
     "AuditStore": {
       "ConnectionString": "Host=127.0.0.1;Port=$PG_PORT;Database=og_audit;Username=og_audit;Password=$AUDIT_PASSWORD"
     },
+    "Secrets": { "AuditKey": "$AUDIT_KEY" },
     "Identities": [ { "Name": "bench", "Password": "$GATEWAY_PASSWORD", "Groups": ["bench"] } ],
     "Targets": [
       { "Name": "bench", "Host": "127.0.0.1", "Port": $PG_PORT, "Database": "bench",

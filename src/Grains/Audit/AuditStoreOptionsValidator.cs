@@ -5,9 +5,15 @@ using OrleansGate.Grains.Configuration;
 
 namespace OrleansGate.Grains.Audit;
 
-/// <summary>The audit store must be named: without it no statement could ever be recorded, so none could run.</summary>
+/// <summary>
+/// The audit store must be named: without it no statement could ever be recorded, so none could
+/// run. And the chain needs its key (<c>OrleansGate:Secrets:AuditKey</c>, invariant 5): checked here
+/// because only the silo, which writes the record, needs it; a standalone proxy never holds it.
+/// </summary>
 public sealed class AuditStoreOptionsValidator(IConfiguration configuration) : IValidateOptions<AuditStoreOptions>
 {
+    public const string AuditKeySetting = "OrleansGate:Secrets:AuditKey";
+
     public ValidateOptionsResult Validate(string? name, AuditStoreOptions options)
     {
         var failures = StrictBinding.Section(configuration, AuditStoreOptions.Section, typeof(AuditStoreOptions)).ToList();
@@ -40,6 +46,12 @@ public sealed class AuditStoreOptionsValidator(IConfiguration configuration) : I
         if (options.MaxBatch < 1)
         {
             failures.Add($"{AuditStoreOptions.Section}:MaxBatch: must be at least 1");
+        }
+
+        if (string.IsNullOrEmpty(configuration[AuditKeySetting]))
+        {
+            failures.Add($"{AuditKeySetting}: is required (base64 of {SecretsOptions.KeyBytes} bytes, e.g. openssl rand -base64 32; " +
+                         "it keys the audit record's hash chain and must not be stored in the audit database)");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

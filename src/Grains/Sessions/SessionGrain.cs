@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Audit.Events;
 using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Policy;
@@ -9,9 +10,11 @@ namespace OrleansGate.Grains.Sessions;
 /// <summary>
 /// The decision point of one session. Its state is a fold of its own audit stream, so when it is
 /// reactivated (on this silo or another) it rebuilds itself from the record and numbering
-/// continues without a gap.
+/// continues without a gap. It is the only writer of its stream, and every append goes through
+/// <see cref="AppendChainedAsync"/>, which links the events onto the session's hash chain
+/// (invariant 5, docs/audit-integrity.md).
 /// </summary>
-public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, TimeProvider clock,
+public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, TimeProvider clock, ChainKey chainKey,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     /// <summary>
@@ -24,16 +27,78 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
     private SessionState _state = SessionState.Empty;
     private SessionMasking? _masking;
 
+    /// <summary>Where the chain stands (k for the next position lives only here); null when it must be rebuilt from the stream.</summary>
+    private ChainHead? _chain;
+
     private string SessionId => this.GetPrimaryKeyString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => RebuildAsync(cancellationToken);
+
+    /// <summary>Folds the stream again: the state, and the chain head with its key ratcheted from k_1.</summary>
+    private async Task RebuildAsync(CancellationToken cancellationToken = default)
     {
         var events = await audit.ReadStreamAsync(SessionId, cancellationToken).ConfigureAwait(true);
         _state = events.Aggregate(SessionState.Empty, SessionState.Apply);
+        _chain = ChainHead.After(chainKey, SessionId, _state.Events, _state.LastHash);
+    }
+
+    /// <summary>
+    /// Rebuilds after a failed commit, which may have committed all the same (a timeout, a
+    /// connection lost at COMMIT): only the stream knows the position and hash to link to next.
+    /// </summary>
+    private async Task<bool> EnsureChainAsync()
+    {
+        if (_chain is not null)
+        {
+            return true;
+        }
+
+        try
+        {
+            await RebuildAsync().ConfigureAwait(true);
+            return true;
+        }
+        catch (AuditUnavailableException e)
+        {
+            LogAuditUnavailable(logger, SessionId, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The one place events reach the stream: links them onto the chain (position, PrevHash, Hash),
+    /// appends them, and moves the chain head and the state on only once they are committed.
+    /// Throws <see cref="AuditUnavailableException"/> when the record cannot be written.
+    /// </summary>
+    private async Task AppendChainedAsync(IEnumerable<ChainedEvent> events)
+    {
+        if (_chain is null)
+        {
+            await RebuildAsync().ConfigureAwait(true);
+        }
+
+        var (linked, head) = AuditChain.Link(_chain!, events);
+        try
+        {
+            await audit.AppendAsync(SessionId, linked).ConfigureAwait(true);
+        }
+        catch
+        {
+            _chain = null;
+            throw;
+        }
+
+        _chain = head;
+        _state = linked.Aggregate(_state, SessionState.Apply);
     }
 
     public async Task StartAsync(SessionStart start)
     {
+        if (_chain is null)
+        {
+            await RebuildAsync().ConfigureAwait(true);
+        }
+
         if (_state.Started is not null)
         {
             return;
@@ -41,13 +106,17 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
         var started = new SessionStarted(SessionId, start.Identity, start.Groups, start.Target, start.ClientAddress,
             start.ApplicationName, start.Tls, clock.GetUtcNow());
-        await audit.AppendAsync(SessionId, [started]).ConfigureAwait(true);
-        _state = SessionState.Apply(_state, started);
+        await AppendChainedAsync([started]).ConfigureAwait(true);
     }
 
     public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
         bool unsettled = false)
     {
+        if (!await EnsureChainAsync().ConfigureAwait(true))
+        {
+            return AuditUnavailable(batch);
+        }
+
         if (_state.Started is not { } started || _state.Ended)
         {
             return batch.Select(_ => Decision.Block("session-not-open", "the session is not open")).ToArray();
@@ -59,7 +128,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         var target = policies.TargetFor(started.Target);
         var now = clock.GetUtcNow();
         var firstSequence = _state.NextSequence;
-        var events = Completions(completed);
+        List<ChainedEvent> events = Completions(completed);
         var received = Received(batch, firstSequence, now);
 
         // A bulk-read threshold needs the planner's estimate, which means sending the statement's
@@ -137,12 +206,11 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         }
 
         // After SessionEnded too: how a request of this session ended belongs in its record.
-        await audit.AppendAsync(SessionId, events).ConfigureAwait(true);
-        _state = events.Aggregate(_state, SessionState.Apply);
+        await AppendChainedAsync(events.Cast<ChainedEvent>()).ConfigureAwait(true);
     }
 
-    private List<object> Received(IReadOnlyList<StatementRequest> batch, long firstSequence, DateTimeOffset now) =>
-        batch.Select(object (request, i) =>
+    private List<ChainedEvent> Received(IReadOnlyList<StatementRequest> batch, long firstSequence, DateTimeOffset now) =>
+        batch.Select(ChainedEvent (request, i) =>
         {
             var s = request.Statement;
             return new StatementReceived(SessionId, firstSequence + i, request.Phase, s.Sql, s.Kind, s.Kinds, s.Command, s.Fingerprint,
@@ -150,11 +218,11 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         }).ToList();
 
     /// <summary>Appends to the session's stream; false (logged) when the record cannot be written.</summary>
-    private async Task<bool> AppendAsync(List<object> events)
+    private async Task<bool> AppendAsync(List<ChainedEvent> events)
     {
         try
         {
-            await audit.AppendAsync(SessionId, events).ConfigureAwait(true);
+            await AppendChainedAsync(events).ConfigureAwait(true);
         }
         catch (AuditUnavailableException e)
         {
@@ -162,7 +230,6 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
             return false;
         }
 
-        _state = events.Aggregate(_state, SessionState.Apply);
         return true;
     }
 
@@ -172,15 +239,15 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
     public async Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null)
     {
-        if (_state.Started is not null && !_state.Ended)
+        if (await EnsureChainAsync().ConfigureAwait(true) && _state.Started is not null && !_state.Ended)
         {
+            // The seal: SessionEnded's Hash closes the chain.
             var ended = new SessionEnded(SessionId, reason, _state.NextSequence - 1, clock.GetUtcNow());
             var events = Completions(completed);
             events.Add(ended);
             try
             {
-                await audit.AppendAsync(SessionId, events).ConfigureAwait(true);
-                _state = SessionState.Apply(_state, ended);
+                await AppendChainedAsync(events).ConfigureAwait(true);
             }
             catch (AuditUnavailableException e)
             {
@@ -191,8 +258,8 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         DeactivateOnIdle();
     }
 
-    private List<object> Completions(IReadOnlyList<StatementOutcome>? completed) =>
-        (completed ?? []).Select(o => (object)new StatementCompleted(SessionId, o.Sequence, o.Kind, o.CommandTag, o.Rows, o.SqlState,
+    private List<ChainedEvent> Completions(IReadOnlyList<StatementOutcome>? completed) =>
+        (completed ?? []).Select(o => (ChainedEvent)new StatementCompleted(SessionId, o.Sequence, o.Kind, o.CommandTag, o.Rows, o.SqlState,
             o.Message, o.At) { MaskedValues = o.MaskedValues }).ToList();
 
     // Invariant 6: if one statement of a batch is refused, none of it runs. The others are refused

@@ -139,7 +139,9 @@ public sealed partial class ClientSession
 
             var cancelSignal = new Approvals.ClientCancelSignal(() => ClientGone(socket));
             var gatewayKey = _cancels.Register(client.Target, upstream.Key, cancelSignal.Cancel);
-            var end = "client session ended";
+            // Replaced by how the relay ended; kept when it threw. A "failure:" reason tells the
+            // record's reader (and verify, docs/audit-integrity.md) that the session was cut.
+            var end = "failure: the session stopped on an error";
             var replies = new PendingReplies();
             try
             {
@@ -221,7 +223,9 @@ public sealed partial class ClientSession
         await upstreamIn.CompleteAsync().ConfigureAwait(false);
         await CompleteQuietlyAsync(clientOut, closing.Token).ConfigureAwait(false);
         await CompleteQuietlyAsync(upstreamOut, closing.Token).ConfigureAwait(false);
-        return outcome.Detail is null ? outcome.End.ToString() : $"{outcome.End}: {outcome.Detail}";
+        var reason = outcome.Detail is null ? outcome.End.ToString() : $"{outcome.End}: {outcome.Detail}";
+        // Terminate from the client and a gateway stop are ends; anything else cut the session.
+        return outcome.End is RelayEnd.ClientTerminated or RelayEnd.Stopped ? reason : $"failure: {reason}";
     }
 
     private static async Task SendQuietlyAsync(PipeWriter writer, Action<MessageBuilder> compose, CancellationToken closing)

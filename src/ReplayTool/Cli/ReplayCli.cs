@@ -16,6 +16,7 @@ public static class ReplayCli
         var root = new RootCommand("OrleansGate replay tool: the operator CLI over the audit record and the admin API");
         globals.AddTo(root);
         root.Add(ApprovalsCommand.Create(globals));
+        root.Add(Verify.VerifyCommand.Create(globals));
         return root;
     }
 

@@ -85,8 +85,13 @@ public static class DemoCommand
                 ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(postgres.AdminConnectionString) { Database = AuditDatabase }.ConnectionString,
             },
             Cluster = new { SiloPort = 0, GatewayPort = 0 },
-            // Fresh for every demo run: hashed values (Hash masks) differ between runs.
-            Secrets = new { MaskingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) },
+            // Fresh for every demo run: hashed values (Hash masks) differ between runs, and each run's
+            // audit record verifies with its own configuration file only.
+            Secrets = new
+            {
+                MaskingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                AuditKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            },
             Proxy = new { Listen = $"127.0.0.1:{port}" },
             Identities = new object[]
             {

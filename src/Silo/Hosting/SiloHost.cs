@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Catalog;
 using OrleansGate.Grains.Configuration;
 using OrleansGate.Proxy.Hosting;
@@ -80,6 +81,10 @@ public static class SiloHost
         services.AddSingleton(sp => new MartenAuditLog(sp.GetRequiredService<Marten.IDocumentStore>(),
             sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value, sp.GetRequiredService<ILogger<MartenAuditLog>>()));
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<MartenAuditLog>());
+        // The chain key (Secrets:AuditKey is required; the validator names it when it is missing or bad).
+        // A malformed value is reported by GatewayOptionsValidator, a missing one by AuditStoreOptionsValidator.
+        services.AddSingleton(_ => new ChainKey(SecretsOptions.Decode(configuration[AuditStoreOptionsValidator.AuditKeySetting])
+            ?? throw new InvalidOperationException($"{AuditStoreOptionsValidator.AuditKeySetting}: is required")));
         services.AddHostedService<AuditSchema>();
     }
 }

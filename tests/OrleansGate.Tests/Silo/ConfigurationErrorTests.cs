@@ -59,6 +59,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     {
         var config = WriteConfig(JsonNode.Parse("""
             { "OrleansGate": { "AuditStore": { "ConnectionString": "Host=127.0.0.1;Database=og_audit" },
+                               "Secrets": { "AuditKey": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" },
                                "Proxy": { "Listen": "nowhere", "MaxConnections": 0 } } }
             """)!.AsObject());
 

@@ -105,12 +105,18 @@ public static class GatewayConfig
     public const string BobPassword = "bob-secret";
     public const string CarolPassword = "carol-secret";
 
+    /// <summary>The audit chain key of every test gateway (bytes 100..131), so tests and verify can recompute chains.</summary>
+    public static readonly byte[] AuditKey = Enumerable.Range(100, 32).Select(i => (byte)i).ToArray();
+
+    public static string AuditKeyBase64 => Convert.ToBase64String(AuditKey);
+
     /// <summary>alice (analysts) and bob (approvers) may use every target; carol (outsiders) none.</summary>
     public static JsonObject Standard(PostgresFixture postgres, string database) => new()
     {
         ["OrleansGate"] = new JsonObject
         {
             ["AuditStore"] = new JsonObject { ["ConnectionString"] = postgres.AuditConnectionString },
+            ["Secrets"] = new JsonObject { ["AuditKey"] = AuditKeyBase64 },
             ["Identities"] = new JsonArray(
                 Identity("alice", AlicePassword, "analysts"),
                 Identity("bob", BobPassword, "approvers"),

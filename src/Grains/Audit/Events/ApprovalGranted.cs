@@ -1,3 +1,5 @@
+using OrleansGate.Grains.Audit.Chain;
+
 namespace OrleansGate.Grains.Audit.Events;
 
 /// <summary>
@@ -14,7 +16,7 @@ public sealed record ApprovalGranted(
     [property: Id(4)] TimeSpan? Window,
     [property: Id(5)] int ApprovalsSoFar,
     [property: Id(6)] bool Final,
-    [property: Id(7)] DateTimeOffset At)
+    [property: Id(7)] DateTimeOffset At) : ChainedEvent
 {
     [Id(8)] public DateTimeOffset? WindowUntil { get; init; }
 

@@ -1,3 +1,5 @@
+using OrleansGate.Grains.Audit.Chain;
+
 namespace OrleansGate.Grains.Audit.Events;
 
 /// <summary>
@@ -16,7 +18,7 @@ public sealed record ApprovalRequested(
     [property: Id(7)] int MinApprovals,
     [property: Id(8)] DateTimeOffset ExpiresAt,
     [property: Id(9)] string Fingerprint,
-    [property: Id(10)] DateTimeOffset At)
+    [property: Id(10)] DateTimeOffset At) : ChainedEvent
 {
     [Id(11)] public int SchemaVersion { get; init; } = 1;
 }

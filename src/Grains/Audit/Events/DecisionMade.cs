@@ -1,3 +1,4 @@
+using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Policy;
 
@@ -12,7 +13,7 @@ public sealed record DecisionMade(
     string? SqlState,
     string? Message,
     IReadOnlyList<MaskedColumnUse> MaskedColumns,
-    DateTimeOffset At)
+    DateTimeOffset At) : ChainedEvent
 {
     /// <summary>The statement filters, sorts, groups or joins on a masked column (value inference).</summary>
     public bool UsesMaskedColumnInPredicate { get; init; }

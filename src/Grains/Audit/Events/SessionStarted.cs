@@ -1,3 +1,5 @@
+using OrleansGate.Grains.Audit.Chain;
+
 namespace OrleansGate.Grains.Audit.Events;
 
 /// <summary>A client logged in and its upstream session opened. First event of every session stream.</summary>
@@ -9,7 +11,7 @@ public sealed record SessionStarted(
     string? ClientAddress,
     string? ApplicationName,
     bool Tls,
-    DateTimeOffset At)
+    DateTimeOffset At) : ChainedEvent
 {
     public int SchemaVersion { get; init; } = 1;
 }

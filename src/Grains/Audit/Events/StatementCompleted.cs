@@ -1,3 +1,4 @@
+using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Sessions;
 
 namespace OrleansGate.Grains.Audit.Events;
@@ -14,7 +15,7 @@ public sealed record StatementCompleted(
     long? Rows,
     string? SqlState,
     string? Message,
-    DateTimeOffset At)
+    DateTimeOffset At) : ChainedEvent
 {
     /// <summary>How many values of each result column were masked on the way to the client.</summary>
     public IReadOnlyList<MaskedValueCount> MaskedValues { get; init; } = [];

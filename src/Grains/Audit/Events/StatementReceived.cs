@@ -1,3 +1,4 @@
+using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Sessions;
 using OrleansGate.Grains.Statements;
 
@@ -19,7 +20,7 @@ public sealed record StatementReceived(
     IReadOnlyList<string> Columns,
     IReadOnlyList<string?> Parameters,
     string? ParseError,
-    DateTimeOffset At)
+    DateTimeOffset At) : ChainedEvent
 {
     public int SchemaVersion { get; init; } = 1;
 }

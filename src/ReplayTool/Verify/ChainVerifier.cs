@@ -1,0 +1,249 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Audit.Chain;
+using OrleansGate.Grains.Audit.Events;
+
+namespace OrleansGate.ReplayTool.Verify;
+
+/// <summary>What verify accepts as a finished session without a seal, and what it compares against.</summary>
+public sealed record VerifyRules(TimeSpan StaleAfter, bool RequireSeal, DateTimeOffset Now, IReadOnlyDictionary<string, ChainHeadRecord>? Heads = null);
+
+/// <summary>
+/// Recomputes one session's chain from the stored rows and finds its first broken link
+/// (docs/audit-integrity.md). Rows are walked in stream version order; each is checked on its own
+/// (its HMAC with k_Position over its canonical bytes and its stored PrevHash), then against the
+/// chain so far, and the kind of break follows from how the two disagree.
+/// </summary>
+public sealed class ChainVerifier(ChainKey key)
+{
+    /// <summary>Marten's event type names (snake case of the class name) to the class names the canonical bytes use.</summary>
+    private static readonly Dictionary<string, string> TypeNames =
+        AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), t => t.Name, StringComparer.Ordinal);
+
+    private static readonly HashSet<string> ApprovalSteps =
+        [nameof(ApprovalGranted), nameof(ApprovalDenied), nameof(ApprovalExpired), nameof(ApprovalWithdrawn)];
+
+    private sealed record Link(StoredEvent Row, string? TypeName, long Position, string? PrevHash, string? Hash, bool Valid, string? Reason);
+
+    public SessionVerdict Verify(StoredStream stream, VerifyRules rules)
+    {
+        var id = stream.SessionId;
+        var count = stream.Events.Count;
+        var head = rules.Heads?.GetValueOrDefault(id);
+        if (count == 0)
+        {
+            return SessionVerdict.Broken(id, 0, head is null ? BreakKind.Truncated : BreakKind.Deleted, 1,
+                "the stream has no events left" + (stream.StreamVersion is { } v ? $" (mt_streams says {v})" : string.Empty));
+        }
+
+        var keys = new KeyRatchet(key, id, maxPosition: (2 * count) + 16);
+        var links = stream.Events.Select(row => Check(row, keys)).ToList();
+        // Where each position verifies, by row index: "does the genuine event p come later?" in O(1).
+        var validAt = links.Select((link, index) => (link, index)).Where(x => x.link.Valid).ToLookup(x => x.link.Position, x => x.index);
+        var expected = 1L;
+        var prev = ChainHead.Genesis;
+        Link? seal = null;
+        Link? last = null;
+        for (var i = 0; i < links.Count; i++)
+        {
+            var link = links[i];
+            var at = $"stream version {link.Row.Version}";
+            if (link.Hash is null || link.Position < 1)
+            {
+                return SessionVerdict.Broken(id, count, BreakKind.Unchained, expected, $"{at}: {link.TypeName ?? link.Row.Type} has no chain fields");
+            }
+
+            var laterValid = validAt[expected].Any(index => index > i);
+            if (!link.Valid)
+            {
+                var fits = link.Position == expected && link.PrevHash == prev;
+                return fits && !laterValid
+                    ? SessionVerdict.Broken(id, count, BreakKind.Modified, link.Position, $"{at}: {link.TypeName ?? link.Row.Type} {link.Reason}")
+                    : SessionVerdict.Broken(id, count, BreakKind.Inserted, link.Position,
+                        $"{at}: {link.TypeName ?? link.Row.Type} claiming position {link.Position} {link.Reason}" +
+                        (laterValid ? $"; the genuine event {expected} follows it" : string.Empty));
+            }
+
+            if (link.Position > expected)
+            {
+                return laterValid
+                    ? SessionVerdict.Broken(id, count, BreakKind.Reordered, expected,
+                        $"{at} holds position {link.Position}; position {expected} comes later in the stream")
+                    : SessionVerdict.Broken(id, count, BreakKind.Deleted, expected,
+                        link.Position == expected + 1
+                            ? $"position {expected} is missing ({at} is position {link.Position})"
+                            : $"positions {expected}..{link.Position - 1} are missing ({at} is position {link.Position})");
+            }
+
+            if (link.Position < expected)
+            {
+                return SessionVerdict.Broken(id, count, BreakKind.Inserted, link.Position,
+                    $"{at}: a second copy of position {link.Position} ({link.TypeName})");
+            }
+
+            if (link.PrevHash != prev)
+            {
+                return SessionVerdict.Broken(id, count, BreakKind.Modified, link.Position,
+                    $"{at}: verifies on its own but does not link to position {expected - 1}");
+            }
+
+            if (link.TypeName == nameof(SessionEnded))
+            {
+                seal ??= link;
+            }
+            else if (seal is not null && !ApprovalSteps.Contains(link.TypeName ?? string.Empty))
+            {
+                return SessionVerdict.Broken(id, count, BreakKind.Inserted, link.Position, $"{at}: {link.TypeName} after the seal");
+            }
+
+            prev = link.Hash;
+            expected++;
+            last = link;
+        }
+
+        var lastPosition = last!.Position;
+        if (stream.StreamVersion is { } streamVersion && streamVersion > last.Row.Version)
+        {
+            return SessionVerdict.Broken(id, count, BreakKind.Truncated, lastPosition + 1,
+                $"mt_streams says version {streamVersion}, the last event left is version {last.Row.Version}");
+        }
+
+        if (head is not null)
+        {
+            if (head.Position > lastPosition)
+            {
+                return SessionVerdict.Broken(id, count, head.Sealed && seal is null ? BreakKind.MissingSeal : BreakKind.Truncated, lastPosition + 1,
+                    $"the exported heads saw position {head.Position}{(head.Sealed ? " (sealed)" : string.Empty)}; the stream ends at {lastPosition}");
+            }
+
+            var atHead = links.First(l => l.Position == head.Position);
+            if (!string.Equals(atHead.Hash, head.Hash, StringComparison.OrdinalIgnoreCase))
+            {
+                return SessionVerdict.Broken(id, count, BreakKind.Rewritten, head.Position,
+                    $"position {head.Position} verifies but its hash is not the exported head's: the stream was rewritten with the key");
+            }
+        }
+
+        var verdict = new SessionVerdict(id, SessionStatus.Sealed, count, lastPosition, last.Hash, seal is not null);
+        if (seal is not null)
+        {
+            var reason = Json(seal.Row).TryGetProperty(nameof(SessionEnded.Reason), out var r) ? r.GetString() : null;
+            return reason?.StartsWith("failure:", StringComparison.Ordinal) == true
+                ? verdict with { Status = SessionStatus.EndedByFailure, Detail = reason }
+                : verdict;
+        }
+
+        // Completions are written with the next decision (which ends in a decision) or with
+        // SessionEnded, in one commit: a stream that ends in one lost what came after it.
+        if (last.TypeName == nameof(StatementCompleted))
+        {
+            return verdict with
+            {
+                Status = SessionStatus.Tampered, Kind = BreakKind.MissingSeal, Position = lastPosition + 1,
+                Detail = "ends with StatementCompleted, which is only ever last when SessionEnded follows it in the same commit",
+            };
+        }
+
+        var lastAt = last.Row.Timestamp ?? AtOf(last.Row);
+        var age = lastAt is { } t ? rules.Now - t : TimeSpan.MaxValue;
+        if (age < rules.StaleAfter)
+        {
+            return verdict with { Status = SessionStatus.Open, Detail = $"no seal yet; last event {Age(age)} ago" };
+        }
+
+        return rules.RequireSeal
+            ? verdict with
+            {
+                Status = SessionStatus.Tampered, Kind = BreakKind.MissingSeal, Position = lastPosition + 1,
+                Detail = $"no seal and no event for {Age(age)} (--require-seal)",
+            }
+            : verdict with { Status = SessionStatus.Unsealed, Detail = $"no seal and no event for {Age(age)}: a crash, or a clean truncation" };
+    }
+
+    private Link Check(StoredEvent row, KeyRatchet keys)
+    {
+        TypeNames.TryGetValue(row.Type, out var typeName);
+        JsonElement json;
+        try
+        {
+            json = Json(row);
+        }
+        catch (JsonException)
+        {
+            return new Link(row, typeName, 0, null, null, false, "is not JSON");
+        }
+
+        var position = json.TryGetProperty(nameof(ChainedEvent.Position), out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt64(out var n) ? n : 0;
+        var prevHash = json.TryGetProperty(nameof(ChainedEvent.PrevHash), out var ph) && ph.ValueKind == JsonValueKind.String ? ph.GetString() : null;
+        var hash = json.TryGetProperty(nameof(ChainedEvent.Hash), out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null;
+        if (typeName is null)
+        {
+            return new Link(row, null, position, prevHash, hash, false, $"has an unknown event type '{row.Type}'");
+        }
+
+        if (hash is null || position < 1 || prevHash is not { Length: 64 } || !IsHex(prevHash) || keys.At(position) is not { } k)
+        {
+            return new Link(row, typeName, position, prevHash, hash, false, "has malformed chain fields");
+        }
+
+        var computed = AuditChain.Hash(k, ChainCanonical.Of(typeName, json), prevHash);
+        return string.Equals(computed, hash, StringComparison.OrdinalIgnoreCase)
+            ? new Link(row, typeName, position, prevHash.ToLowerInvariant(), hash.ToLowerInvariant(), true, null)
+            : new Link(row, typeName, position, prevHash.ToLowerInvariant(), hash, false, "does not verify (its content or chain fields were changed)");
+    }
+
+    private static JsonElement Json(StoredEvent row)
+    {
+        using var document = JsonDocument.Parse(row.Data);
+        return document.RootElement.Clone();
+    }
+
+    private static DateTimeOffset? AtOf(StoredEvent row) =>
+        Json(row).TryGetProperty("At", out var at) && at.ValueKind == JsonValueKind.String && at.TryGetDateTimeOffset(out var t) ? t : null;
+
+    private static bool IsHex(string s) => s.All(Uri.IsHexDigit);
+
+    private static string Age(TimeSpan age) => age == TimeSpan.MaxValue ? "an unknown time"
+        : age.TotalDays >= 1 ? $"{age.TotalDays:0.#} d" : age.TotalHours >= 1 ? $"{age.TotalHours:0.#} h"
+        : age.TotalMinutes >= 1 ? $"{age.TotalMinutes:0.#} min" : $"{Math.Max(0, age.TotalSeconds):0} s";
+
+    /// <summary>Marten's default event type name: "StatementReceived" → "statement_received".</summary>
+    public static string SnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                builder.Append('_');
+            }
+
+            builder.Append(char.ToLower(name[i], CultureInfo.InvariantCulture));
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>k_1, k_2, … of one session, ratcheted once and kept for the walk; none beyond a bound a forged position could push.</summary>
+    private sealed class KeyRatchet(ChainKey key, string sessionId, long maxPosition)
+    {
+        private readonly List<byte[]> _keys = [key.First(sessionId)];
+
+        public byte[]? At(long position)
+        {
+            if (position < 1 || position > maxPosition)
+            {
+                return null;
+            }
+
+            while (_keys.Count < position)
+            {
+                _keys.Add(ChainKey.Next(_keys[^1]));
+            }
+
+            return _keys[(int)position - 1];
+        }
+    }
+}
