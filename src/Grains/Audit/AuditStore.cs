@@ -29,5 +29,7 @@ public static class AuditStore
         {
             store.Events.AddEventType(type);
         }
+
+        Projections.AuditProjections.Register(store);
     });
 }
