@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using OrleansGate.ReplayTool.Approvals;
+using OrleansGate.ReplayTool.Projections;
+using OrleansGate.ReplayTool.Query;
+using OrleansGate.ReplayTool.Sessions;
 
 namespace OrleansGate.ReplayTool.Cli;
 
@@ -16,6 +19,9 @@ public static class ReplayCli
         var root = new RootCommand("OrleansGate replay tool: the operator CLI over the audit record and the admin API");
         globals.AddTo(root);
         root.Add(ApprovalsCommand.Create(globals));
+        root.Add(SessionsCommand.Create(globals));
+        root.Add(QueryCommand.Create(globals));
+        root.Add(ProjectionsCommand.Create(globals));
         return root;
     }
 
