@@ -58,7 +58,7 @@ internal sealed class AuditStoreAccess : IDisposable
             throw new CommandFailedException("OrleansGate:AuditStore:ConnectionString is not a valid connection string");
         }
 
-        return new AuditStoreAccess(AuditStore.Create(options), where);
+        return new AuditStoreAccess(AuditStore.Create(options, runsProjections: true), where);
     }
 
     /// <summary>Runs a read against the store, turning a connection failure into the one line the operator sees.</summary>

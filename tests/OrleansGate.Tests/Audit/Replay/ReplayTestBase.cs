@@ -88,7 +88,7 @@ public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase
     protected static Task<ProcessResult> CliAsync(string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetTempPath() };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "OrleansGate.ReplayTool.dll"));
+        start.ArgumentList.Add(ToolPath());
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -102,6 +102,18 @@ public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase
         return ProcessRunner.RunAsync(start, TimeSpan.FromMinutes(5));
     }
 
+    /// <summary>
+    /// The tool from its own build output: the test project runs on the ASP.NET shared framework, so
+    /// its output lacks the Microsoft.Extensions assemblies the tool's Marten code loads.
+    /// </summary>
+    private static string ToolPath()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var own = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "ReplayTool", "bin",
+            configuration.Parent!.Name, configuration.Name, "OrleansGate.ReplayTool.dll"));
+        return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "OrleansGate.ReplayTool.dll");
+    }
+
     protected static JsonElement Json(ProcessResult result)
     {
         if (result.ExitCode != 0)
@@ -109,8 +121,15 @@ public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase
             throw new InvalidOperationException($"exit {result.ExitCode}: {result.Output}");
         }
 
-        using var document = JsonDocument.Parse(result.StandardOutput);
-        return document.RootElement.Clone();
+        try
+        {
+            using var document = JsonDocument.Parse(result.StandardOutput);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException($"not JSON ({e.Message}):\n{result.StandardOutput}", e);
+        }
     }
 
     public override async Task DisposeAsync()
