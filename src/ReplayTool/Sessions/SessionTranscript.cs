@@ -54,6 +54,22 @@ internal sealed class SessionTranscript(TextWriter output, double speed, TimeSpa
         }
     }
 
+    /// <summary>psql's aligned format: a header, a rule, one line per row (NULL shows as empty, as psql does).</summary>
+    private static IEnumerable<string> Table(OrleansGate.Grains.Sessions.ResultPreview preview)
+    {
+        var count = Math.Max(preview.Columns.Count, preview.Rows.Max(r => r.Count));
+        var names = Enumerable.Range(0, count).Select(i => i < preview.Columns.Count ? preview.Columns[i] : $"?column{i + 1}?").ToArray();
+        static string Flat(string? value) => (value ?? "").Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal);
+        var widths = names.Select((n, i) => Math.Max(n.Length, preview.Rows.Max(r => i < r.Count ? Flat(r[i]).Length : 0))).ToArray();
+        string Line(IEnumerable<string> cells) => " " + string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
+        yield return Line(names.Select((n, i) => n.PadLeft((widths[i] + n.Length) / 2)));
+        yield return string.Join("+", widths.Select(w => new string('-', w + 2)));
+        foreach (var row in preview.Rows)
+        {
+            yield return Line(Enumerable.Range(0, count).Select(i => i < row.Count ? Flat(row[i]) : ""));
+        }
+    }
+
     /// <summary>The transcript lines of one statement.</summary>
     public static IEnumerable<string> Render(string prompt, TimelineEntry entry)
     {
@@ -100,6 +116,19 @@ internal sealed class SessionTranscript(TextWriter output, double speed, TimeSpa
                 yield return $"ERROR:  {entry.DecisionMessage ?? $"blocked by rule '{entry.Rule}'"}";
                 yield return $"-- blocked by rule '{entry.Rule}' ({entry.DecisionSqlState}); nothing reached the database";
                 yield break;
+        }
+
+        if (entry.Preview is { Rows.Count: > 0 } preview)
+        {
+            foreach (var line in Table(preview))
+            {
+                yield return line;
+            }
+
+            var shown = preview.Rows.Count;
+            yield return entry.Rows is { } total && (preview.More || total != shown)
+                ? $"({total} rows; the record keeps the first {shown})"
+                : $"({shown} {(shown == 1 ? "row" : "rows")})";
         }
 
         switch (entry.Outcome)

@@ -88,6 +88,9 @@ public sealed class TimelineEntry
 
     public string? ErrorMessage { get; set; }
 
+    /// <summary>The first rows of the result as the client saw them, when the policy keeps a preview.</summary>
+    public OrleansGate.Grains.Sessions.ResultPreview? Preview { get; set; }
+
     /// <summary>Values masked on the way to the client, all columns together.</summary>
     public long MaskedValues { get; set; }
 

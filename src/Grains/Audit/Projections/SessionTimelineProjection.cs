@@ -65,6 +65,7 @@ public sealed class SessionTimelineProjection : SingleStreamProjection<SessionTi
         entry.ErrorSqlState = e.SqlState;
         entry.ErrorMessage = e.Message;
         entry.MaskedValues = e.MaskedValues.Sum(m => m.Count);
+        entry.Preview = e.Preview;
         entry.CompletedAt = e.At;
         entry.DurationMs = (e.At - entry.ReceivedAt).TotalMilliseconds;
     }
