@@ -42,6 +42,16 @@ public sealed class SessionProjectionTests(PostgresFixture postgres) : ReplayTes
         Assert.Equal(["public.customers.ssn (origin)"], entries[1].GetProperty("MaskedColumns").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(3, entries[1].GetProperty("MaskedValues").GetInt64());
         Assert.Equal("22012", entries[4].GetProperty("ErrorSqlState").GetString());
+
+        // The result preview (default 20 rows) holds what psql received, masked values included as masked.
+        var preview = entries[0].GetProperty("Preview");
+        Assert.Equal(["id", "total"], preview.GetProperty("Columns").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(["1|9.99", "2|5", "3|100"],
+            preview.GetProperty("Rows").EnumerateArray().Select(r => string.Join('|', r.EnumerateArray().Select(v => v.GetString()))));
+        var masked = entries[1].GetProperty("Preview").GetProperty("Rows").EnumerateArray().Select(r => r[1].GetString()).ToList();
+        Assert.Equal(3, masked.Count);
+        Assert.DoesNotContain("123-45-6789", masked);
+        Assert.Equal(JsonValueKind.Null, entries[2].GetProperty("Preview").ValueKind);
         Assert.All(entries.Where(e => e.GetProperty("Outcome").ValueKind != JsonValueKind.Null),
             e => Assert.True(e.GetProperty("DurationMs").GetDouble() >= 0));
         var offsets = entries.Select(e => e.GetProperty("OffsetMs").GetDouble()).ToList();

@@ -18,8 +18,9 @@ public sealed class SessionsCliTests(PostgresFixture postgres) : ReplayTestBase(
         var lines = play.StandardOutput.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         var expected = new[]
         {
-            "alice@main=> " + Script[0], "SELECT 3",
-            "alice@main=> " + Script[1], "-- masked by policy", "-- 3 values masked", "SELECT 3",
+            "alice@main=> " + Script[0], " id | total", "----+", " 1  | 9.99", " 2  | 5", " 3  | 100", "(3 rows)", "SELECT 3",
+            "alice@main=> " + Script[1], "-- masked by policy", " name | ssn", "------+", " Ann ", " Bob ", " Cy ", "(3 rows)",
+            "-- 3 values masked", "SELECT 3",
             "alice@main=> " + Script[2], "INSERT 0 1",
             "alice@main=> " + Script[3], "ERROR:  ", "-- blocked by rule 'no-deletes'",
             "alice@main=> " + Script[4], "ERROR:  division by zero", "-- SQLSTATE 22012",
@@ -34,6 +35,8 @@ public sealed class SessionsCliTests(PostgresFixture postgres) : ReplayTestBase(
         }
 
         Assert.Contains("public.customers.ssn (origin)", play.StandardOutput, StringComparison.Ordinal);
+        // The preview is what the client saw: masked, never the secret.
+        Assert.DoesNotContain("123-45-6789", play.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
