@@ -113,6 +113,13 @@ public sealed class SessionProjectionTests(PostgresFixture postgres) : ReplayTes
         Assert.Equal(1, Activity(activityAfter, "Blocked") - Activity(activityBefore, "Blocked"));
         Assert.Equal(1, Activity(activityAfter, "Masked") - Activity(activityBefore, "Masked"));
 
+        foreach (var table in new[] { "tables", "identities", "decisions" })
+        {
+            var printed = await ReplayAsync("query", table, "--identity", "alice");
+            Assert.True(printed.ExitCode == 0, printed.Output);
+            Assert.Contains("alice", printed.StandardOutput, StringComparison.Ordinal);
+        }
+
         var decisions = Json(await ReplayAsync("query", "decisions", "--identity", "alice", "--since", "10m", "--decision", "blocked", "--json"));
         Assert.Contains(decisions.EnumerateArray(), d => d.GetProperty("Sql").GetString() == Script[3].TrimEnd(';') &&
                                                           d.GetProperty("Rule").GetString() == "no-deletes");

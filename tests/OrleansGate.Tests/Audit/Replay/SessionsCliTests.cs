@@ -35,6 +35,12 @@ public sealed class SessionsCliTests(PostgresFixture postgres) : ReplayTestBase(
         }
 
         Assert.Contains("public.customers.ssn (origin)", play.StandardOutput, StringComparison.Ordinal);
+        var show = await ReplayAsync("sessions", "show", id);
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("Block (no-deletes)", show.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("ERROR 22012: division by zero", show.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("5: 3 allowed, 1 masked, 0 held, 1 blocked, 1 failed", show.StandardOutput, StringComparison.Ordinal);
+
         // The preview is what the client saw: masked, never the secret.
         Assert.DoesNotContain("123-45-6789", play.StandardOutput, StringComparison.Ordinal);
     }
