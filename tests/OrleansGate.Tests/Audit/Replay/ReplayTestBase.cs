@@ -102,6 +102,18 @@ public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase
         return ProcessRunner.RunAsync(start, TimeSpan.FromMinutes(5));
     }
 
+    /// <summary>Starts the tool as a long-running process (e.g. <c>projections daemon</c>); the caller kills it.</summary>
+    protected Process StartReplay(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetTempPath(), RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])[ToolPath(), "--config", ConfigFile(), .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start)!;
+    }
+
     /// <summary>
     /// The tool from its own build output: the test project runs on the ASP.NET shared framework, so
     /// its output lacks the Microsoft.Extensions assemblies the tool's Marten code loads.
