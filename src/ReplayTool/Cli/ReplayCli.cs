@@ -9,7 +9,7 @@ namespace OrleansGate.ReplayTool.Cli;
 
 /// <summary>
 /// The root command. Each command group lives in its own folder and adds itself here
-/// (<c>approvals</c> now; <c>sessions</c>, <c>verify</c>, <c>query</c>, <c>projections</c> later).
+/// (<c>approvals</c>, <c>sessions</c>, <c>query</c>, <c>projections</c>; <c>verify</c> comes with the tamper-evidence work).
 /// </summary>
 public static class ReplayCli
 {
