@@ -15,7 +15,12 @@ public static class AuditStore
             typeof(ApprovalRequested), typeof(ApprovalGranted), typeof(ApprovalDenied), typeof(ApprovalExpired), typeof(ApprovalWithdrawn),
         ];
 
-    public static DocumentStore Create(AuditStoreOptions options) => DocumentStore.For(store =>
+    /// <param name="options">Where the store is.</param>
+    /// <param name="runsProjections">
+    /// True in the process that builds the async projections (the replay tool); the silo only
+    /// appends, so it leaves them to that process (see <see cref="Projections.AuditProjections"/>).
+    /// </param>
+    public static DocumentStore Create(AuditStoreOptions options, bool runsProjections = false) => DocumentStore.For(store =>
     {
         store.Connection(options.ConnectionString);
         store.DatabaseSchemaName = options.Schema;
@@ -28,6 +33,12 @@ public static class AuditStore
         foreach (var type in EventTypes)
         {
             store.Events.AddEventType(type);
+        }
+
+        Projections.AuditProjections.Register(store);
+        if (runsProjections)
+        {
+            store.Projections.AsyncMode = JasperFx.Events.Daemon.DaemonMode.Solo;
         }
     });
 }

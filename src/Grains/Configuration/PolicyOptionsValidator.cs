@@ -21,6 +21,11 @@ internal static class PolicyOptionsValidator
                 failures.Add($"{key}:Name: '{policy.Name}' is configured twice");
             }
 
+            if (policy.ResultPreviewRows is < 0 or > PolicyOptions.MaxResultPreviewRows)
+            {
+                failures.Add($"{key}:ResultPreviewRows: must be 0 (off) to {PolicyOptions.MaxResultPreviewRows}");
+            }
+
             ValidateMasks(policy.Masks, key, failures);
             ValidateRules(policy.Rules, key, failures);
         }

@@ -24,6 +24,16 @@ public sealed class PolicyOptions
     /// cannot be approved and are refused.
     /// </summary>
     public List<string> ApproverGroups { get; set; } = [];
+
+    /// <summary>
+    /// How many rows of each result (as the client saw them, after masking) StatementCompleted
+    /// keeps, so the replay tool can show them. 0 turns the preview off.
+    /// </summary>
+    public int ResultPreviewRows { get; set; } = DefaultResultPreviewRows;
+
+    public const int DefaultResultPreviewRows = 20;
+
+    public const int MaxResultPreviewRows = 1000;
 }
 
 /// <summary>

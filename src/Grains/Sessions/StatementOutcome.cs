@@ -26,6 +26,9 @@ public sealed record StatementOutcome(
 {
     /// <summary>How many values of each result column the gateway masked.</summary>
     [Id(7)] public IReadOnlyList<MaskedValueCount> MaskedValues { get; init; } = [];
+
+    /// <summary>The first rows of the result as the client saw them (after masking), when the policy keeps a preview.</summary>
+    [Id(8)] public ResultPreview? Preview { get; init; }
 }
 
 /// <summary>How many values of one result column were masked.</summary>

@@ -21,4 +21,8 @@ public sealed class ResultMaskingFactory(IOptionsMonitor<GatewayOptions> gateway
         var key = SecretsOptions.Decode(options.Secrets.MaskingKey) ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(SecretsOptions.KeyBytes);
         return new ResultMasking(replies, new MaskingKey(key), groups, catalogs, target.Name, proxy.Value.DecisionTimeout);
     }
+
+    /// <summary>How many rows of each result the target's policy keeps as a preview (after masking); 0 = none.</summary>
+    internal int PreviewRows(TargetOptions target) =>
+        gateway.CurrentValue.Policies.Find(p => p.Name == target.Policy)?.ResultPreviewRows ?? Grains.Policy.PolicyOptions.DefaultResultPreviewRows;
 }

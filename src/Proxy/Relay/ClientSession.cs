@@ -189,7 +189,7 @@ public sealed partial class ClientSession
             () => relay?.TransactionStatus is not (null or Protocol.Backend.TransactionStatus.Idle));
         relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
             new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status,
-            decisions, replies, masking);
+            decisions, replies, masking, _masking.PreviewRows(client.Target));
 
         var outcome = await relay.RunAsync(stopping).ConfigureAwait(false);
         LogSessionEnded(_logger, client.Identity.Name, client.Target.Name, outcome.End, outcome.Detail);

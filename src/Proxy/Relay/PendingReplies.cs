@@ -133,7 +133,8 @@ internal sealed class PendingReplies(TimeProvider clock)
     }
 
     /// <summary>Matches a server reply that ends a statement to the next statement of the current request.</summary>
-    public void Observe(BackendMessageType type, in ReadOnlySequence<byte> payload, IReadOnlyList<MaskedValueCount>? masked = null)
+    public void Observe(BackendMessageType type, in ReadOnlySequence<byte> payload, IReadOnlyList<MaskedValueCount>? masked = null,
+        ResultPreview? preview = null)
     {
         if (type is BackendMessageType.ParseComplete or BackendMessageType.BindComplete or BackendMessageType.CloseComplete)
         {
@@ -164,7 +165,12 @@ internal sealed class PendingReplies(TimeProvider clock)
         if (outcome is not null)
         {
             entry.Next++;
-            _completed.Enqueue(masked is { Count: > 0 } ? outcome with { MaskedValues = masked } : outcome);
+            if (masked is { Count: > 0 })
+            {
+                outcome = outcome with { MaskedValues = masked };
+            }
+
+            _completed.Enqueue(preview is null ? outcome : outcome with { Preview = preview });
         }
     }
 

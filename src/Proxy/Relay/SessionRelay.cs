@@ -26,6 +26,7 @@ public sealed class SessionRelay
     private readonly DecisionPoint _decisions;
     private readonly PendingReplies _replies;
     private readonly Masking.ResultMasking? _masking;
+    private readonly PreviewCapture? _preview;
     private readonly ArrayBufferWriter<byte> _masked = new(1024);
 
     // The server loop writes to the client; the client loop does too, rarely (a held request's NOTICE).
@@ -34,9 +35,10 @@ public sealed class SessionRelay
 
     internal SessionRelay(PipeReader clientIn, PipeWriter clientOut, PipeReader upstreamIn, PipeWriter upstreamOut,
         int maxMessageBytes, CredentialScrubber scrubber, string identityName, TransactionStatus initialStatus,
-        DecisionPoint decisions, PendingReplies replies, Masking.ResultMasking? masking = null)
+        DecisionPoint decisions, PendingReplies replies, Masking.ResultMasking? masking = null, int previewRows = 0)
     {
         _masking = masking;
+        _preview = previewRows > 0 ? new PreviewCapture(previewRows) : null;
         _decisions = decisions;
         _replies = replies;
         _clientIn = clientIn;
@@ -261,6 +263,12 @@ public sealed class SessionRelay
             {
                 // Masking's bytes go instead of the frame. What the frame means for the session's
                 // bookkeeping (outcomes, COPY state) still counts.
+                if (verdict == Masking.ServerFrameVerdict.Replace && _masked.WrittenCount > 5)
+                {
+                    // The client gets the masked message: preview that (its payload, after type and length).
+                    Preview(type, new ReadOnlySequence<byte>(_masked.WrittenMemory[5..]));
+                }
+
                 ObserveOutcome(type, frame);
                 buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
                 _clientOut.Write(_masked.WrittenSpan);
@@ -285,6 +293,7 @@ public sealed class SessionRelay
                 break;
             }
 
+            Preview(type, frame.Payload);
             ObserveOutcome(type, frame);
 
             if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
@@ -326,6 +335,23 @@ public sealed class SessionRelay
         return null;
     }
 
+    private void Preview(BackendMessageType type, in ReadOnlySequence<byte> payload)
+    {
+        if (_preview is null)
+        {
+            return;
+        }
+
+        if (type == BackendMessageType.DataRow)
+        {
+            _preview.OnDataRow(payload);
+        }
+        else if (type == BackendMessageType.RowDescription)
+        {
+            _preview.OnRowDescription(payload);
+        }
+    }
+
     private void ObserveOutcome(BackendMessageType type, in Frame frame)
     {
         if (type == BackendMessageType.CopyInResponse)
@@ -337,7 +363,9 @@ public sealed class SessionRelay
             or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse or BackendMessageType.ParseComplete
             or BackendMessageType.BindComplete or BackendMessageType.CloseComplete)
         {
-            _replies.Observe(type, frame.Payload, _masking?.TakeCounts());
+            var ends = type is BackendMessageType.CommandComplete or BackendMessageType.EmptyQueryResponse
+                or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse;
+            _replies.Observe(type, frame.Payload, _masking?.TakeCounts(), ends ? _preview?.Take() : null);
         }
     }
 

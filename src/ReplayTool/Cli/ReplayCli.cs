@@ -1,12 +1,15 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using OrleansGate.ReplayTool.Approvals;
+using OrleansGate.ReplayTool.Projections;
+using OrleansGate.ReplayTool.Query;
+using OrleansGate.ReplayTool.Sessions;
 
 namespace OrleansGate.ReplayTool.Cli;
 
 /// <summary>
 /// The root command. Each command group lives in its own folder and adds itself here
-/// (<c>approvals</c> now; <c>sessions</c>, <c>verify</c>, <c>query</c>, <c>projections</c> later).
+/// (<c>approvals</c>, <c>sessions</c>, <c>query</c>, <c>projections</c>; <c>verify</c> comes with the tamper-evidence work).
 /// </summary>
 public static class ReplayCli
 {
@@ -16,6 +19,9 @@ public static class ReplayCli
         var root = new RootCommand("OrleansGate replay tool: the operator CLI over the audit record and the admin API");
         globals.AddTo(root);
         root.Add(ApprovalsCommand.Create(globals));
+        root.Add(SessionsCommand.Create(globals));
+        root.Add(QueryCommand.Create(globals));
+        root.Add(ProjectionsCommand.Create(globals));
         root.Add(Verify.VerifyCommand.Create(globals));
         return root;
     }

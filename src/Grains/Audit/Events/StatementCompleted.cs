@@ -20,5 +20,8 @@ public sealed record StatementCompleted(
     /// <summary>How many values of each result column were masked on the way to the client.</summary>
     public IReadOnlyList<MaskedValueCount> MaskedValues { get; init; } = [];
 
+    /// <summary>The first rows of the result as the client saw them (policy <c>ResultPreviewRows</c>); null when off or no rows.</summary>
+    public ResultPreview? Preview { get; init; }
+
     public int SchemaVersion { get; init; } = 1;
 }
