@@ -142,37 +142,20 @@ public sealed class AccessProjection : IProjection
         }
     }
 
-    private static async Task MergeAsync(IDocumentOperations operations, Dictionary<string, IdentityActivity> deltas, CancellationToken cancellation)
-    {
-        if (deltas.Count == 0)
+    private static Task MergeAsync(IDocumentOperations operations, Dictionary<string, IdentityActivity> deltas, CancellationToken cancellation) =>
+        MergeAsync(operations, deltas, a => a.Id, (delta, existing) =>
         {
-            return;
-        }
-
-        foreach (var existing in await operations.LoadManyAsync<IdentityActivity>(cancellation, deltas.Keys).ConfigureAwait(false))
-        {
-            var delta = deltas[existing.Id];
             delta.Sessions += existing.Sessions;
             delta.Statements += existing.Statements;
             delta.Allowed += existing.Allowed;
             delta.Masked += existing.Masked;
             delta.Held += existing.Held;
             delta.Blocked += existing.Blocked;
-        }
+        }, cancellation);
 
-        operations.Store(deltas.Values.ToArray());
-    }
-
-    private static async Task MergeAsync(IDocumentOperations operations, Dictionary<string, TableAccess> deltas, CancellationToken cancellation)
-    {
-        if (deltas.Count == 0)
+    private static Task MergeAsync(IDocumentOperations operations, Dictionary<string, TableAccess> deltas, CancellationToken cancellation) =>
+        MergeAsync(operations, deltas, a => a.Id, (delta, existing) =>
         {
-            return;
-        }
-
-        foreach (var existing in await operations.LoadManyAsync<TableAccess>(cancellation, deltas.Keys).ConfigureAwait(false))
-        {
-            var delta = deltas[existing.Id];
             delta.Reads += existing.Reads;
             delta.Writes += existing.Writes;
             delta.Masked += existing.Masked;
@@ -180,6 +163,21 @@ public sealed class AccessProjection : IProjection
             delta.Blocked += existing.Blocked;
             delta.FirstAt = existing.FirstAt < delta.FirstAt ? existing.FirstAt : delta.FirstAt;
             delta.LastAt = existing.LastAt > delta.LastAt ? existing.LastAt : delta.LastAt;
+        }, cancellation);
+
+    // This batch's counts are added to what is stored, with one load and one store per batch.
+    private static async Task MergeAsync<TDocument>(IDocumentOperations operations, Dictionary<string, TDocument> deltas,
+        Func<TDocument, string> idOf, Action<TDocument, TDocument> addStored, CancellationToken cancellation)
+        where TDocument : notnull
+    {
+        if (deltas.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var existing in await operations.LoadManyAsync<TDocument>(cancellation, deltas.Keys).ConfigureAwait(false))
+        {
+            addStored(deltas[idOf(existing)], existing);
         }
 
         operations.Store(deltas.Values.ToArray());
