@@ -26,7 +26,9 @@ public static class MaskingDefaults
     public const string CatalogUnavailableSqlState = "55000";
 
     /// <summary>A refusal or hold, or null when the statement may run (masked).</summary>
-    public static Decision? Decide(StatementInfo statement, MaskingCatalog catalog, PolicyOptions policy, RuleOptions? firstMatch)
+    /// <param name="analysis">The statement's analysis against <paramref name="catalog"/>; null exactly when the catalog has an Error.</param>
+    public static Decision? Decide(StatementInfo statement, MaskingCatalog catalog, MaskingAnalysis? analysis, PolicyOptions policy,
+        RuleOptions? firstMatch)
     {
         if (catalog.Error is { } error)
         {
@@ -42,7 +44,7 @@ public static class MaskingDefaults
                 "blocked by rule 'masking:statistics': the planner's statistics hold sample values of columns, masked ones included");
         }
 
-        var analysis = MaskingAnalyzer.Analyze(statement, catalog);
+        ArgumentNullException.ThrowIfNull(analysis);
         if (analysis.Launders && !Lifted(firstMatch, Laundering))
         {
             return Decision.Block("masking:laundering",

@@ -74,16 +74,17 @@ public static class PolicyEngine
         // A held statement is decided for masking as if it were allowed: a masking refusal wins
         // over the hold (nobody should approve what would be refused anyway), and the hold carries
         // the mask plan, so its results are masked once it is approved.
-        var refusal = MaskingDefaults.Decide(statement, catalog, policy!, firstMatch);
+        var analysis = catalog.Error is null ? MaskingAnalyzer.Analyze(statement, catalog) : null;
+        var refusal = MaskingDefaults.Decide(statement, catalog, analysis, policy!, firstMatch);
         if (refusal is { Action: not PolicyAction.Hold })
         {
             return refusal;
         }
 
         // Without a catalog only statements that reach no table data are let through; they need no masking.
-        var allowed = catalog.Error is not null
+        var allowed = analysis is null
             ? new Decision { Action = PolicyAction.Allow, Rule = rule }
-            : Masked(rule, MaskingAnalyzer.Analyze(statement, catalog));
+            : Masked(rule, analysis);
         var held = hold ?? (refusal is { Action: PolicyAction.Hold } ? refusal : null);
         return held is null
             ? allowed

@@ -81,7 +81,8 @@ internal static class HeldRequest
             }
             catch (Exception)
             {
-                return new ApprovalView { Request = request, Status = ApprovalStatus.Pending, Reason = "unreachable" };
+                // Still pending as far as the session can tell: Outcome refuses it as unconfirmed.
+                return new ApprovalView { Request = request };
             }
         }
     }

@@ -39,7 +39,7 @@ public sealed class PsqlHeldCopyTests(PostgresFixture postgres) : AdminTestBase(
         using var psql = Process.Start(start)!;
         var stdout = psql.StandardOutput.ReadToEndAsync();
         var stderr = psql.StandardError.ReadToEndAsync();
-        var request = await PendingCopyAsync();
+        var request = await PendingApprovals.WaitForAsync(Grains, sql => sql == "COPY customers TO STDOUT", "the COPY");
         Assert.False(psql.HasExited);
 
         var approved = await CliAsync(["approvals", "approve", request.Id, "--reason", "quarterly export", "--url", AdminUrl.ToString()], BobToken);
@@ -51,21 +51,5 @@ public sealed class PsqlHeldCopyTests(PostgresFixture postgres) : AdminTestBase(
         var notice = await stderr;
         Assert.Contains($"NOTICE:  statement held for approval {request.Id}", notice, StringComparison.Ordinal);
         Assert.Contains($"approvals approve {request.Id}", notice, StringComparison.Ordinal);
-    }
-
-    private async Task<ApprovalRequest> PendingCopyAsync()
-    {
-        var index = Grains.GetGrain<IApprovalIndexGrain>(0);
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            if ((await index.PendingAsync()).FirstOrDefault(r => r.Statements.Contains("COPY customers TO STDOUT")) is { } request)
-            {
-                return request;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the COPY was never held");
     }
 }

@@ -28,23 +28,8 @@ public sealed class HeldSessionTests(PostgresFixture postgres) : AuditTestBase(p
 
     private IGrainFactory Grains => Gateway.Services.GetRequiredService<IGrainFactory>();
 
-    /// <summary>The pending request whose SQL contains <paramref name="marker"/>, once the gateway has opened it.</summary>
-    private async Task<ApprovalRequest> PendingAsync(string marker)
-    {
-        var index = Grains.GetGrain<IApprovalIndexGrain>(0);
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            var pending = (await index.PendingAsync()).FirstOrDefault(r => r.Statements.Any(s => s.Contains(marker, StringComparison.Ordinal)));
-            if (pending is not null)
-            {
-                return pending;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"no pending approval for {marker}");
-    }
+    private Task<ApprovalRequest> PendingAsync(string marker) =>
+        PendingApprovals.WaitForAsync(Grains, sql => sql.Contains(marker, StringComparison.Ordinal), marker);
 
     [Fact]
     public async Task An_approved_statement_runs_only_after_approval_and_its_result_arrives()

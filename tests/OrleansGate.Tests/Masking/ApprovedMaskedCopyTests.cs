@@ -31,15 +31,8 @@ public sealed class ApprovedMaskedCopyTests(PostgresFixture postgres) : MaskingT
             return await reader.ReadToEndAsync();
         });
 
-        var index = Gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IApprovalIndexGrain>(0);
-        ApprovalRequest? request = null;
-        for (var attempt = 0; attempt < 100 && request is null; attempt++)
-        {
-            request = (await index.PendingAsync()).FirstOrDefault(r => r.Statements.Any(s => s.StartsWith("COPY customers", StringComparison.Ordinal)));
-            await Task.Delay(request is null ? 100 : 0);
-        }
-
-        Assert.NotNull(request);
+        var request = await PendingApprovals.WaitForAsync(Gateway.Services.GetRequiredService<IGrainFactory>(),
+            sql => sql.StartsWith("COPY customers", StringComparison.Ordinal), "the COPY");
         Assert.Equal("masking:copy-out", request.Rule);
         await Gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IApprovalGrain>(request.Id)
             .ApproveAsync(new Approver("bob", ["approvers"]), "masked export", null);
