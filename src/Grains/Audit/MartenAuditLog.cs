@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Marten;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OrleansGate.Grains.Audit.Append;
 
 namespace OrleansGate.Grains.Audit;
 
@@ -11,6 +12,10 @@ namespace OrleansGate.Grains.Audit;
 /// is released when the transaction holding its events has committed. A failed commit fails every
 /// append in it (the statements are then refused), and the next batch tries again.
 /// </summary>
+/// <remarks>
+/// A commit is one statement (<see cref="MultiStreamAppend"/>) on a connection the writer keeps
+/// open with the statement prepared: per commit, one round trip and one WAL flush.
+/// </remarks>
 public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
 {
     private sealed record PendingAppend(string SessionId, IReadOnlyList<object> Events, TaskCompletionSource Committed);
@@ -19,15 +24,24 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
     private readonly AuditStoreOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly MultiStreamAppend _append;
     private readonly Task _writer;
+    private NpgsqlConnection? _connection;
+    private NpgsqlCommand? _command;
 
     public MartenAuditLog(IDocumentStore store, AuditStoreOptions options, ILogger<MartenAuditLog> logger)
     {
         _store = store;
         _options = options;
         _logger = logger;
+        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _append = new MultiStreamAppend(store, options.Schema);
         _writer = Task.Run(WriteLoopAsync);
     }
+
+    /// <summary>Checks that Marten's event tables are what the writer writes; run once the schema is applied.</summary>
+    public Task VerifyTablesAsync(CancellationToken cancellationToken) => MartenEventTables.VerifyAsync(_dataSource, _options.Schema, cancellationToken);
 
     public async Task AppendAsync(string sessionId, IReadOnlyList<object> events, CancellationToken cancellationToken = default)
     {
@@ -75,13 +89,14 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
-            await using var session = _store.LightweightSession();
-            foreach (var group in batch.GroupBy(p => p.SessionId))
+            var command = await CommandAsync(timeout.Token).ConfigureAwait(false);
+            var parameters = _append.Parameters(batch.Select(p => (p.SessionId, p.Events)));
+            for (var i = 0; i < parameters.Count; i++)
             {
-                session.Events.Append(group.Key, group.SelectMany(p => p.Events).ToArray());
+                command.Parameters[i].Value = parameters[i].Value;
             }
 
-            await session.SaveChangesAsync(timeout.Token).ConfigureAwait(false);
+            await command.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
             foreach (var pending in batch)
             {
                 pending.Committed.TrySetResult();
@@ -93,8 +108,10 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
         {
             LogCommitFailed(_logger, batch.Count, e.Message);
 
-            // Pooled connections to a server that went away are dead; open fresh ones for the next
-            // batch, so the record works again as soon as the database is back.
+            // The connection may be dead (a server that went away, a commit cut by the timeout);
+            // the next batch opens a fresh one, so the record works again as soon as the database is
+            // back. Marten's pooled connections (used for reads) are cleared for the same reason.
+            await CloseAsync().ConfigureAwait(false);
             NpgsqlConnection.ClearAllPools();
             var failure = new AuditUnavailableException($"the audit log could not commit: {e.Message}", e);
             foreach (var pending in batch)
@@ -104,10 +121,47 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
         }
     }
 
+    /// <summary>The writer's connection and its prepared append, opened when there is none.</summary>
+    private async Task<NpgsqlCommand> CommandAsync(CancellationToken cancellationToken)
+    {
+        if (_command is not null)
+        {
+            return _command;
+        }
+
+        _connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var command = new NpgsqlCommand(_append.Sql, _connection);
+        foreach (var parameter in _append.Parameters([]))
+        {
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = parameter.NpgsqlDbType });
+        }
+
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        _command = command;
+        return command;
+    }
+
+    private async Task CloseAsync()
+    {
+        if (_command is not null)
+        {
+            await _command.DisposeAsync().ConfigureAwait(false);
+            _command = null;
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+            _connection = null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        await CloseAsync().ConfigureAwait(false);
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit commit of {Count} appends failed: {Reason}")]

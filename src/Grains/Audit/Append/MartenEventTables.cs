@@ -1,0 +1,67 @@
+using Marten;
+using Npgsql;
+
+namespace OrleansGate.Grains.Audit.Append;
+
+/// <summary>
+/// What <see cref="MultiStreamAppend"/> relies on in Marten's event tables: the names Marten gives
+/// event types, and the columns it writes. Checked against the live schema at start-up.
+/// </summary>
+public static class MartenEventTables
+{
+    /// <summary>Marten's tenant id when the store is not multi-tenanted.</summary>
+    public const string DefaultTenant = "*DEFAULT*";
+
+    private static readonly string[] EventColumns =
+        ["seq_id", "id", "stream_id", "version", "data", "type", "tenant_id", "timestamp", "mt_dotnet_type", "is_archived"];
+
+    private static readonly string[] StreamColumns = ["id", "type", "version", "timestamp", "tenant_id"];
+
+    /// <summary>The event type name Marten stores in mt_events.type, asked of Marten itself.</summary>
+    public static string TypeAlias(IDocumentStore store, Type eventType) =>
+        ((Marten.Events.EventGraph)store.Options.Events).EventMappingFor(eventType).EventTypeName;
+
+    /// <summary>The mt_dotnet_type value: "Namespace.Type, Assembly", as Marten writes it.</summary>
+    public static string DotNetTypeName(Type eventType) => $"{eventType.FullName}, {eventType.Assembly.GetName().Name}";
+
+    /// <summary>
+    /// Fails with one line naming what differs when the tables lack a column written here, or have a
+    /// NOT NULL column without a default that is not written (an insert would fail on every commit).
+    /// </summary>
+    public static async Task VerifyAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT table_name, column_name, is_nullable = 'NO' AND column_default IS NULL FROM information_schema.columns " +
+            "WHERE table_schema = $1 AND table_name IN ('mt_events', 'mt_streams')");
+        command.Parameters.Add(new NpgsqlParameter { Value = schema });
+        var columns = new List<(string Table, string Column, bool Required)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                columns.Add((reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)));
+            }
+        }
+
+        var problems = Check("mt_events", EventColumns).Concat(Check("mt_streams", StreamColumns)).ToList();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{AuditStoreOptions.Section}: Marten's event tables in schema {schema} are not what the audit writer writes ({string.Join("; ", problems)})");
+        }
+
+        IEnumerable<string> Check(string table, string[] written)
+        {
+            var present = columns.Where(c => c.Table == table).ToList();
+            foreach (var missing in written.Except(present.Select(c => c.Column)))
+            {
+                yield return $"{table}.{missing} is missing";
+            }
+
+            foreach (var unwritten in present.Where(c => c.Required && !written.Contains(c.Column)))
+            {
+                yield return $"{table}.{unwritten.Column} is required but not written";
+            }
+        }
+    }
+}
