@@ -102,6 +102,17 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
                 pending.Committed.TrySetResult();
             }
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && batch.Count > 1)
+        {
+            // A stream already has an event at one of the positions: a second writer of that
+            // session (two activations of its grain). Only that session's append may fail, so the
+            // others are committed again one by one (the failed statement changed nothing).
+            LogCommitRetriedAlone(_logger, batch.Count, e.ConstraintName ?? e.MessageText);
+            foreach (var pending in batch)
+            {
+                await CommitAsync([pending]).ConfigureAwait(false);
+            }
+        }
 #pragma warning disable CA1031 // Any failure to commit must reach every waiting caller as a refusal, never crash the writer.
         catch (Exception e)
 #pragma warning restore CA1031
@@ -163,6 +174,9 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
         await CloseAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit commit of {Count} appends hit an event already written ({Constraint}); committing them one by one")]
+    private static partial void LogCommitRetriedAlone(ILogger logger, int count, string constraint);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit commit of {Count} appends failed: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, int count, string reason);
