@@ -26,7 +26,8 @@ public static class AuditStore
         store.DatabaseSchemaName = options.Schema;
         store.Events.DatabaseSchemaName = options.Schema;
         store.Events.StreamIdentity = StreamIdentity.AsString;
-        // Quick append: one round trip per batch, versions assigned in the database, no read of the stream first.
+        // The silo appends through MultiStreamAppend, not Marten's append; quick mode is what Marten
+        // itself uses for anything else appended through it (tests, tools): no read of the stream first.
         store.Events.AppendMode = EventAppendMode.Quick;
         store.UseSystemTextJsonForSerialization(EnumStorage.AsString);
         store.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
