@@ -18,6 +18,10 @@
 #   BENCH_CLIENTS="1 16"      client counts; -j is min(clients, BENCH_THREADS)
 #   BENCH_THREADS=2
 #   BENCH_SKIP_BUILD=1        use the already built Release binary instead of running dotnet build
+#   BENCH_AUDIT_SYNC=on       off: the audit database does not wait for its WAL flush at commit. A
+#                             diagnostic only (the record is then NOT durable, which the gateway
+#                             exists to guarantee): it shows what the relay and the decision cost
+#                             apart from the disk flush each statement must wait for.
 set -euo pipefail
 
 BENCH_SECONDS=${BENCH_SECONDS:-20}
@@ -28,6 +32,7 @@ BENCH_MODES=${BENCH_MODES:-"simple extended prepared"}
 BENCH_CLIENTS=${BENCH_CLIENTS:-"1 16"}
 BENCH_THREADS=${BENCH_THREADS:-2}
 BENCH_SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
+BENCH_AUDIT_SYNC=${BENCH_AUDIT_SYNC:-on}
 
 BENCH_NAME=relay.sh
 PATHS=(direct pgbouncer gateway)
@@ -44,6 +49,7 @@ check_prerequisites() {
   check_positive_integers "$BENCH_SECONDS" "$BENCH_REPEATS" "$BENCH_WARMUP" "$BENCH_SCALE" "$BENCH_THREADS" $BENCH_CLIENTS
   # shellcheck disable=SC2086 # one mode per word
   check_pgbench_modes $BENCH_MODES
+  [[ $BENCH_AUDIT_SYNC == on || $BENCH_AUDIT_SYNC == off ]] || die "BENCH_AUDIT_SYNC must be on or off (got '$BENCH_AUDIT_SYNC')"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -53,6 +59,10 @@ check_prerequisites() {
 # bench and og_audit (lib.sh), then the pgbench tables in bench, once, directly.
 create_databases() {
   create_roles
+  if [[ $BENCH_AUDIT_SYNC == off ]]; then
+    log "BENCH_AUDIT_SYNC=off: the audit record of this run is NOT durable (diagnostic run)"
+    psql_admin -d postgres -c "ALTER DATABASE og_audit SET synchronous_commit = off" >/dev/null
+  fi
   log "initialising pgbench scale $BENCH_SCALE (directly, once)"
   PGPASSWORD=$BENCH_PASSWORD pgbench -i -q -s "$BENCH_SCALE" -h 127.0.0.1 -p "$PG_PORT" -U bench bench >"$WORK/pgbench-init.log" 2>&1 \
     || die "pgbench -i failed: $(tail -n 3 "$WORK/pgbench-init.log" | tr '\n' ' ')"
@@ -157,6 +167,9 @@ print_settings() {
   echo "postgres: $(psql_admin -d postgres -c 'SHOW server_version'), on 127.0.0.1:$PG_PORT;" \
     "$(psql_admin -d postgres -F ' ' -c "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync','synchronous_commit','full_page_writes','shared_buffers','max_connections')")"
   echo "audit database og_audit: synchronous_commit=$(psql_admin -d og_audit -c 'SHOW synchronous_commit')"
+  if [[ $BENCH_AUDIT_SYNC == off ]]; then
+    echo "DIAGNOSTIC RUN: audit commits do not wait for the disk (BENCH_AUDIT_SYNC=off); not the gateway as deployed"
+  fi
   echo "pgbench: $(pgbench --version | awk '{ print $3 }'), -S -n, scale $BENCH_SCALE, ${BENCH_SECONDS}s x $BENCH_REPEATS per cell after ${BENCH_WARMUP}s warm-up, -j min(clients,$BENCH_THREADS), all paths over TCP loopback, no TLS, SCRAM login"
   echo "pgbouncer: $(pgbouncer --version | head -n 1 | awk '{ print $2 }'), pool_mode=session (one server connection per client, as the gateway; needed by -M prepared)"
   echo "gateway: $SILO_BIN, logging Warning, audit store og_audit (Marten, group commit)"

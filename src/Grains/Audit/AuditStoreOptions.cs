@@ -16,4 +16,7 @@ public sealed class AuditStoreOptions
 
     /// <summary>Most appends committed in one transaction.</summary>
     public int MaxBatch { get; set; } = 512;
+
+    /// <summary>Commits that may be in flight at once, each on its own connection.</summary>
+    public int Writers { get; set; } = 1;
 }

@@ -48,6 +48,11 @@ public sealed class AuditStoreOptionsValidator(IConfiguration configuration) : I
             failures.Add($"{AuditStoreOptions.Section}:MaxBatch: must be at least 1");
         }
 
+        if (options.Writers is < 1 or > 16)
+        {
+            failures.Add($"{AuditStoreOptions.Section}:Writers: must be between 1 and 16");
+        }
+
         if (string.IsNullOrEmpty(configuration[AuditKeySetting]))
         {
             failures.Add($"{AuditKeySetting}: is required (base64 of {SecretsOptions.KeyBytes} bytes, e.g. openssl rand -base64 32; " +

@@ -14,7 +14,10 @@ namespace OrleansGate.Grains.Audit;
 /// </summary>
 /// <remarks>
 /// A commit is one statement (<see cref="MultiStreamAppend"/>) on a connection the writer keeps
-/// open with the statement prepared: per commit, one round trip and one WAL flush.
+/// open with the statement prepared: per commit, one round trip and one WAL flush. With
+/// <see cref="AuditStoreOptions.Writers"/> above 1, that many commits can be in flight at once,
+/// each taking what queued up meanwhile (a session never has two appends in flight: its grain
+/// awaits each one).
 /// </remarks>
 public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
 {
@@ -23,12 +26,10 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
     private readonly IDocumentStore _store;
     private readonly AuditStoreOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
     private readonly NpgsqlDataSource _dataSource;
     private readonly MultiStreamAppend _append;
-    private readonly Task _writer;
-    private NpgsqlConnection? _connection;
-    private NpgsqlCommand? _command;
+    private readonly Task[] _writers;
 
     public MartenAuditLog(IDocumentStore store, AuditStoreOptions options, ILogger<MartenAuditLog> logger)
     {
@@ -37,7 +38,7 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
         _logger = logger;
         _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
         _append = new MultiStreamAppend(store, options.Schema);
-        _writer = Task.Run(WriteLoopAsync);
+        _writers = Enumerable.Range(0, options.Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
 
     /// <summary>Checks that Marten's event tables are what the writer writes; run once the schema is applied.</summary>
@@ -70,6 +71,7 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
+        await using var connection = new AppendConnection(_dataSource, _append);
         var batch = new List<PendingAppend>(_options.MaxBatch);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -80,23 +82,16 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
                 batch.Add(pending);
             }
 
-            await CommitAsync(batch).ConfigureAwait(false);
+            await CommitAsync(connection, batch).ConfigureAwait(false);
         }
     }
 
-    private async Task CommitAsync(List<PendingAppend> batch)
+    private async Task CommitAsync(AppendConnection connection, List<PendingAppend> batch)
     {
         try
         {
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
-            var command = await CommandAsync(timeout.Token).ConfigureAwait(false);
-            var parameters = _append.Parameters(batch.Select(p => (p.SessionId, p.Events)));
-            for (var i = 0; i < parameters.Count; i++)
-            {
-                command.Parameters[i].Value = parameters[i].Value;
-            }
-
-            await command.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
+            await connection.ExecuteAsync(_append.Parameters(batch.Select(p => (p.SessionId, p.Events))), timeout.Token).ConfigureAwait(false);
             foreach (var pending in batch)
             {
                 pending.Committed.TrySetResult();
@@ -110,7 +105,7 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
             LogCommitRetriedAlone(_logger, batch.Count, e.ConstraintName ?? e.MessageText);
             foreach (var pending in batch)
             {
-                await CommitAsync([pending]).ConfigureAwait(false);
+                await CommitAsync(connection, [pending]).ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // Any failure to commit must reach every waiting caller as a refusal, never crash the writer.
@@ -122,7 +117,7 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
             // The connection may be dead (a server that went away, a commit cut by the timeout);
             // the next batch opens a fresh one, so the record works again as soon as the database is
             // back. Marten's pooled connections (used for reads) are cleared for the same reason.
-            await CloseAsync().ConfigureAwait(false);
+            await connection.CloseAsync().ConfigureAwait(false);
             NpgsqlConnection.ClearAllPools();
             var failure = new AuditUnavailableException($"the audit log could not commit: {e.Message}", e);
             foreach (var pending in batch)
@@ -132,46 +127,10 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
         }
     }
 
-    /// <summary>The writer's connection and its prepared append, opened when there is none.</summary>
-    private async Task<NpgsqlCommand> CommandAsync(CancellationToken cancellationToken)
-    {
-        if (_command is not null)
-        {
-            return _command;
-        }
-
-        _connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var command = new NpgsqlCommand(_append.Sql, _connection);
-        foreach (var parameter in _append.Parameters([]))
-        {
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = parameter.NpgsqlDbType });
-        }
-
-        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        _command = command;
-        return command;
-    }
-
-    private async Task CloseAsync()
-    {
-        if (_command is not null)
-        {
-            await _command.DisposeAsync().ConfigureAwait(false);
-            _command = null;
-        }
-
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-            _connection = null;
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
-        await CloseAsync().ConfigureAwait(false);
+        await Task.WhenAll(_writers).ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -18,10 +18,12 @@ public sealed class AuditWriterTests(PostgresFixture postgres)
 {
     private static readonly DateTimeOffset At = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
 
-    [Fact]
-    public async Task Concurrent_sessions_are_committed_together_and_read_back_by_Marten_in_order()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task Concurrent_sessions_are_committed_together_and_read_back_by_Marten_in_order(int writers)
     {
-        var (store, log) = await OpenAsync(nameof(Concurrent_sessions_are_committed_together_and_read_back_by_Marten_in_order));
+        var (store, log) = await OpenAsync($"concurrent-{writers}", writers);
         using var disposeStore = store;
         await using var disposeLog = log;
         var sessions = Enumerable.Range(0, 40).Select(n => $"writer-{n:D2}").ToList();
@@ -59,7 +61,7 @@ public sealed class AuditWriterTests(PostgresFixture postgres)
     [Fact]
     public async Task A_second_writer_of_one_session_is_refused_without_refusing_the_other_sessions()
     {
-        var (store, log) = await OpenAsync(nameof(A_second_writer_of_one_session_is_refused_without_refusing_the_other_sessions));
+        var (store, log) = await OpenAsync("second_writer");
         using var disposeStore = store;
         await using var disposeLog = log;
         await log.AppendAsync("twice", [Started("twice") with { Position = 1 }]);
@@ -110,10 +112,10 @@ public sealed class AuditWriterTests(PostgresFixture postgres)
         Assert.DoesNotContain('\n', failure.Message);
     }
 
-    private async Task<(DocumentStore Store, MartenAuditLog Log)> OpenAsync(string test)
+    private async Task<(DocumentStore Store, MartenAuditLog Log)> OpenAsync(string test, int writers = 1)
     {
-        var database = await postgres.CreateDatabaseAsync("t_aw_" + Math.Abs(StringComparer.Ordinal.GetHashCode(test)));
-        var options = new AuditStoreOptions { ConnectionString = postgres.Server.ConnectionString(database) };
+        var database = await postgres.CreateDatabaseAsync("t_aw_" + test.Replace('-', '_'));
+        var options = new AuditStoreOptions { ConnectionString = postgres.Server.ConnectionString(database), Writers = writers };
         var store = AuditStore.Create(options);
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var log = new MartenAuditLog(store, options, NullLogger<MartenAuditLog>.Instance);
