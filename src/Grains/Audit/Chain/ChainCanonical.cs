@@ -36,7 +36,7 @@ public static class ChainCanonical
     /// <summary>The canonical bytes of an event object (in the session grain, before the append).</summary>
     public static byte[] Of(ChainedEvent e)
     {
-        using var document = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Options));
+        using var document = JsonSerializer.SerializeToDocument(e, e.GetType(), Options);
         return Of(e.GetType().Name, document.RootElement);
     }
 
@@ -59,14 +59,25 @@ public static class ChainCanonical
         switch (value.ValueKind)
         {
             case JsonValueKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in value.EnumerateObject()
-                             .Where(p => p.Value.ValueKind != JsonValueKind.Null)
-                             .Where(p => !topLevel || p.Name is not (nameof(ChainedEvent.PrevHash) or nameof(ChainedEvent.Hash)))
-                             .OrderBy(p => p.Name, StringComparer.Ordinal))
+                // Names read once each, sorted in place: this runs for every event of every statement.
+                var properties = new List<(string Name, JsonElement Value)>();
+                foreach (var property in value.EnumerateObject())
                 {
-                    writer.WritePropertyName(property.Name);
-                    Write(writer, property.Value, topLevel: false);
+                    if (property.Value.ValueKind == JsonValueKind.Null
+                        || (topLevel && (property.NameEquals(nameof(ChainedEvent.PrevHash)) || property.NameEquals(nameof(ChainedEvent.Hash)))))
+                    {
+                        continue;
+                    }
+
+                    properties.Add((property.Name, property.Value));
+                }
+
+                properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+                writer.WriteStartObject();
+                foreach (var (name, propertyValue) in properties)
+                {
+                    writer.WritePropertyName(name);
+                    Write(writer, propertyValue, topLevel: false);
                 }
 
                 writer.WriteEndObject();
