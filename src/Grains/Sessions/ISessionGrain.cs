@@ -33,4 +33,11 @@ public interface ISessionGrain : IGrainWithStringKey
 
     /// <summary>Records the last outcomes and SessionEnded, and lets the grain go.</summary>
     Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null);
+
+    /// <summary>
+    /// Seals a session whose proxy is gone without ending it (the sweeper; <paramref name="reason"/>
+    /// starts with "failure:"). False when the session had already ended or never started; throws
+    /// when the record cannot be written, so the sweeper tries again next time.
+    /// </summary>
+    Task<bool> SealAbandonedAsync(string reason);
 }

@@ -105,7 +105,10 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         }
 
         var started = new SessionStarted(SessionId, start.Identity, start.Groups, start.Target, start.ClientAddress,
-            start.ApplicationName, start.Tls, clock.GetUtcNow());
+            start.ApplicationName, start.Tls, clock.GetUtcNow())
+        {
+            Proxy = start.Proxy,
+        };
         await AppendChainedAsync([started]).ConfigureAwait(true);
     }
 
@@ -256,6 +259,25 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         }
 
         DeactivateOnIdle();
+    }
+
+    public async Task<bool> SealAbandonedAsync(string reason)
+    {
+        // Through the chain like any end: the seal links onto the last event the dead proxy had
+        // committed, with the key ratcheted to its position (the state was rebuilt from the stream).
+        if (_chain is null)
+        {
+            await RebuildAsync().ConfigureAwait(true);
+        }
+
+        if (_state.Started is null || _state.Ended)
+        {
+            return false;
+        }
+
+        await AppendChainedAsync([new SessionEnded(SessionId, reason, _state.NextSequence - 1, clock.GetUtcNow())]).ConfigureAwait(true);
+        DeactivateOnIdle();
+        return true;
     }
 
     private List<ChainedEvent> Completions(IReadOnlyList<StatementOutcome>? completed) =>

@@ -30,4 +30,11 @@ public sealed record SessionStart(
     [property: Id(2)] string Target,
     [property: Id(3)] string? ClientAddress,
     [property: Id(4)] string? ApplicationName,
-    [property: Id(5)] bool Tls);
+    [property: Id(5)] bool Tls)
+{
+    /// <summary>
+    /// The proxy process that holds the connection (its session directory id), recorded so the
+    /// sweeper can seal the session once that proxy is gone (docs/audit-integrity.md#crashes).
+    /// </summary>
+    [Id(6)] public string? Proxy { get; init; }
+}

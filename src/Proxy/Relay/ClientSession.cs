@@ -125,7 +125,10 @@ public sealed partial class ClientSession
             try
             {
                 var start = new SessionStart(client.Identity.Name, client.Identity.Groups, client.Target.Name, remote?.ToString(),
-                    client.ForwardedParameters.FirstOrDefault(p => p.Key == "application_name").Value, client.TlsUsed);
+                    client.ForwardedParameters.FirstOrDefault(p => p.Key == "application_name").Value, client.TlsUsed)
+                {
+                    Proxy = LiveSessions?.ProxyId,
+                };
                 decider = await _deciders.OpenAsync(start, _options.DecisionTimeout, stopping).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)

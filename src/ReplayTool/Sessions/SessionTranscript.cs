@@ -5,9 +5,11 @@ namespace OrleansGate.ReplayTool.Sessions;
 /// <summary>
 /// Renders a session as psql would have shown it: the prompt and statement, the gateway's decision
 /// as an SQL comment, the outcome (command tag or error). Each statement is written when its
-/// original offset from the session start, divided by the speed, has passed.
+/// original offset from the session start, divided by the speed, has passed. With
+/// <c>timing</c>, each pause is followed by a comment saying how long the tool actually waited
+/// (its own stopwatch) and how long the gap was in the session.
 /// </summary>
-internal sealed class SessionTranscript(TextWriter output, double speed, TimeSpan maxWait)
+internal sealed class SessionTranscript(TextWriter output, double speed, TimeSpan maxWait, bool timing = false)
 {
     public async Task PlayAsync(SessionSummary summary, SessionTimeline timeline, CancellationToken cancellationToken)
     {
@@ -37,20 +39,26 @@ internal sealed class SessionTranscript(TextWriter output, double speed, TimeSpa
 
     private async Task WaitAsync(double milliseconds, CancellationToken cancellationToken)
     {
-        if (speed <= 0 || milliseconds <= 0)
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        if (speed > 0 && milliseconds > 0)
         {
-            return;
+            var wait = TimeSpan.FromMilliseconds(milliseconds / speed);
+            if (wait > maxWait)
+            {
+                wait = maxWait;
+            }
+
+            if (wait >= TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        var wait = TimeSpan.FromMilliseconds(milliseconds / speed);
-        if (wait > maxWait)
+        if (timing && milliseconds > 0)
         {
-            wait = maxWait;
-        }
-
-        if (wait >= TimeSpan.FromMilliseconds(1))
-        {
-            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            // Measured, not computed: what the reader of the transcript actually sat through.
+            await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"-- paused {waited.Elapsed.TotalSeconds:0.000}s ({milliseconds / 1000:0.000}s in the session, speed {speed:0.###})")).ConfigureAwait(false);
         }
     }
 

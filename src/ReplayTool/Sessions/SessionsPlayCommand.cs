@@ -4,7 +4,7 @@ using OrleansGate.ReplayTool.Store;
 
 namespace OrleansGate.ReplayTool.Sessions;
 
-/// <summary><c>sessions play ID [--speed N]</c>: the session as a psql-like transcript, at its original pace.</summary>
+/// <summary><c>sessions play ID [--speed N] [--max-wait S] [--timing]</c>: the session as a psql-like transcript, at its original pace.</summary>
 public static class SessionsPlayCommand
 {
     public static Command Create(GlobalOptions globals)
@@ -20,7 +20,11 @@ public static class SessionsPlayCommand
             Description = "Longest pause between two statements, in seconds (default 10), so idle sessions do not stall the replay",
             DefaultValueFactory = _ => 10,
         };
-        var command = new Command("play", "Re-render a session as a psql-like transcript with its original pacing") { id, speed, maxWait };
+        var timing = new Option<bool>("--timing")
+        {
+            Description = "After each pause, a comment with the time actually waited and the gap in the session",
+        };
+        var command = new Command("play", "Re-render a session as a psql-like transcript with its original pacing") { id, speed, maxWait, timing };
         command.SetAction(ReplayCli.Guard(async (parse, cancellationToken) =>
         {
             var pace = parse.GetValue(speed);
@@ -32,7 +36,7 @@ public static class SessionsPlayCommand
             using var access = AuditStoreAccess.Open(parse, globals);
             var (summary, timeline) = await SessionsCommand.LoadAsync(access, parse.GetValue(id)!, cancellationToken).ConfigureAwait(false);
             var transcript = new SessionTranscript(parse.InvocationConfiguration.Output, pace,
-                TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(maxWait))));
+                TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(maxWait))), parse.GetValue(timing));
             await transcript.PlayAsync(summary, timeline, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));

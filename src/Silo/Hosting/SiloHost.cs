@@ -7,6 +7,7 @@ using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Catalog;
 using OrleansGate.Grains.Configuration;
+using OrleansGate.Grains.Sessions.Sweeping;
 using OrleansGate.Proxy.Hosting;
 using OrleansGate.Silo.Admin;
 using OrleansGate.Silo.Clustering;
@@ -69,6 +70,16 @@ public static class SiloHost
 
         // After the silo (and the proxy): the admin API serves once both are up.
         builder.Services.AddAdmin(configuration);
+        AddSweeper(builder.Services, configuration);
+    }
+
+    /// <summary>The sweeper that seals sessions a dead proxy left open (docs/audit-integrity.md#crashes); after the silo.</summary>
+    private static void AddSweeper(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SweeperOptions>().Bind(configuration.GetSection(SweeperOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SweeperOptions>>(new SweeperOptionsValidator(configuration));
+        services.AddSingleton(sp => new AbandonedSessions(sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value));
+        services.AddHostedService<Sweeping.SessionSweeperService>();
     }
 
     private static void AddAuditStore(IServiceCollection services, IConfiguration configuration)
@@ -85,6 +96,7 @@ public static class SiloHost
         // A malformed value is reported by GatewayOptionsValidator, a missing one by AuditStoreOptionsValidator.
         services.AddSingleton(_ => new ChainKey(SecretsOptions.Decode(configuration[AuditStoreOptionsValidator.AuditKeySetting])
             ?? throw new InvalidOperationException($"{AuditStoreOptionsValidator.AuditKeySetting}: is required")));
+        services.AddSingleton(sp => new ProxyHeartbeats(sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value));
         services.AddHostedService<AuditSchema>();
     }
 }

@@ -13,5 +13,13 @@ public sealed record SessionStarted(
     bool Tls,
     DateTimeOffset At) : ChainedEvent
 {
-    public int SchemaVersion { get; init; } = 1;
+    /// <summary>2 added <see cref="Proxy"/>; version 1 records have none.</summary>
+    public int SchemaVersion { get; init; } = 2;
+
+    /// <summary>
+    /// The proxy process that held the client connection (hostname/pid/random, as the session
+    /// directory knows it). The sweeper seals the session with a "failure:" SessionEnded once this
+    /// proxy is gone without having ended it. Null in version 1 records (never swept).
+    /// </summary>
+    public string? Proxy { get; init; }
 }

@@ -12,6 +12,9 @@ public interface ISessionDirectoryGrain : IGrainWithIntegerKey
 
     Task UnsubscribeAsync(string proxyId);
 
+    /// <summary>The proxies subscribed now (lease not expired): the sweeper counts them as alive.</summary>
+    Task<IReadOnlyList<string>> ProxiesAsync();
+
     /// <summary>Every live session of every proxy that answers in time.</summary>
     Task<IReadOnlyList<LiveSession>> ListAsync();
 

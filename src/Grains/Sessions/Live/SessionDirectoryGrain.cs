@@ -30,6 +30,8 @@ public sealed partial class SessionDirectoryGrain(TimeProvider clock, ILogger<Se
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<string>> ProxiesAsync() => Task.FromResult<IReadOnlyList<string>>(LiveProxies().Select(p => p.Key).ToList());
+
     public async Task<IReadOnlyList<LiveSession>> ListAsync()
     {
         var answers = await Task.WhenAll(LiveProxies().Select(async p => await AskAsync(p.Key, p.Value, h => h.ListAsync()) ?? []))

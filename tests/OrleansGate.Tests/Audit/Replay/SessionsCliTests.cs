@@ -54,14 +54,40 @@ public sealed class SessionsCliTests(PostgresFixture postgres) : ReplayTestBase(
         Assert.Equal(0, psql.ExitCode);
         var id = (await AuditRecord.EndedSessionOfApplicationAsync(Postgres, application))[0].StreamId;
 
-        var slow = System.Diagnostics.Stopwatch.StartNew();
-        Assert.Equal(0, (await ReplayAsync("sessions", "play", id, "--speed", "1")).ExitCode);
-        slow.Stop();
-        var fast = System.Diagnostics.Stopwatch.StartNew();
-        Assert.Equal(0, (await ReplayAsync("sessions", "play", id, "--speed", "0")).ExitCode);
-        fast.Stop();
+        // The tool's own stopwatch says how long it paused before each statement. A pause can only
+        // come out longer under load, never shorter, so lower bounds are what is asserted: at speed
+        // 1 the pause is the recorded gap, at speed 0.5 twice it (ignoring the speed, or the gap,
+        // fails), at speed 0 nothing is waited at all.
+        var (asRecorded, gap) = await PauseBeforeAsync(id, "1");
+        Assert.True(gap >= 1.5, $"the recorded gap before SELECT 2 is {gap}s");
+        Assert.True(asRecorded >= gap - Slack, $"speed 1 paused {asRecorded}s for a {gap}s gap");
 
-        Assert.True(slow.Elapsed - fast.Elapsed > TimeSpan.FromSeconds(1.2), $"speed 1 took {slow.Elapsed}, speed 0 {fast.Elapsed}");
+        var (halfSpeed, sameGap) = await PauseBeforeAsync(id, "0.5");
+        Assert.Equal(gap, sameGap);
+        Assert.True(halfSpeed >= 2 * gap - Slack, $"speed 0.5 paused {halfSpeed}s for a {gap}s gap");
+
+        var (none, _) = await PauseBeforeAsync(id, "0");
+        Assert.True(none < gap, $"speed 0 paused {none}s");
+    }
+
+    /// <summary>Timer slack: Task.Delay may wake a timer tick early.</summary>
+    private const double Slack = 0.03;
+
+    private static readonly System.Text.RegularExpressions.Regex Paused =
+        new(@"^-- paused (?<waited>\d+\.\d+)s \((?<gap>\d+\.\d+)s in the session, speed [\d.]+\)$");
+
+    /// <summary>Plays the session with --timing; the pause measured before "SELECT 2" and its recorded gap, in seconds.</summary>
+    private async Task<(double Waited, double Gap)> PauseBeforeAsync(string id, string speed)
+    {
+        var play = await ReplayAsync("sessions", "play", id, "--speed", speed, "--timing");
+        Assert.Equal(0, play.ExitCode);
+        var lines = play.StandardOutput.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var statement = lines.FindIndex(l => l.StartsWith("alice@main=> SELECT 2", StringComparison.Ordinal));
+        Assert.True(statement > 0, play.StandardOutput);
+        var match = Paused.Match(lines[statement - 1]);
+        Assert.True(match.Success, $"no pause comment before SELECT 2 in:\n{play.StandardOutput}");
+        return (double.Parse(match.Groups["waited"].Value, System.Globalization.CultureInfo.InvariantCulture),
+            double.Parse(match.Groups["gap"].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

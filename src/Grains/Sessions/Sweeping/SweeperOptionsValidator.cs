@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using OrleansGate.Grains.Configuration;
+
+namespace OrleansGate.Grains.Sessions.Sweeping;
+
+/// <summary>Checks <c>OrleansGate:Sweeper</c>: a grace too short for the proxies' heartbeats would seal live sessions.</summary>
+public sealed class SweeperOptionsValidator(IConfiguration configuration) : IValidateOptions<SweeperOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SweeperOptions options)
+    {
+        var failures = StrictBinding.Section(configuration, SweeperOptions.Section, typeof(SweeperOptions)).ToList();
+        if (failures.Count > 0)
+        {
+            return ValidateOptionsResult.Fail(failures);
+        }
+
+        if (options.Interval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{SweeperOptions.Section}:Interval: must be at least 00:00:01 (got {options.Interval})");
+        }
+        else if (options.Grace < SweeperOptions.MinimumGrace(options.Interval))
+        {
+            failures.Add($"{SweeperOptions.Section}:Grace: must be at least twice Interval plus 30 s, " +
+                         $"{SweeperOptions.MinimumGrace(options.Interval)} here (got {options.Grace}); a shorter one could seal live sessions");
+        }
+
+        if (options.MaxPerSweep < 1)
+        {
+            failures.Add($"{SweeperOptions.Section}:MaxPerSweep: must be at least 1 (got {options.MaxPerSweep})");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
