@@ -98,6 +98,22 @@ cpu_seconds() {
 
 now() { date +%s.%N; }
 
+# CPU seconds the whole machine has been busy (user, nice, system, irq, softirq of /proc/stat).
+machine_busy_seconds() { awk -v hz="$CLK_TCK" '/^cpu / { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8) / hz }' /proc/stat; }
+
+# The server processes of the audit database's connections (the audit writers among them).
+audit_backend_pids() { psql_admin -d postgres -c "SELECT pid FROM pg_stat_activity WHERE datname = 'og_audit' AND backend_type = 'client backend'"; }
+
+# CPU seconds of the given processes together; one that has exited counts as 0.
+cpu_seconds_of() {
+  local pid total=0
+  for pid in "$@"; do
+    [[ -r /proc/$pid/stat ]] || continue
+    total=$(awk -v t="$total" -v s="$(cpu_seconds "$pid")" 'BEGIN { print t + s }')
+  done
+  echo "$total"
+}
+
 audit_event_count() { psql_admin -d og_audit -c "SELECT count(*) FROM og_audit.mt_events"; }
 
 # Median of the numbers on stdin ("-" when there are none).

@@ -91,16 +91,20 @@ run_pgbench() {
 # to the results file. cpu_per_1k and events_per_s are "-" where they do not apply.
 measure() {
   local path=$1 mode=$2 clients=$3 out cpu0 cpu1 ev0 ev1 t0 t1 tps lat tx failed cpu_per_1k="-" ev_per_s="-"
+  local busy0 busy1 audit_pids="" audit0 audit1 machine_us audit_us="-"
   run_pgbench "$path" "$mode" "$clients" "$BENCH_WARMUP" >/dev/null \
     || die "warm-up of $path -M $mode -c $clients failed (see pgbench through it by hand)"
   case $path in
-    gateway) cpu0=$(cpu_seconds "$GW_PID"); ev0=$(audit_event_count) ;;
+    gateway) cpu0=$(cpu_seconds "$GW_PID"); ev0=$(audit_event_count)
+      audit_pids=$(audit_backend_pids); audit0=$(cpu_seconds_of $audit_pids) ;;
     pgbouncer) cpu0=$(cpu_seconds "$PGB_PID") ;;
   esac
+  busy0=$(machine_busy_seconds)
   t0=$(now)
   out=$(run_pgbench "$path" "$mode" "$clients" "$BENCH_SECONDS") \
     || die "pgbench through $path -M $mode -c $clients failed: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
   t1=$(now)
+  busy1=$(machine_busy_seconds)
   echo "--- $path -M $mode -c $clients" >>"$WORK/pgbench.log"
   echo "$out" >>"$WORK/pgbench.log"
   tps=$(awk '/^tps = / { print $3; exit }' <<<"$out")
@@ -113,12 +117,15 @@ measure() {
     gateway)
       cpu1=$(cpu_seconds "$GW_PID"); ev1=$(audit_event_count)
       cpu_per_1k=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$tx" 'BEGIN { printf "%.4f", (b - a) / n * 1000 }')
-      ev_per_s=$(awk -v a="$ev0" -v b="$ev1" -v s0="$t0" -v s1="$t1" 'BEGIN { printf "%.0f", (b - a) / (s1 - s0) }') ;;
+      ev_per_s=$(awk -v a="$ev0" -v b="$ev1" -v s0="$t0" -v s1="$t1" 'BEGIN { printf "%.0f", (b - a) / (s1 - s0) }')
+      audit1=$(cpu_seconds_of $audit_pids)
+      audit_us=$(awk -v a="$audit0" -v b="$audit1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n * 1e6 }') ;;
     pgbouncer)
       cpu1=$(cpu_seconds "$PGB_PID")
       cpu_per_1k=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$tx" 'BEGIN { printf "%.4f", (b - a) / n * 1000 }') ;;
   esac
-  echo "$path $mode $clients $tps $lat $cpu_per_1k $ev_per_s" >>"$RESULTS"
+  machine_us=$(awk -v a="$busy0" -v b="$busy1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n * 1e6 }')
+  echo "$path $mode $clients $tps $lat $cpu_per_1k $ev_per_s $machine_us $audit_us" >>"$RESULTS"
   log "$(printf '%-9s -M %-8s -c %-2s  tps %10.1f  latency %7.3f ms' "$path" "$mode" "$clients" "$tps" "$lat")"
 }
 
@@ -140,6 +147,16 @@ print_report() {
       printf '%-9s %7s %11.1f %11.1f %11.1f %7s %7s %10s %10s %9s\n' "$mode" "$clients" "$d" "$b" "$g" \
         "$(ratio "$g" "$b")" "$(ratio "$g" "$d")" \
         "$(result gateway "$mode" "$clients" 6)" "$(result pgbouncer "$mode" "$clients" 6)" "$(result gateway "$mode" "$clients" 7)"
+    done
+  done
+  echo
+  echo "== CPU per transaction, µs (median): the whole machine, and what the gateway's run spent in its own process and in the audit database =="
+  printf '%-9s %7s %10s %10s %10s %12s %10s\n' mode clients direct pgbouncer gateway "gw process" "audit db"
+  for mode in $BENCH_MODES; do
+    for clients in $BENCH_CLIENTS; do
+      printf '%-9s %7s %10s %10s %10s %12s %10s\n' "$mode" "$clients" \
+        "$(result direct "$mode" "$clients" 8)" "$(result pgbouncer "$mode" "$clients" 8)" "$(result gateway "$mode" "$clients" 8)" \
+        "$(awk -v k="$(result gateway "$mode" "$clients" 6)" 'BEGIN { printf "%.0f", k * 1000 }')" "$(result gateway "$mode" "$clients" 9)"
     done
   done
   echo
