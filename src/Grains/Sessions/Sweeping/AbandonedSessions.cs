@@ -22,8 +22,9 @@ public sealed record AbandonedSession(string SessionId, string Proxy, string Las
 /// either. Sessions recorded without a proxy (before SessionStarted version 2) are never taken.
 /// </summary>
 /// <remarks>
-/// One pass over the SessionStarted rows of <c>mt_events</c> per sweep (a scan of the table;
-/// the rest are lookups by stream id), which is why sweeps are minutes apart by default.
+/// Starts from <c>mt_streams</c> (one row per session, with the time of its last append) rather
+/// than <c>mt_events</c> (every event ever): only streams idle longer than the grace are looked at,
+/// each with two lookups by Marten's unique (stream, version) index — its first event and its last.
 /// </remarks>
 public sealed class AbandonedSessions(AuditStoreOptions options)
 {
@@ -34,19 +35,18 @@ public sealed class AbandonedSessions(AuditStoreOptions options)
         await using var connection = new NpgsqlConnection(options.ConnectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand($"""
-            SELECT s.stream_id, s.data ->> 'Proxy', last.type
-            FROM {schema}.mt_events s
-            CROSS JOIN LATERAL (
-                SELECT e.type, e.timestamp FROM {schema}.mt_events e
-                WHERE e.stream_id = s.stream_id ORDER BY e.version DESC LIMIT 1) last
-            WHERE s.type = 'session_started'
-              AND s.data ->> 'Proxy' IS NOT NULL
-              AND NOT (s.data ->> 'Proxy' = ANY (@live))
-              AND last.timestamp < now() - @grace
-              AND NOT EXISTS (SELECT 1 FROM {schema}.mt_events e WHERE e.stream_id = s.stream_id AND e.type = 'session_ended')
+            SELECT st.id, started.data ->> 'Proxy', last.type
+            FROM {schema}.mt_streams st
+            JOIN {schema}.mt_events last ON last.stream_id = st.id AND last.version = st.version
+            JOIN {schema}.mt_events started ON started.stream_id = st.id AND started.version = 1
+            WHERE st.timestamp < now() - @grace
+              AND last.type <> 'session_ended'
+              AND started.type = 'session_started'
+              AND started.data ->> 'Proxy' IS NOT NULL
+              AND NOT (started.data ->> 'Proxy' = ANY (@live))
               AND NOT EXISTS (SELECT 1 FROM {schema}.{ProxyHeartbeats.Table} h
-                              WHERE h.proxy = s.data ->> 'Proxy' AND h.seen >= now() - @grace)
-            ORDER BY s.seq_id
+                              WHERE h.proxy = started.data ->> 'Proxy' AND h.seen >= now() - @grace)
+            ORDER BY st.timestamp
             LIMIT @limit
             """, connection);
         command.Parameters.AddWithValue("live", liveProxies.ToArray());
