@@ -269,7 +269,11 @@ public sealed class SessionRelay
                     Preview(type, new ReadOnlySequence<byte>(_masked.WrittenMemory[5..]));
                 }
 
-                ObserveOutcome(type, frame);
+                // A withheld server error is recorded as the client got it: the server's own text may
+                // quote a masked value, and the audit record keeps no more than the client saw.
+                ObserveOutcome(type, type == BackendMessageType.ErrorResponse && verdict == Masking.ServerFrameVerdict.Replace && _masked.WrittenCount > 5
+                    ? new ReadOnlySequence<byte>(_masked.WrittenMemory[5..])
+                    : frame.Payload);
                 buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
                 _clientOut.Write(_masked.WrittenSpan);
                 runStart = frame.Whole.End;
@@ -294,7 +298,7 @@ public sealed class SessionRelay
             }
 
             Preview(type, frame.Payload);
-            ObserveOutcome(type, frame);
+            ObserveOutcome(type, frame.Payload);
 
             if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
             {
@@ -352,7 +356,7 @@ public sealed class SessionRelay
         }
     }
 
-    private void ObserveOutcome(BackendMessageType type, in Frame frame)
+    private void ObserveOutcome(BackendMessageType type, in ReadOnlySequence<byte> payload)
     {
         if (type == BackendMessageType.CopyInResponse)
         {
@@ -365,7 +369,7 @@ public sealed class SessionRelay
         {
             var ends = type is BackendMessageType.CommandComplete or BackendMessageType.EmptyQueryResponse
                 or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse;
-            _replies.Observe(type, frame.Payload, _masking?.TakeCounts(), ends ? _preview?.Take() : null);
+            _replies.Observe(type, payload, _masking?.TakeCounts(), ends ? _preview?.Take() : null);
         }
     }
 

@@ -51,4 +51,29 @@ public sealed class MaskingAuditTests(PostgresFixture postgres) : MaskingTestBas
         Assert.False(clear.GetProperty("UsesMaskedColumnInPredicate").GetBoolean());
         Assert.Empty(Counts(Completion("SELECT total FROM orders")));
     }
+
+    [Fact]
+    public async Task A_server_error_quoting_a_masked_value_is_recorded_as_the_client_got_it()
+    {
+        var application = "mask-error-" + Guid.NewGuid().ToString("N")[..8];
+        const string sql = "SELECT ssn::int FROM customers ORDER BY id";
+        await using (var connection = await OpenViaGatewayAsync(b => b.ApplicationName = application))
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => RowsAsync(connection, sql));
+            Assert.Equal("22P02", refused.SqlState);
+            Assert.Contains("withheld", refused.MessageText, StringComparison.Ordinal);
+            Assert.DoesNotContain("123-45-6789", refused.MessageText, StringComparison.Ordinal);
+        }
+
+        // The server's text ("invalid input syntax for type integer: \"123-45-6789\"") quotes the
+        // masked value; the record keeps what the client saw, not that.
+        var stream = await AuditRecord.EndedSessionOfApplicationAsync(Postgres, application);
+        var sequence = stream.Single(e => e.Type == "statement_received" && e.Text("Sql") == sql).Sequence;
+        var completed = stream.Single(e => e.Type == "statement_completed" && e.Sequence == sequence).Data;
+        Assert.Equal("Failed", completed.GetProperty("Outcome").GetString());
+        Assert.Equal("22P02", completed.GetProperty("SqlState").GetString());
+        Assert.Contains("withheld", completed.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        var whole = completed.GetRawText();
+        Assert.All(Secrets, secret => Assert.DoesNotContain(secret, whole, StringComparison.Ordinal));
+    }
 }
