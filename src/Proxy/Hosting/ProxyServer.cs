@@ -30,6 +30,7 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     private readonly ClientHandshake _handshake;
     private readonly UpstreamConnector _connector;
     private readonly CancelRegistry _cancels;
+    private readonly CancelForwarder _cancelForwarder;
     private readonly ILogger<ProxyServer> _logger;
     private readonly Sessions.LiveSessions _live;
     private readonly ConcurrentDictionary<Task, byte> _sessions = new();
@@ -39,10 +40,11 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     private int _disposed;
     private int _stopped;
 
-    public ProxyServer(IOptions<ProxyOptions> options, IdentityDirectory directory, CancelRegistry cancels,
+    public ProxyServer(IOptions<ProxyOptions> options, IdentityDirectory directory, CancelRegistry cancels, CancelForwarder cancelForwarder,
         Decisions.SessionDeciderFactory deciders, Sql.SqlParser parser, Masking.ResultMaskingFactory masking, ILogger<ProxyServer> logger,
         Sessions.LiveSessions live)
     {
+        _cancelForwarder = cancelForwarder;
         _live = live;
         _masking = masking;
         _options = options.Value;
@@ -148,7 +150,7 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
         await Task.Yield();
         try
         {
-            var session = new ClientSession(_options, _handshake, _connector, _cancels, _deciders, _parser, _masking, _logger)
+            var session = new ClientSession(_options, _handshake, _connector, _cancels, _cancelForwarder, _deciders, _parser, _masking, _logger)
             {
                 LiveSessions = _live,
             };

@@ -19,6 +19,7 @@ public static class ProxyServiceCollectionExtensions
         services.AddGatewayOptions(configuration);
         services.AddSingleton<IdentityDirectory>();
         services.AddSingleton<CancelRegistry>();
+        services.AddSingleton<CancelForwarder>();
         services.AddSingleton(sp => new Sql.SqlParser(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.ParseCacheEntries));
         services.AddSingleton<Decisions.SessionDeciderFactory>();
         services.AddSingleton<Masking.MaskingCatalogs>();

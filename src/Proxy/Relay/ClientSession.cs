@@ -29,6 +29,7 @@ public sealed partial class ClientSession
     private readonly ClientHandshake _handshake;
     private readonly UpstreamConnector _connector;
     private readonly CancelRegistry _cancels;
+    private readonly CancelForwarder _cancelForwarder;
     private readonly SessionDeciderFactory _deciders;
     private readonly SqlParser _parser;
     private readonly Masking.ResultMaskingFactory _masking;
@@ -39,8 +40,9 @@ public sealed partial class ClientSession
     public Sessions.LiveSessions? LiveSessions { get; init; }
 
     public ClientSession(ProxyOptions options, ClientHandshake handshake, UpstreamConnector connector, CancelRegistry cancels,
-        SessionDeciderFactory deciders, SqlParser parser, Masking.ResultMaskingFactory masking, ILogger logger)
+        CancelForwarder cancelForwarder, SessionDeciderFactory deciders, SqlParser parser, Masking.ResultMaskingFactory masking, ILogger logger)
     {
+        _cancelForwarder = cancelForwarder;
         _masking = masking;
         _deciders = deciders;
         _parser = parser;
@@ -81,7 +83,7 @@ public sealed partial class ClientSession
             switch (result)
             {
                 case CancelRequested cancel:
-                    await ForwardCancelAsync(cancel, stopping).ConfigureAwait(false);
+                    await _cancelForwarder.ForwardAsync(cancel.Key, stopping).ConfigureAwait(false);
                     return;
                 case ClientAuthenticated client:
                     stream = client.Stream;
@@ -282,27 +284,6 @@ public sealed partial class ClientSession
     private static bool IsPeerGone(Exception e) =>
         e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;
 
-    private async Task ForwardCancelAsync(CancelRequested cancel, CancellationToken stopping)
-    {
-        if (!_cancels.TryResolve(cancel.Key, out var target, out var upstreamKey))
-        {
-            LogCancelIgnored(_logger);
-            return;
-        }
-
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            timeout.CancelAfter(target.ConnectTimeout);
-            await UpstreamConnector.SendCancelAsync(target, upstreamKey, timeout.Token).ConfigureAwait(false);
-            LogCancelForwarded(_logger, target.Name);
-        }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
-        {
-            LogCancelFailed(_logger, target.Name, e.Message);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Session of {Identity} on {Target} started from {Remote} (TLS: {Tls})")]
     private static partial void LogSessionStarted(ILogger logger, string identity, string target, IPEndPoint? remote, bool tls);
 
@@ -320,13 +301,4 @@ public sealed partial class ClientSession
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Remote} ended: {Reason}")]
     private static partial void LogConnectionEnded(ILogger logger, IPEndPoint? remote, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Cancel request forwarded to target {Target}")]
-    private static partial void LogCancelForwarded(ILogger logger, string target);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Cancel request with an unknown key ignored")]
-    private static partial void LogCancelIgnored(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cancel request to target {Target} failed: {Reason}")]
-    private static partial void LogCancelFailed(ILogger logger, string target, string reason);
 }

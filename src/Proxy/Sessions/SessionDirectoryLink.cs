@@ -10,10 +10,10 @@ namespace OrleansGate.Proxy.Sessions;
 /// restarted silo), unsubscribes at stop. Registered after the Orleans client or silo, so the
 /// grain factory is usable when it starts.
 /// </summary>
-public sealed partial class SessionDirectoryLink(IGrainFactory grains, LiveSessions sessions, ILogger<SessionDirectoryLink> logger)
-    : BackgroundService
+public sealed partial class SessionDirectoryLink(IGrainFactory grains, LiveSessions sessions, Cancellation.CancelForwarder cancels,
+    ILogger<SessionDirectoryLink> logger) : BackgroundService
 {
-    private readonly LiveSessionHost _host = new(sessions);
+    private readonly LiveSessionHost _host = new(sessions, cancels);
     private ILiveSessionHost? _reference;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -11,4 +11,10 @@ public interface ILiveSessionHost : IGrainObserver
 
     /// <summary>Ends the session (the client gets FATAL 57P01); false when this proxy does not hold it.</summary>
     Task<bool> TerminateAsync(string sessionId, string requestedBy);
+
+    /// <summary>
+    /// A CancelRequest another proxy received for a key it did not issue: cancels this proxy's
+    /// session when it issued the key and the secret matches (compared in constant time); false otherwise.
+    /// </summary>
+    Task<bool> CancelAsync(int processId, int secretKey);
 }

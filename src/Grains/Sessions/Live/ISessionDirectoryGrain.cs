@@ -20,6 +20,9 @@ public interface ISessionDirectoryGrain : IGrainWithIntegerKey
 
     /// <summary>Ends a live session wherever it is; false when no proxy holds it.</summary>
     Task<bool> TerminateAsync(string sessionId, string requestedBy);
+
+    /// <summary>Passes a CancelRequest to every live proxy but the one that received it; true when one of them held the session.</summary>
+    Task<bool> CancelAsync(string receivedBy, int processId, int secretKey);
 }
 
 /// <summary>Timing of the session directory.</summary>

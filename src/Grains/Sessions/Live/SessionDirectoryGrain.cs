@@ -46,6 +46,13 @@ public sealed partial class SessionDirectoryGrain(TimeProvider clock, ILogger<Se
         return answers.Any(a => a);
     }
 
+    public async Task<bool> CancelAsync(string receivedBy, int processId, int secretKey)
+    {
+        var answers = await Task.WhenAll(LiveProxies().Where(p => p.Key != receivedBy)
+            .Select(p => AskAsync(p.Key, p.Value, h => h.CancelAsync(processId, secretKey)))).ConfigureAwait(true);
+        return answers.Any(a => a);
+    }
+
     private List<KeyValuePair<string, ILiveSessionHost>> LiveProxies()
     {
         var now = clock.GetUtcNow();
