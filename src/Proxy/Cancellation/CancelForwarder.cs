@@ -70,7 +70,8 @@ public sealed partial class CancelForwarder(CancelRegistry registry, IGrainFacto
             await UpstreamConnector.SendCancelAsync(target, upstreamKey, timeout.Token).ConfigureAwait(false);
             LogCancelForwarded(logger, target.Name);
         }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
+                                       or UpstreamConnectException or System.Security.Authentication.AuthenticationException)
         {
             LogCancelFailed(logger, target.Name, e.Message);
         }

@@ -89,20 +89,43 @@ public sealed class UpstreamConnector
         }
     }
 
-    /// <summary>Sends a CancelRequest for an upstream backend over a fresh connection (§55.2.7).</summary>
+    /// <summary>
+    /// Sends a CancelRequest for an upstream backend over a fresh connection (§55.2.7), inside TLS
+    /// when the target's SslMode asks for it, as libpq does since PostgreSQL 17: the backend's
+    /// cancel key is as much a secret as the session it can interrupt.
+    /// </summary>
     public static async Task SendCancelAsync(TargetOptions target, BackendKey key, CancellationToken cancellationToken)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(target.Host, target.Port, cancellationToken).ConfigureAwait(false);
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        using var builder = new MessageBuilder();
-        builder.CancelRequest(key);
-        await StreamMessageIO.WriteAsync(stream, builder, cancellationToken).ConfigureAwait(false);
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        try
+        {
+            if (target.SslMode != UpstreamSslMode.Disable)
+            {
+                (stream, _) = await NegotiateTlsAsync(stream, target, cancellationToken).ConfigureAwait(false);
+            }
 
-        // The server closes the connection once it has read the request; wait for that so the
-        // cancel is in before the caller moves on.
-        var sink = new byte[1];
-        _ = await stream.ReadAsync(sink, cancellationToken).ConfigureAwait(false);
+            using var builder = new MessageBuilder();
+            builder.CancelRequest(key);
+            await StreamMessageIO.WriteAsync(stream, builder, cancellationToken).ConfigureAwait(false);
+
+            // The server closes the connection once it has read the request; wait for that so the
+            // cancel is in before the caller moves on.
+            var sink = new byte[1];
+            try
+            {
+                _ = await stream.ReadAsync(sink, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException) when (stream is SslStream)
+            {
+                // The server hangs up without a TLS close_notify: that is the answer.
+            }
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private static async Task<(Stream, bool)> NegotiateTlsAsync(Stream stream, TargetOptions target, CancellationToken cancellationToken)

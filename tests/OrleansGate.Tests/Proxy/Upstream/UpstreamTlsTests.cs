@@ -14,16 +14,19 @@ public sealed class UpstreamTlsTests(PostgresFixture postgres) : GatewayTestBase
 {
     private const string IsEncrypted = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
     private readonly TestCertificate _serverCertificate = TestCertificate.Create();
+    private RecordingTcpRelay? _eavesdropper;
 
     public override async Task InitializeAsync()
     {
         await PostgresServerTls.EnableAsync(Postgres, _serverCertificate);
+        _eavesdropper = new RecordingTcpRelay(Postgres.Server.Port);
         await base.InitializeAsync();
     }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
+        await _eavesdropper!.DisposeAsync();
         await PostgresServerTls.DisableAsync(Postgres);
     }
 
@@ -36,6 +39,11 @@ public sealed class UpstreamTlsTests(PostgresFixture postgres) : GatewayTestBase
         var trusted = GatewayConfig.Target("tls_verify_trusted", Postgres, Database, PostgresFixture.CleartextUser, "VerifyFull");
         trusted["RootCertificate"] = _serverCertificate.CertificatePath;
         targets.Add(trusted);
+        // The same server seen through a relay that records what the gateway sends it.
+        var observed = GatewayConfig.Target("tls_require_observed", Postgres, Database, PostgresFixture.ScramUser, "Require");
+        observed["Host"] = "127.0.0.1";
+        observed["Port"] = _eavesdropper!.Port;
+        targets.Add(observed);
     }
 
     [Theory]
@@ -80,6 +88,27 @@ public sealed class UpstreamTlsTests(PostgresFixture postgres) : GatewayTestBase
         Assert.Equal("57014", Assert.IsType<PostgresException>(canceled.InnerException).SqlState);
         await using var next = new NpgsqlCommand(IsEncrypted, connection);
         Assert.Equal(true, await next.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task The_cancel_request_to_an_encrypted_target_goes_inside_TLS_too()
+    {
+        await using var connection = new NpgsqlConnection(Gateway.ConnectionString("alice", GatewayConfig.AlicePassword, "tls_require_observed"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_sleep(30)", connection);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var canceled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => command.ExecuteNonQueryAsync(cancellation.Token));
+        Assert.Equal("57014", Assert.IsType<PostgresException>(canceled.InnerException).SqlState);
+
+        // Two connections reached the server: the session and the cancel. Each began with an
+        // SSLRequest, and no plaintext CancelRequest (length 16, code 80877102) crossed the wire.
+        var sent = _eavesdropper!.Sent();
+        Assert.True(sent.Count >= 2, $"{sent.Count} connection(s) reached the server");
+        byte[] sslRequest = [0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F];
+        byte[] cancelRequest = [0, 0, 0, 16, 0x04, 0xD2, 0x16, 0x2E];
+        Assert.All(sent, bytes => Assert.True(bytes.AsSpan().StartsWith(sslRequest), "a connection did not start with SSLRequest"));
+        Assert.All(sent, bytes => Assert.True(bytes.AsSpan().IndexOf(cancelRequest) < 0, "a CancelRequest went in plaintext"));
     }
 
     public void Dispose() => _serverCertificate.Dispose();
