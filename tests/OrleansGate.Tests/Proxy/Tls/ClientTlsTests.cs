@@ -114,5 +114,40 @@ public sealed class ClientTlsTests(PostgresFixture postgres) : GatewayTestBase(p
         Assert.Equal((byte)'E', client.Received[0]); // never 'S': no TLS handshake was started
     }
 
+    [Fact]
+    public async Task A_GSSENCRequest_inside_TLS_is_refused_with_08P01_and_the_gateway_goes_on()
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(System.Net.IPAddress.Loopback, Gateway.Port);
+        await using var plain = new System.Net.Sockets.NetworkStream(socket, ownsSocket: false);
+        using var builder = new MessageBuilder();
+        await plain.WriteAsync(builder.StartUntyped().WriteInt32(StartupCodes.SslRequest).Finish().WrittenMemory);
+        var answer = new byte[1];
+        await plain.ReadExactlyAsync(answer);
+        Assert.Equal((byte)'S', answer[0]);
+        await using var tls = new System.Net.Security.SslStream(plain, leaveInnerStreamOpen: true, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync("localhost");
+
+        // libpq never does this: GSSAPI encryption can only be asked for in plain text.
+        builder.Reset();
+        await tls.WriteAsync(builder.StartUntyped().WriteInt32(StartupCodes.GssEncRequest).Finish().WrittenMemory);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = new MemoryStream();
+        await tls.CopyToAsync(received, timeout.Token);
+
+        var bytes = received.ToArray();
+        Assert.Equal((byte)'E', bytes[0]);
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(1));
+        Assert.True(OrleansGate.Proxy.Protocol.Backend.ErrorResponse.TryDecode(
+            new System.Buffers.ReadOnlySequence<byte>(bytes, 5, length - 4), out var error));
+        Assert.Equal(SqlState.ProtocolViolation, error.SqlState);
+        Assert.Equal("GSSAPI encryption requested inside a TLS connection", error.Message);
+        Assert.Equal(1 + length, bytes.Length); // then the connection was closed
+
+        await using var next = await OpenViaGatewayAsync(b => b.SslMode = SslMode.Require);
+        await using var command = new NpgsqlCommand("SELECT 1", next);
+        Assert.Equal(1, await command.ExecuteScalarAsync());
+    }
+
     public void Dispose() => _certificate.Dispose();
 }
