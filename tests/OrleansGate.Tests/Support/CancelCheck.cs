@@ -20,4 +20,18 @@ public static class CancelCheck
         await using var next = new NpgsqlCommand("SELECT 1", connection);
         Assert.Equal(1, await next.ExecuteScalarAsync());
     }
+
+    /// <summary>Waits until the database runs <paramref name="sql"/>, so a cancel cannot arrive before the statement.</summary>
+    public static async Task WaitUntilRunningAsync(PostgresFixture postgres, string sql)
+    {
+        await using var admin = await postgres.OpenAdminAsync();
+        await using var probe = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = @sql", admin);
+        probe.Parameters.AddWithValue("sql", sql);
+        var deadline = Stopwatch.StartNew();
+        while ((long)(await probe.ExecuteScalarAsync())! == 0)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), $"'{sql}' never started");
+            await Task.Delay(20);
+        }
+    }
 }

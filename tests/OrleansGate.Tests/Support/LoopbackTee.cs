@@ -37,20 +37,33 @@ public sealed class LoopbackTee : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        using var client = await _listener.AcceptTcpClientAsync();
+        var client = await _listener.AcceptTcpClientAsync();
         _listener.Stop();
-        using var server = new TcpClient { NoDelay = true };
-        await server.ConnectAsync(IPAddress.Loopback, _upstreamPort);
-        client.NoDelay = true;
-        var toServer = PumpAsync(client.GetStream(), server.GetStream(), null);
-        var toClient = PumpAsync(server.GetStream(), client.GetStream(), _received);
-        await Task.WhenAny(toServer, toClient);
-        client.Client.Shutdown(SocketShutdown.Both);
-        server.Client.Shutdown(SocketShutdown.Both);
-        await Task.WhenAll(toServer, toClient);
+        await RelayAsync(client, _upstreamPort, sentByClient: null, sentByServer: _received);
     }
 
-    private static async Task PumpAsync(NetworkStream from, NetworkStream to, MemoryStream? record)
+    /// <summary>Relays one accepted connection to the server until either side closes, recording either direction.</summary>
+    internal static async Task RelayAsync(TcpClient client, int serverPort, MemoryStream? sentByClient, MemoryStream? sentByServer)
+    {
+        using (client)
+        using (var server = new TcpClient { NoDelay = true })
+        {
+            client.NoDelay = true;
+            await server.ConnectAsync(IPAddress.Loopback, serverPort);
+            var toServer = PumpAsync(client.GetStream(), server.GetStream(), sentByClient);
+            var toClient = PumpAsync(server.GetStream(), client.GetStream(), sentByServer);
+            await Task.WhenAny(toServer, toClient);
+            client.Client.Shutdown(SocketShutdown.Both);
+            server.Client.Shutdown(SocketShutdown.Both);
+            await Task.WhenAll(toServer, toClient);
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="from"/> to <paramref name="to"/> until either side closes, writing
+    /// what passes into <paramref name="record"/> (under its lock) when one is given.
+    /// </summary>
+    internal static async Task PumpAsync(NetworkStream from, NetworkStream to, MemoryStream? record)
     {
         var buffer = new byte[16 * 1024];
         try

@@ -52,53 +52,12 @@ public sealed class RecordingTcpRelay : IAsyncDisposable
                     _sent.Add(record);
                 }
 
-                _ = RelayAsync(client, record);
+                _ = LoopbackTee.RelayAsync(client, _serverPort, sentByClient: record, sentByServer: null);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
             // Stopped.
-        }
-    }
-
-    private async Task RelayAsync(TcpClient client, MemoryStream record)
-    {
-        using (client)
-        using (var server = new TcpClient { NoDelay = true })
-        {
-            client.NoDelay = true;
-            await server.ConnectAsync(IPAddress.Loopback, _serverPort);
-            var toServer = PumpAsync(client.GetStream(), server.GetStream(), record);
-            var toClient = PumpAsync(server.GetStream(), client.GetStream(), null);
-            await Task.WhenAny(toServer, toClient);
-            client.Client.Shutdown(SocketShutdown.Both);
-            server.Client.Shutdown(SocketShutdown.Both);
-            await Task.WhenAll(toServer, toClient);
-        }
-    }
-
-    private static async Task PumpAsync(NetworkStream from, NetworkStream to, MemoryStream? record)
-    {
-        var buffer = new byte[16 * 1024];
-        try
-        {
-            int n;
-            while ((n = await from.ReadAsync(buffer)) > 0)
-            {
-                if (record is not null)
-                {
-                    lock (record)
-                    {
-                        record.Write(buffer, 0, n);
-                    }
-                }
-
-                await to.WriteAsync(buffer.AsMemory(0, n));
-            }
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            // Either side closing ends the relay.
         }
     }
 

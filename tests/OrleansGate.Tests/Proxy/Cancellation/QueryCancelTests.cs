@@ -27,7 +27,7 @@ public sealed class QueryCancelTests(PostgresFixture postgres) : GatewayTestBase
         await using var connection = await OpenViaGatewayAsync();
         await using var command = new NpgsqlCommand("SELECT pg_sleep(30) AS command_cancel", connection);
         var running = command.ExecuteNonQueryAsync();
-        await WaitUntilRunningAsync("SELECT pg_sleep(30) AS command_cancel");
+        await CancelCheck.WaitUntilRunningAsync(Postgres, "SELECT pg_sleep(30) AS command_cancel");
         var clock = Stopwatch.StartNew();
 
         command.Cancel();
@@ -71,7 +71,7 @@ public sealed class QueryCancelTests(PostgresFixture postgres) : GatewayTestBase
         var keyData = Assert.Single(login, m => m.Type == 'K').Payload;
         var key = new BackendKey(BinaryPrimitives.ReadInt32BigEndian(keyData), BinaryPrimitives.ReadInt32BigEndian(keyData.AsSpan(4)));
         await session.QueryAsync(sql);
-        await WaitUntilRunningAsync(sql);
+        await CancelCheck.WaitUntilRunningAsync(Postgres, sql);
 
         await using (var canceller = await RawClient.ConnectAsync(Gateway.Port))
         {
@@ -82,19 +82,5 @@ public sealed class QueryCancelTests(PostgresFixture postgres) : GatewayTestBase
         }
 
         return await session.ReadUntilReadyAsync(TimeSpan.FromSeconds(10));
-    }
-
-    /// <summary>Waits until the database runs <paramref name="sql"/>, so a cancel cannot arrive before the statement.</summary>
-    private async Task WaitUntilRunningAsync(string sql)
-    {
-        await using var admin = await Postgres.OpenAdminAsync();
-        await using var probe = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = @sql", admin);
-        probe.Parameters.AddWithValue("sql", sql);
-        var deadline = Stopwatch.StartNew();
-        while ((long)(await probe.ExecuteScalarAsync())! == 0)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), $"'{sql}' never started");
-            await Task.Delay(20);
-        }
     }
 }

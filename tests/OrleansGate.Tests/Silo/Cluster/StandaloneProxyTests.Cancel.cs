@@ -37,7 +37,7 @@ public sealed partial class StandaloneProxyTests
             const string shortSleep = "SELECT pg_sleep(2) AS cancel_wrong_secret";
             var clock = Stopwatch.StartNew();
             await session.QueryAsync(shortSleep);
-            await WaitUntilRunningAsync(shortSleep);
+            await CancelCheck.WaitUntilRunningAsync(Postgres, shortSleep);
             await SendCancelAsync(otherPort, key with { SecretKey = key.SecretKey ^ 1 });
             var finished = await session.ReadUntilReadyAsync(TimeSpan.FromSeconds(10));
             Assert.DoesNotContain(finished, m => m.Type == 'E');
@@ -47,7 +47,7 @@ public sealed partial class StandaloneProxyTests
             const string longSleep = "SELECT pg_sleep(30) AS cancel_via_other_proxy";
             clock.Restart();
             await session.QueryAsync(longSleep);
-            await WaitUntilRunningAsync(longSleep);
+            await CancelCheck.WaitUntilRunningAsync(Postgres, longSleep);
             await SendCancelAsync(otherPort, key);
             var cancelled = await session.ReadUntilReadyAsync(TimeSpan.FromSeconds(10));
             Assert.Equal("57014", RawClient.Error(Assert.Single(cancelled, m => m.Type == 'E')).SqlState);
@@ -69,18 +69,5 @@ public sealed partial class StandaloneProxyTests
         await using var canceller = await RawClient.ConnectAsync(port);
         await canceller.SendAsync(b => b.CancelRequest(key));
         Assert.Empty(await canceller.ReadToEndAsync());
-    }
-
-    private async Task WaitUntilRunningAsync(string sql)
-    {
-        await using var admin = await Postgres.OpenAdminAsync();
-        await using var probe = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = @sql", admin);
-        probe.Parameters.AddWithValue("sql", sql);
-        var deadline = Stopwatch.StartNew();
-        while ((long)(await probe.ExecuteScalarAsync())! == 0)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), $"'{sql}' never started");
-            await Task.Delay(20);
-        }
     }
 }
