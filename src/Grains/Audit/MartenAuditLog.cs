@@ -91,7 +91,7 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
-            await connection.ExecuteAsync(_append.Parameters(batch.Select(p => (p.SessionId, p.Events))), timeout.Token).ConfigureAwait(false);
+            await connection.ExecuteAsync(_append.Values(batch.Select(p => (p.SessionId, p.Events))), timeout.Token).ConfigureAwait(false);
             foreach (var pending in batch)
             {
                 pending.Committed.TrySetResult();

@@ -34,7 +34,7 @@ public sealed partial class CancelForwarder(CancelRegistry registry, IGrainFacto
 
         if (!TakeRemoteLookup())
         {
-            LogRemoteLookupsLimited(logger);
+            LogRemoteLookupsLimited(logger, RemoteLookupsPerSecond);
             return;
         }
 
@@ -96,11 +96,8 @@ public sealed partial class CancelForwarder(CancelRegistry registry, IGrainFacto
     [LoggerMessage(Level = LogLevel.Information, Message = "CancelRequest matched no session of any proxy; ignored")]
     private static partial void LogCancelIgnored(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "More than {Limit} unknown CancelRequests in a second; the rest are not passed to the other proxies",
-        SkipEnabledCheck = true)]
-    private static partial void LogRemoteLookupsLimitedCore(ILogger logger, int limit);
-
-    private static void LogRemoteLookupsLimited(ILogger logger) => LogRemoteLookupsLimitedCore(logger, RemoteLookupsPerSecond);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "More than {Limit} unknown CancelRequests in a second; the rest are not passed to the other proxies")]
+    private static partial void LogRemoteLookupsLimited(ILogger logger, int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "CancelRequest could not be passed to the other proxies: {Reason}")]
     private static partial void LogRemoteLookupFailed(ILogger logger, string reason);

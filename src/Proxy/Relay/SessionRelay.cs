@@ -262,18 +262,18 @@ public sealed class SessionRelay
             if (verdict is Masking.ServerFrameVerdict.Drop or Masking.ServerFrameVerdict.Replace)
             {
                 // Masking's bytes go instead of the frame. What the frame means for the session's
-                // bookkeeping (outcomes, COPY state) still counts.
-                if (verdict == Masking.ServerFrameVerdict.Replace && _masked.WrittenCount > 5)
+                // bookkeeping (outcomes, COPY state) still counts, read from what the client gets
+                // (its payload, after type and length): a withheld server error's own text may quote
+                // a masked value, and neither the preview nor the audit record keeps more than the client saw.
+                ReadOnlySequence<byte>? delivered = verdict == Masking.ServerFrameVerdict.Replace && _masked.WrittenCount > 5
+                    ? new ReadOnlySequence<byte>(_masked.WrittenMemory[5..])
+                    : null;
+                if (delivered is { } replacement)
                 {
-                    // The client gets the masked message: preview that (its payload, after type and length).
-                    Preview(type, new ReadOnlySequence<byte>(_masked.WrittenMemory[5..]));
+                    Preview(type, replacement);
                 }
 
-                // A withheld server error is recorded as the client got it: the server's own text may
-                // quote a masked value, and the audit record keeps no more than the client saw.
-                ObserveOutcome(type, type == BackendMessageType.ErrorResponse && verdict == Masking.ServerFrameVerdict.Replace && _masked.WrittenCount > 5
-                    ? new ReadOnlySequence<byte>(_masked.WrittenMemory[5..])
-                    : frame.Payload);
+                ObserveOutcome(type, delivered ?? frame.Payload);
                 buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
                 _clientOut.Write(_masked.WrittenSpan);
                 runStart = frame.Whole.End;

@@ -13,12 +13,12 @@ public sealed class AppendConnection(NpgsqlDataSource dataSource, MultiStreamApp
     private NpgsqlCommand? _command;
 
     /// <summary>Runs the append for one batch; a statement, so it commits on its own.</summary>
-    public async Task ExecuteAsync(IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+    public async Task ExecuteAsync(object[] values, CancellationToken cancellationToken)
     {
         var command = _command ?? await PrepareAsync(cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < parameters.Count; i++)
+        for (var i = 0; i < values.Length; i++)
         {
-            command.Parameters[i].Value = parameters[i].Value;
+            command.Parameters[i].Value = values[i];
         }
 
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -28,9 +28,9 @@ public sealed class AppendConnection(NpgsqlDataSource dataSource, MultiStreamApp
     {
         _connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var command = new NpgsqlCommand(append.Sql, _connection);
-        foreach (var parameter in append.Parameters([]))
+        foreach (var type in MultiStreamAppend.ParameterTypes)
         {
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = parameter.NpgsqlDbType });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type });
         }
 
         await command.PrepareAsync(cancellationToken).ConfigureAwait(false);

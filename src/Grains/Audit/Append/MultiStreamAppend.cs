@@ -1,5 +1,4 @@
 using Marten;
-using Npgsql;
 using NpgsqlTypes;
 using OrleansGate.Grains.Audit.Chain;
 
@@ -43,8 +42,16 @@ public sealed class MultiStreamAppend
     /// <summary>The statement; its rows go in the order given, so seq_id follows each stream's version.</summary>
     public string Sql { get; }
 
-    /// <summary>The statement's parameters for one batch: every stream's new version, then every event.</summary>
-    public IReadOnlyList<NpgsqlParameter> Parameters(IEnumerable<(string SessionId, IReadOnlyList<object> Events)> appends)
+    /// <summary>The types of the statement's parameters $1..$8: every stream's id and new version, then every event's columns.</summary>
+    public static readonly IReadOnlyList<NpgsqlDbType> ParameterTypes =
+    [
+        NpgsqlDbType.Array | NpgsqlDbType.Varchar, NpgsqlDbType.Array | NpgsqlDbType.Bigint,
+        NpgsqlDbType.Array | NpgsqlDbType.Uuid, NpgsqlDbType.Array | NpgsqlDbType.Varchar, NpgsqlDbType.Array | NpgsqlDbType.Bigint,
+        NpgsqlDbType.Array | NpgsqlDbType.Jsonb, NpgsqlDbType.Array | NpgsqlDbType.Varchar, NpgsqlDbType.Array | NpgsqlDbType.Varchar,
+    ];
+
+    /// <summary>The values of the statement's parameters for one batch, in the order of <see cref="ParameterTypes"/>.</summary>
+    public object[] Values(IEnumerable<(string SessionId, IReadOnlyList<object> Events)> appends)
     {
         var streamVersions = new Dictionary<string, long>(StringComparer.Ordinal);
         var (ids, streams, versions, datas, types, dotnetTypes) = (new List<Guid>(), new List<string>(), new List<long>(), new List<string>(), new List<string>(), new List<string>());
@@ -70,14 +77,8 @@ public sealed class MultiStreamAppend
 
         return
         [
-            new() { Value = streamVersions.Keys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar },
-            new() { Value = streamVersions.Values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
-            new() { Value = ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-            new() { Value = streams.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar },
-            new() { Value = versions.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
-            new() { Value = datas.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
-            new() { Value = types.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar },
-            new() { Value = dotnetTypes.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar },
+            streamVersions.Keys.ToArray(), streamVersions.Values.ToArray(),
+            ids.ToArray(), streams.ToArray(), versions.ToArray(), datas.ToArray(), types.ToArray(), dotnetTypes.ToArray(),
         ];
     }
 }
