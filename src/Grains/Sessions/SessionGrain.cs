@@ -42,20 +42,18 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         _chain = ChainHead.After(chainKey, SessionId, _state.Events, _state.LastHash);
     }
 
+    /// <summary>Folds the stream again when the chain head is unknown (after a failed commit).</summary>
+    private Task RebuildIfUnknownAsync() => _chain is null ? RebuildAsync() : Task.CompletedTask;
+
     /// <summary>
     /// Rebuilds after a failed commit, which may have committed all the same (a timeout, a
     /// connection lost at COMMIT): only the stream knows the position and hash to link to next.
     /// </summary>
     private async Task<bool> EnsureChainAsync()
     {
-        if (_chain is not null)
-        {
-            return true;
-        }
-
         try
         {
-            await RebuildAsync().ConfigureAwait(true);
+            await RebuildIfUnknownAsync().ConfigureAwait(true);
             return true;
         }
         catch (AuditUnavailableException e)
@@ -72,10 +70,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
     /// </summary>
     private async Task AppendChainedAsync(IEnumerable<ChainedEvent> events)
     {
-        if (_chain is null)
-        {
-            await RebuildAsync().ConfigureAwait(true);
-        }
+        await RebuildIfUnknownAsync().ConfigureAwait(true);
 
         var (linked, head) = AuditChain.Link(_chain!, events);
         try
@@ -94,10 +89,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
     public async Task StartAsync(SessionStart start)
     {
-        if (_chain is null)
-        {
-            await RebuildAsync().ConfigureAwait(true);
-        }
+        await RebuildIfUnknownAsync().ConfigureAwait(true);
 
         if (_state.Started is not null)
         {
@@ -265,10 +257,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
     {
         // Through the chain like any end: the seal links onto the last event the dead proxy had
         // committed, with the key ratcheted to its position (the state was rebuilt from the stream).
-        if (_chain is null)
-        {
-            await RebuildAsync().ConfigureAwait(true);
-        }
+        await RebuildIfUnknownAsync().ConfigureAwait(true);
 
         if (_state.Started is null || _state.Ended)
         {
