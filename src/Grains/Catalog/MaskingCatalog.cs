@@ -32,6 +32,16 @@ public sealed record MaskingCatalog
     /// </summary>
     [Id(7)] public IReadOnlyList<uint> TextTypes { get; init; } = [];
 
+    /// <summary>
+    /// Every function the target has, by schema and name (overloads folded: volatile when any
+    /// overload is). The server's own (pg_catalog, information_schema) compute only from their
+    /// arguments; a name not listed here is not proven to be one of them.
+    /// </summary>
+    [Id(8)] public IReadOnlyList<CatalogFunction> Functions { get; init; } = [];
+
+    /// <summary>Operators defined outside pg_catalog: the function behind one may read anything.</summary>
+    [Id(9)] public IReadOnlyList<string> UserOperators { get; init; } = [];
+
     /// <summary>Why the upstream catalog could not be read; null when it was.</summary>
     [Id(5)] public string? Error { get; init; }
 
@@ -86,3 +96,11 @@ public sealed record MaskedRelation(
     [property: Id(4)] IReadOnlyList<string> Columns,
     /// <summary>Attribute numbers of <see cref="Columns"/>, in the same order.</summary>
     [property: Id(5)] IReadOnlyList<short> AttributeNumbers);
+
+/// <summary>One function name of the target (its overloads folded together).</summary>
+[GenerateSerializer, Immutable]
+public sealed record CatalogFunction(
+    [property: Id(0)] string Schema,
+    [property: Id(1)] string Name,
+    /// <summary>pg_proc.provolatile is 'v' for at least one overload: the function may change something.</summary>
+    [property: Id(2)] bool Volatile);

@@ -53,7 +53,7 @@ internal sealed partial class UpstreamCatalogReader
         for (var round = 0; round < MaxViewRounds; round++)
         {
             var changed = false;
-            foreach (var (view, maskedInputs) in await DependentViewsAsync(origins.Keys, cancellationToken).ConfigureAwait(false))
+            foreach (var (view, _) in await DependentViewsAsync(origins.Keys, cancellationToken).ConfigureAwait(false))
             {
                 if (!described.TryGetValue(view, out var outputs))
                 {
@@ -67,7 +67,7 @@ internal sealed partial class UpstreamCatalogReader
                     continue; // dropped during the read
                 }
 
-                changed |= MaskViewColumns(relation, outputs, maskedInputs, origins);
+                changed |= MaskViewColumns(relation, outputs, origins);
             }
 
             if (!changed)
@@ -80,13 +80,13 @@ internal sealed partial class UpstreamCatalogReader
     }
 
     /// <summary>Masks the view columns that come from masked columns; true when something was added or changed.</summary>
-    private static bool MaskViewColumns(MaskedRelation view, ColumnIdentity?[]? outputs, HashSet<ColumnIdentity> maskedInputs,
-        Dictionary<ColumnIdentity, MaskedOrigin> origins)
+    private static bool MaskViewColumns(MaskedRelation view, ColumnIdentity?[]? outputs, Dictionary<ColumnIdentity, MaskedOrigin> origins)
     {
         // An expression (or any column when the definition could not be described) may carry any
-        // of the masked values the view reads: the rule they share, or Derived when they differ.
-        var rules = maskedInputs.Select(c => origins[c].Rule).Distinct().ToArray();
-        var expressionRule = rules.Length == 1 ? rules[0] : MaskedOrigin.DerivedRule;
+        // of the masked values the view reads, computed on: it is redacted whole. A partial rule
+        // (Email, Partial) applies only to a masked column itself, unchanged: kept on an
+        // expression it would give back what the expression chose to put where the rule keeps.
+        const int expressionRule = MaskedOrigin.DerivedRule;
         var exact = outputs is not null && outputs.Length == view.Columns.Count;
 
         var changed = false;

@@ -1,4 +1,5 @@
 using OrleansGate.Grains.Catalog;
+using OrleansGate.Grains.Masking.Lineage;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Statements;
 
@@ -10,7 +11,7 @@ public sealed record MaskingAnalysis
     /// <summary>Masked columns the statement's results or writes carry, and why.</summary>
     public required IReadOnlyList<MaskedColumnUse> Masked { get; init; }
 
-    /// <summary>Masked values flow into a new table, another row or a server file (CREATE TABLE AS, INSERT … SELECT, …).</summary>
+    /// <summary>Masked values flow into a new table, another row, a server file or session state (CREATE TABLE AS, INSERT … SELECT, set_config, …).</summary>
     public bool Launders { get; init; }
 
     /// <summary>The statement filters, sorts, groups or joins on a masked column (value inference).</summary>
@@ -26,32 +27,38 @@ public sealed record MaskingAnalysis
 }
 
 /// <summary>
-/// Matches a statement's column and relation names against the catalog's masked columns. Names
-/// are matched the way <see cref="PolicyEngine.SameObject"/> matches them: an unqualified name may
-/// be any schema's (fail closed). This decides what a statement is allowed to do with masked
-/// values; the masking itself also goes by each result column's origin, whatever the names say.
+/// Decides what a statement's results may show, the other way round from matching names: every
+/// column reference is resolved to its relation and attribute (<see cref="LineageResolver"/>), and
+/// a result column goes out in clear only when it is proven clean — its value is an unmasked
+/// column, or is computed only from unmasked columns, constants and the server's own functions.
+/// A value that is exactly one masked column keeps that column's rule; everything else that
+/// carries masked values, or that the gateway cannot see into, is redacted whole.
 /// </summary>
 public static class MaskingAnalyzer
 {
     public static MaskingAnalysis Analyze(StatementInfo statement, MaskingCatalog catalog)
     {
-        var used = statement.RelationsRead.Concat(statement.RelationsWritten).ToArray();
-        var relations = catalog.Relations.Where(r => used.Any(u => PolicyEngine.SameObject(r.Schema + "." + r.Name, u))).ToArray();
-        var inScope = catalog.Origins.Where(o => relations.Any(r => RelationOf(o.Name) == r.Schema + "." + r.Name)).ToArray();
+        var index = CatalogIndex.For(catalog);
+        // PREPARE and DECLARE are decided as what they hold (EXECUTE and FETCH run it); EXPLAIN
+        // returns a plan, not rows, but EXPLAIN ANALYZE runs what it holds.
+        var runs = statement.Kind is StatementKind.Prepare or StatementKind.Declare or StatementKind.Explain && statement.Inner is { } inner
+            ? inner
+            : statement;
+        var lineage = runs.Query is { } query ? LineageResolver.Resolve(query, index) : StatementLineage.Empty;
+        var returnsRows = statement.Kind != StatementKind.Explain;
 
-        var valueHits = Hits(inScope, statement.ValueColumns);
-        var returnedHits = Hits(inScope, statement.Columns.Except(statement.ValueColumns).Except(statement.PredicateColumns));
-        var wholeRow = statement.WholeRowInValue && inScope.Length > 0;
-        var function = statement.Functions.FirstOrDefault(f => catalog.UserFunctions.Any(u => PolicyEngine.SameObject(u, f)));
+        var copiedTable = statement.Kind == StatementKind.CopyTo && statement.CopyRelation is { } copied
+            ? catalog.Relations.FirstOrDefault(r => PolicyEngine.SameObject(r.Schema + "." + r.Name, copied))
+            : null;
+        var copyRules = copiedTable is not null ? CopyColumnRules(statement, copiedTable, catalog) : [];
+        var resultColumns = returnsRows ? ResultColumns(lineage, catalog) : [];
+        var outputsClean = !returnsRows || lineage.Outputs.All(o => o.Taint.IsClean);
 
-        var masked = new List<MaskedColumnUse>();
-        foreach (var origin in valueHits.Concat(returnedHits).Distinct())
+        var masked = returnsRows ? MaskedUses(lineage, index) : [];
+        if (copiedTable is not null)
         {
-            var direct = statement.PlainColumnsOnly && !origin.Derived;
-            var reason = catalog.RuleFor(origin).Detectors.Count > 0 ? MaskReason.Detector
-                : direct ? MaskReason.Origin
-                : MaskReason.Derived;
-            masked.Add(new MaskedColumnUse(origin.Name, reason));
+            masked.AddRange(copyRules.Select((rule, i) => (rule, i)).Where(p => p.rule != MaskPlan.Clear)
+                .Select(p => new MaskedColumnUse($"{copiedTable.Schema}.{copiedTable.Name}.{CopiedColumn(statement, copiedTable, p.i)}", MaskReason.Origin)));
         }
 
         if (catalog.Rules.Any(r => r.Column == MaskOptions.EveryTextColumn)
@@ -61,43 +68,60 @@ public static class MaskingAnalyzer
             masked.Add(new MaskedColumnUse(MaskOptions.EveryTextColumn, MaskReason.Detector));
         }
 
-        if (wholeRow)
-        {
-            masked.AddRange(inScope.Where(o => masked.TrueForAll(m => m.Column != o.Name)).Select(o => new MaskedColumnUse(o.Name, MaskReason.WholeRow)));
-        }
-
-        if (function is not null)
-        {
-            masked.Add(new MaskedColumnUse(function + "()", MaskReason.Function));
-        }
-
-        var touchesValues = valueHits.Count > 0 || wholeRow || function is not null;
-        var outputs = touchesValues || returnedHits.Count > 0;
-        var rules = valueHits.Concat(returnedHits).Select(o => o.Rule).Distinct().ToArray();
-        // COPY customers TO STDOUT names no column, yet carries them all.
-        var copiedTable = statement.CopyRelation is { } copied
-            ? relations.FirstOrDefault(r => PolicyEngine.SameObject(r.Schema + "." + r.Name, copied))
-            : null;
-        var copy = statement.Kind == StatementKind.CopyTo && (copiedTable is not null || touchesValues || (statement.CopyRelation is null && outputs));
-
-        var predicate = Hits(inScope, statement.PredicateColumns).Count > 0 || (statement.WholeRowInPredicate && inScope.Length > 0);
+        var copiesMasked = statement.Kind == StatementKind.CopyTo
+                           && (copyRules.Any(r => r != MaskPlan.Clear) || (statement.CopyRelation is null && !outputsClean));
+        var predicate = !lineage.Predicates.IsClean;
+        var writesOut = statement.CreatesTableFromQuery || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client);
         return new MaskingAnalysis
         {
-            Masked = masked,
-            Launders = Writes(statement) && touchesValues,
+            Masked = masked.DistinctBy(m => (m.Column, m.Reason)).ToArray(),
+            Launders = !lineage.Written.IsClean || !lineage.Kept.IsClean
+                       || (writesOut && (!lineage.Outputs.All(o => o.Taint.IsClean) || copyRules.Any(r => r != MaskPlan.Clear))),
             UsesMaskedColumnInPredicate = predicate,
-            CopiesMaskedColumns = copy,
-            ComputesFromMaskedValues = outputs && (!statement.PlainColumnsOnly || function is not null),
+            CopiesMaskedColumns = copiesMasked,
+            ComputesFromMaskedValues = resultColumns.Any(c => c.Rule == MaskPlan.Redacted),
             Plan = new MaskPlan
             {
                 CatalogVersion = catalog.Version,
-                MaskDerived = outputs,
-                DerivedRule = rules.Length == 1 ? rules[0] : -1,
-                MaskEveryColumn = copy && copiedTable is null,
-                CopyColumnRules = copiedTable is not null ? CopyColumnRules(statement, copiedTable, inScope) : [],
-                ReadsMaskedValues = masked.Count > 0 || predicate || copy,
+                MaskDerived = !outputsClean,
+                ResultColumns = resultColumns,
+                CopyColumnRules = copyRules,
+                ReadsMaskedValues = !lineage.Touched.IsClean || lineage.Touched.Origins.Length > 0 || predicate || copiesMasked,
             },
         };
+    }
+
+    /// <summary>Each result column's rule: clear when proven clean, its own rule when it is a masked column unchanged, else redacted.</summary>
+    private static ResultColumn[] ResultColumns(StatementLineage lineage, MaskingCatalog catalog) =>
+        lineage.Outputs.Select(o => new ResultColumn(
+            o.Taint.IsClean ? MaskPlan.Clear
+            : o.Taint.Exact >= 0 && o.Taint.Sources == Lineage.TaintSources.None ? catalog.Origins[o.Taint.Exact].Rule
+            : MaskPlan.Redacted,
+            o.IsRun)).ToArray();
+
+    /// <summary>For the record: the masked columns the results carry, and why.</summary>
+    private static List<MaskedColumnUse> MaskedUses(StatementLineage lineage, CatalogIndex index)
+    {
+        var uses = new List<MaskedColumnUse>();
+        foreach (var output in lineage.Outputs)
+        {
+            var taint = output.Taint;
+            if (taint.Exact >= 0 && taint.Sources == Lineage.TaintSources.None)
+            {
+                uses.Add(new MaskedColumnUse(index.OriginName(taint.Exact), MaskReason.Origin));
+                continue;
+            }
+
+            var reason = (taint.Sources & Lineage.TaintSources.WholeRow) != 0 ? MaskReason.WholeRow : MaskReason.Derived;
+            uses.AddRange(taint.Origins.Select(o => new MaskedColumnUse(index.OriginName(o), reason)));
+            uses.AddRange(taint.Functions.Select(f => new MaskedColumnUse(f.StartsWith("operator ", StringComparison.Ordinal) ? f : f + "()", MaskReason.Function)));
+            if ((taint.Sources & Lineage.TaintSources.Unresolved) != 0)
+            {
+                uses.Add(new MaskedColumnUse(output.Name, MaskReason.Unresolved));
+            }
+        }
+
+        return uses;
     }
 
     /// <summary>
@@ -108,24 +132,24 @@ public static class MaskingAnalyzer
     public static bool Writes(StatementInfo statement) =>
         statement.Kinds.Any(k => k is StatementKind.Insert or StatementKind.Update or StatementKind.Merge)
         || statement.CreatesTableFromQuery || statement.HasDataModifyingCte
-        || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client)
-        || statement.Functions.Any(f => KeepsValue(SqlNames.Unqualified(f)));
-
-    private static bool KeepsValue(string function) =>
-        function is "set_config" or "pg_notify" or "setval" or "pg_logical_emit_message"
-        || function.StartsWith("pg_advisory_", StringComparison.Ordinal) || function.StartsWith("pg_try_advisory_", StringComparison.Ordinal);
+        || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client);
 
     // COPY customers [(a, b)] TO STDOUT: the rule of each copied column, in the order COPY writes them.
-    private static int[] CopyColumnRules(StatementInfo statement, MaskedRelation relation, MaskedOrigin[] inScope)
+    private static int[] CopyColumnRules(StatementInfo statement, MaskedRelation relation, MaskingCatalog catalog)
     {
         var columns = statement.CopyColumns.Count > 0 ? statement.CopyColumns : relation.Columns;
         return columns.Select(column =>
         {
             var index = IndexOf(relation.Columns, column);
             var attribute = index >= 0 ? relation.AttributeNumbers[index] : (short)0;
-            return inScope.FirstOrDefault(o => o.TableOid == relation.Oid && o.AttributeNumber == attribute)?.Rule ?? MaskPlan.Clear;
+            // A column COPY names that the catalog does not know (fail closed): redacted.
+            return index < 0 ? MaskPlan.Redacted
+                : catalog.Origins.FirstOrDefault(o => o.TableOid == relation.Oid && o.AttributeNumber == attribute)?.Rule ?? MaskPlan.Clear;
         }).ToArray();
     }
+
+    private static string CopiedColumn(StatementInfo statement, MaskedRelation relation, int position) =>
+        statement.CopyColumns.Count > 0 ? statement.CopyColumns[position] : relation.Columns[position];
 
     private static int IndexOf(IReadOnlyList<string> list, string value)
     {
@@ -139,12 +163,4 @@ public static class MaskingAnalyzer
 
         return -1;
     }
-
-    private static List<MaskedOrigin> Hits(IEnumerable<MaskedOrigin> origins, IEnumerable<string> columnRefs)
-    {
-        var names = columnRefs.Select(SqlNames.Unqualified).ToHashSet(StringComparer.Ordinal);
-        return origins.Where(o => names.Contains(SqlNames.Unqualified(o.Name))).ToList();
-    }
-
-    private static string RelationOf(string column) => column[..Math.Max(0, column.LastIndexOf('.'))];
 }

@@ -1,3 +1,5 @@
+using OrleansGate.Grains.Statements.Shapes;
+
 namespace OrleansGate.Grains.Statements;
 
 /// <summary>
@@ -37,8 +39,6 @@ public sealed record StatementInfo
     /// <summary>Column references as written (<c>c.ssn</c>, <c>email</c>).</summary>
     [Id(7)] public IReadOnlyList<string> Columns { get; init; } = [];
 
-    /// <summary><c>*</c>, <c>t.*</c>, or a bare table name or alias used as a value (a whole row).</summary>
-    [Id(8)] public bool ReadsWholeRows { get; init; }
 
     /// <summary>A WITH clause holds INSERT, UPDATE, DELETE or MERGE.</summary>
     [Id(9)] public bool HasDataModifyingCte { get; init; }
@@ -72,24 +72,9 @@ public sealed record StatementInfo
     /// </summary>
     [Id(18)] public bool HasOpaqueBody { get; init; }
 
-    /// <summary>
-    /// Column references whose values the statement computes with: target lists, SET, VALUES,
-    /// function arguments — what it returns or stores. RETURNING and filters are not here.
-    /// </summary>
-    [Id(19)] public IReadOnlyList<string> ValueColumns { get; init; } = [];
 
-    /// <summary>
-    /// Column references that decide which rows come back or in what order: WHERE, JOIN … ON /
-    /// USING, ORDER BY, GROUP BY, HAVING, DISTINCT ON, window clauses, FILTER, and everything inside
-    /// them. With ORDER BY / GROUP BY by position, the value columns too.
-    /// </summary>
-    [Id(20)] public IReadOnlyList<string> PredicateColumns { get; init; } = [];
 
-    /// <summary>A whole row (<c>*</c>, <c>t.*</c>, <c>t</c>, <c>t.row_to_json</c>) is used as a value.</summary>
-    [Id(21)] public bool WholeRowInValue { get; init; }
 
-    /// <summary>A whole row is compared, sorted or grouped on (including NATURAL JOIN).</summary>
-    [Id(22)] public bool WholeRowInPredicate { get; init; }
 
     /// <summary>For COPY of a table (not of a query): the table, as written.</summary>
     [Id(26)] public string? CopyRelation { get; init; }
@@ -100,14 +85,30 @@ public sealed record StatementInfo
     /// <summary>COPY's options as written (FORMAT csv, DELIMITER ';', …), names in lower case.</summary>
     [Id(24)] public IReadOnlyList<CopyOption> CopyOptions { get; init; } = [];
 
-    /// <summary>A SELECT (not a set operation) whose result columns are all plain column references.</summary>
-    [Id(25)] public bool PlainColumnsOnly { get; init; }
 
     /// <summary>A SELECT whose outermost query has a LIMIT (or FETCH FIRST) with a value; <c>LIMIT ALL</c> is none.</summary>
     [Id(27)] public bool HasLimit { get; init; }
 
     /// <summary>An UPDATE or DELETE without WHERE, at the top level or in a data-modifying CTE: it touches every row.</summary>
     [Id(28)] public bool UnboundedWrite { get; init; }
+
+    /// <summary>
+    /// What the statement reads and computes, for masking: the query of a SELECT, VALUES, INSERT,
+    /// UPDATE, DELETE, MERGE, COPY (query), CREATE TABLE AS; EXECUTE's parameter expressions; a
+    /// CALL's procedure. Null for statements that compute nothing from table data.
+    /// </summary>
+    [Id(29)] public QueryShape? Query { get; init; }
+
+    /// <summary>The statement PREPARE, DECLARE or EXPLAIN holds: what EXECUTE or FETCH later runs.</summary>
+    [Id(30)] public StatementInfo? Inner { get; init; }
+
+    /// <summary>
+    /// The command changes nothing by itself: a query without INTO or FOR UPDATE/SHARE, SHOW,
+    /// EXPLAIN (ANALYZE of a read-only statement), transaction control, session settings, cursors
+    /// and prepared statements of read-only queries. The functions it calls are judged apart (the
+    /// policy's <see cref="StatementKind.Write"/> kind needs both).
+    /// </summary>
+    [Id(31)] public bool ReadOnlyCommand { get; init; }
 
     /// <summary><see cref="Setting"/> when set_config is called with a name that is not a constant.</summary>
     public const string UnknownSetting = "?";

@@ -16,11 +16,16 @@ public enum StatementKind
     Merge,
     /// <summary>COPY … TO: to the client (STDOUT), a server file or a PROGRAM (see <see cref="CopyEndpoint"/>).</summary>
     CopyTo,
-    /// <summary>COPY … FROM: from the client (STDIN), a server file or a PROGRAM.</summary>
+    /// <summary>COPY … FROM: from the client (STDIN), a server file or a PROGRAM; it is <see cref="Insert"/> too.</summary>
     CopyFrom,
-    /// <summary>CREATE / ALTER / DROP / COMMENT and the rest of the schema-changing statements.</summary>
+    /// <summary>
+    /// Every utility statement that changes schema, roles, privileges, role or database settings,
+    /// comments, security labels, extensions, publications or subscriptions: CREATE / ALTER / DROP
+    /// of anything, COMMENT, SECURITY LABEL, GRANT and REVOKE, role DDL, ALTER DEFAULT PRIVILEGES,
+    /// REASSIGN / DROP OWNED, CREATE TABLE AS, SELECT INTO.
+    /// </summary>
     Ddl,
-    /// <summary>GRANT, REVOKE and role DDL (CREATE / ALTER / DROP ROLE, GRANT role, ALTER DEFAULT PRIVILEGES).</summary>
+    /// <summary>GRANT, REVOKE and role DDL (CREATE / ALTER / DROP ROLE, GRANT role, ALTER DEFAULT PRIVILEGES); each is <see cref="Ddl"/> too.</summary>
     Grant,
     Set,
     Reset,
@@ -47,6 +52,14 @@ public enum StatementKind
     Other,
     /// <summary>Not SQL at all: the protocol's FunctionCall message ('F'), which calls a function by OID.</summary>
     FunctionCall,
+    /// <summary>
+    /// Anything not proven read-only: a statement that changes data, schema, roles, privileges,
+    /// settings of the server or other sessions, or that calls a function not proven read-only (a
+    /// function is read-only when it is on the gateway's list of known read-only functions, or the
+    /// catalog says it is immutable or stable and it is not on the list of known side effects).
+    /// <c>{ "Kinds": ["Write"], "Action": "Block" }</c> is how a policy says read-only.
+    /// </summary>
+    Write,
 }
 
 /// <summary>Where a COPY reads from or writes to.</summary>

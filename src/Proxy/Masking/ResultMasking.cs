@@ -201,10 +201,11 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
     private void StartResult(RowDescription description, StatementMasking? masking)
     {
         var fields = description.Fields;
+        var resolved = masking is null ? null : ResultLayout.Align(masking.Plan.ResultColumns, fields.Count);
         ColumnMasker?[]? columns = null;
         for (var i = 0; i < fields.Count; i++)
         {
-            if (RuleFor(fields[i], masking) is { } rule)
+            if (RuleFor(fields[i], masking, resolved is null ? null : resolved[i]) is { } rule)
             {
                 columns ??= new ColumnMasker?[fields.Count];
                 columns[i] = ColumnMasker.Create(rule, fields[i].TypeOid, fields[i].FormatCode, key, fields[i].Name,
@@ -217,8 +218,15 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         _counts = columns is null ? [] : new long[fields.Count];
     }
 
-    /// <summary>The mask a result column gets, or null when its values go to the client as they are.</summary>
-    private MaskRule? RuleFor(FieldDescription field, StatementMasking? masking)
+    /// <summary>
+    /// The mask a result column gets, or null when its values go to the client as they are. A
+    /// column with a table origin is that column's value, unchanged (PostgreSQL names an origin
+    /// only for a plain column reference), so the origin decides. A column without one is clear
+    /// only when the decision proved it clean (<paramref name="resolved"/>, the rule of the
+    /// statement's result column at this position); when the columns could not be matched up, it
+    /// is redacted if any result column of the statement is not proven clean.
+    /// </summary>
+    private MaskRule? RuleFor(FieldDescription field, StatementMasking? masking, int? resolved)
     {
         // No catalog yet: no statement was decided with one, so none needs masking.
         if (_view is not { } view)
@@ -227,9 +235,9 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         }
 
         var catalog = view.Catalog;
-        if (masking?.Plan is { MaskEveryColumn: true } every)
+        if (masking?.Plan is { MaskEveryColumn: true })
         {
-            return DerivedRule(catalog, every.DerivedRule);
+            return MaskRule.Derived;
         }
 
         if (field.TableOid != 0 && view.Origins.TryGetValue((field.TableOid, field.ColumnNumber), out var origin))
@@ -240,21 +248,22 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         // A whole row (SELECT c FROM customers c) names its table with attribute number 0.
         if (field.TableOid != 0 && field.ColumnNumber <= 0 && view.MaskedTables.Contains(field.TableOid))
         {
-            return DerivedRule(catalog, masking?.Plan.DerivedRule ?? MaskedOrigin.DerivedRule);
+            return MaskRule.Derived;
         }
 
-        if (field.TableOid == 0 && masking?.Plan is { MaskDerived: true } derived)
+        if (field.TableOid == 0 && masking is not null)
         {
-            return DerivedRule(catalog, derived.DerivedRule);
+            var rule = resolved ?? (masking.Plan.MaskDerived ? MaskPlan.Redacted : MaskPlan.Clear);
+            if (rule != MaskPlan.Clear)
+            {
+                return rule >= 0 && rule < catalog.Rules.Count ? catalog.Rules[rule] : MaskRule.Derived;
+            }
         }
 
         return view.EveryTextColumn is { } everyText && (ColumnMasker.IsTextLike(field.TypeOid) || view.TextTypes.Contains(field.TypeOid))
             ? everyText
             : null;
     }
-
-    private static MaskRule DerivedRule(MaskingCatalog catalog, int rule) =>
-        rule >= 0 && rule < catalog.Rules.Count ? catalog.Rules[rule] : MaskRule.Derived;
 
     private ServerFrameVerdict RewriteDataRow(in ReadOnlySequence<byte> payload, ArrayBufferWriter<byte> buffer)
     {
@@ -318,7 +327,7 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
     {
         var masking = _executing ?? replies.CurrentMasking();
         _copy = null;
-        if (masking is null || (!masking.Plan.MaskEveryColumn && masking.Plan.CopyColumnRules.All(r => r == MaskPlan.Clear)))
+        if (masking is null)
         {
             return ServerFrameVerdict.Forward;
         }
@@ -327,6 +336,18 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         if (!reader.TryReadByte(out var overall) || !reader.TryReadInt16(out var count) || count < 0)
         {
             throw new MaskingException("malformed CopyOutResponse");
+        }
+
+        // COPY of a table: each column by the catalog; COPY (query): each result column as resolved,
+        // every column redacted when they cannot be matched up and one of them is not proven clean.
+        var plan = masking.Plan;
+        var rules = plan.MaskEveryColumn ? Enumerable.Repeat(MaskPlan.Redacted, count).ToArray()
+            : plan.CopyColumnRules.Count > 0 ? plan.CopyColumnRules.Concat(Enumerable.Repeat(MaskPlan.Redacted, count)).Take(count).ToArray()
+            : ResultLayout.Align(plan.ResultColumns, count)
+              ?? Enumerable.Repeat(plan.MaskDerived ? MaskPlan.Redacted : MaskPlan.Clear, count).ToArray();
+        if (rules.All(r => r == MaskPlan.Clear))
+        {
+            return ServerFrameVerdict.Forward;
         }
 
         if (overall != 0 || masking.CopyFormat is null)
@@ -338,11 +359,9 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         var maskers = new ColumnMasker?[count];
         for (var i = 0; i < count; i++)
         {
-            var rule = masking.Plan.MaskEveryColumn
-                ? DerivedRule(catalog, masking.Plan.DerivedRule)
-                : i < masking.Plan.CopyColumnRules.Count && masking.Plan.CopyColumnRules[i] != MaskPlan.Clear
-                    ? DerivedRule(catalog, masking.Plan.CopyColumnRules[i])
-                    : null;
+            var rule = rules[i] == MaskPlan.Clear ? null
+                : rules[i] >= 0 && rules[i] < catalog.Rules.Count ? catalog.Rules[rules[i]]
+                : MaskRule.Derived;
             // COPY's text is each type's text output; masked as text whatever the column's type.
             maskers[i] = rule is null ? null : ColumnMasker.Create(rule, TextTypeOid, 0, key);
         }

@@ -79,6 +79,11 @@ public sealed class SqlParser
         {
             return [Unparseable(sql, "statement is nested too deeply to inspect")];
         }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
+        {
+            // A tree of a shape the gateway does not expect: what it cannot read, it refuses.
+            return [Unparseable(sql, "the gateway could not inspect the statement's parse tree")];
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);

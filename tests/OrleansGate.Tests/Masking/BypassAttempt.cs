@@ -20,6 +20,9 @@ public enum Expect
 public sealed record BypassAttempt(string Name, string[] Batches, Expect Expect, string? Marker = "Ann", int MinRows = 1,
     string? SqlState = null)
 {
+    /// <summary>Pieces of a secret this attempt would reveal (beyond the secrets' own forms) that must not reach a client either.</summary>
+    public IReadOnlyList<string> AlsoForbidden { get; init; } = [];
+
     public static BypassAttempt Rows(string name, string sql, string? marker = "Ann", int minRows = 1) =>
         new(name, [sql], Expect.Rows, marker, minRows);
 

@@ -29,9 +29,10 @@ public static partial class BypassPaths
         .Distinct()
         .ToArray();
 
-    public static string[] LeaksIn(string text) => Forbidden.Where(f => text.Contains(f, StringComparison.OrdinalIgnoreCase)).ToArray();
+    public static string[] LeaksIn(string text, IReadOnlyList<string>? alsoForbidden = null) =>
+        Forbidden.Concat(alsoForbidden ?? []).Where(f => text.Contains(f, StringComparison.OrdinalIgnoreCase)).ToArray();
 
-    public static string[] LeaksIn(byte[] bytes) => LeaksIn(Encoding.UTF8.GetString(bytes));
+    public static string[] LeaksIn(byte[] bytes, IReadOnlyList<string>? alsoForbidden = null) => LeaksIn(Encoding.UTF8.GetString(bytes), alsoForbidden);
 
     /// <summary>Runs every attempt (a few at a time) and returns the reports of those that failed.</summary>
     public static async Task<List<string>> RunAllAsync(IEnumerable<BypassAttempt> attempts, Func<BypassAttempt, Task<string?>> run,
@@ -64,7 +65,7 @@ public static partial class BypassPaths
             timeout: TimeSpan.FromSeconds(30));
         var all = result.StandardOutput + "\n" + result.StandardError;
         var problems = new List<string>();
-        if (LeaksIn(all) is { Length: > 0 } leaked)
+        if (LeaksIn(all, attempt.AlsoForbidden) is { Length: > 0 } leaked)
         {
             problems.Add($"LEAKED {string.Join(", ", leaked)}");
         }
@@ -123,7 +124,7 @@ public static partial class BypassPaths
         }
 
         var received = await tee.ReceivedAsync();
-        var leaked = LeaksIn(received).Concat(LeaksIn(decoded.ToString())).Distinct().ToArray();
+        var leaked = LeaksIn(received, attempt.AlsoForbidden).Concat(LeaksIn(decoded.ToString(), attempt.AlsoForbidden)).Distinct().ToArray();
         if (leaked.Length > 0)
         {
             problems.Add($"LEAKED {string.Join(", ", leaked)}");
@@ -247,7 +248,7 @@ public static partial class BypassPaths
 
         var received = raw.Received;
         var problems = new List<string>();
-        if (LeaksIn(received) is { Length: > 0 } leaked)
+        if (LeaksIn(received, attempt.AlsoForbidden) is { Length: > 0 } leaked)
         {
             problems.Add($"LEAKED {string.Join(", ", leaked)}");
         }

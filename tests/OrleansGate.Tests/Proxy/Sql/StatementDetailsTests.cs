@@ -128,16 +128,6 @@ public sealed class StatementDetailsTests
         Assert.Equal(value, statement.SettingValue);
     }
 
-    [Theory]
-    [InlineData("SELECT * FROM customers", true)]
-    [InlineData("SELECT c.* FROM customers c", true)]
-    [InlineData("SELECT c FROM customers c", true)]
-    [InlineData("SELECT row_to_json(customers) FROM customers", true)]
-    [InlineData("SELECT to_jsonb(x) FROM (SELECT ssn FROM customers) x", true)]
-    [InlineData("SELECT c.row_to_json FROM customers c", true)]
-    [InlineData("SELECT name, email FROM customers", false)]
-    public void Whole_row_references_are_flagged(string sql, bool expected) => Assert.Equal(expected, One(sql).ReadsWholeRows);
-
     [Fact]
     public void Columns_are_listed_as_written()
     {

@@ -9,12 +9,11 @@ internal sealed class StatementInfoComparer : IEqualityComparer<StatementInfo>
 
     public bool Equals(StatementInfo? x, StatementInfo? y) =>
         x is not null && y is not null
-        && x with { Kinds = [], RelationsRead = [], RelationsWritten = [], Functions = [], Columns = [], ValueColumns = [], PredicateColumns = [], SettingChanges = [] }
-            == y with { Kinds = [], RelationsRead = [], RelationsWritten = [], Functions = [], Columns = [], ValueColumns = [], PredicateColumns = [], SettingChanges = [] }
+        && x with { Kinds = [], RelationsRead = [], RelationsWritten = [], Functions = [], Columns = [], SettingChanges = [], Query = null, Inner = null }
+            == y with { Kinds = [], RelationsRead = [], RelationsWritten = [], Functions = [], Columns = [], SettingChanges = [], Query = null, Inner = null }
         && x.Kinds.SequenceEqual(y.Kinds) && x.RelationsRead.SequenceEqual(y.RelationsRead)
         && x.RelationsWritten.SequenceEqual(y.RelationsWritten) && x.Functions.SequenceEqual(y.Functions)
-        && x.Columns.SequenceEqual(y.Columns) && x.ValueColumns.SequenceEqual(y.ValueColumns)
-        && x.PredicateColumns.SequenceEqual(y.PredicateColumns) && x.SettingChanges.SequenceEqual(y.SettingChanges);
+        && x.Columns.SequenceEqual(y.Columns) && x.SettingChanges.SequenceEqual(y.SettingChanges);
 
     public int GetHashCode(StatementInfo obj) => obj.Sql.GetHashCode(StringComparison.Ordinal);
 }

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using OrleansGate.Grains.Statements.Shapes;
+using static OrleansGate.Proxy.Sql.ParseTreeJson;
+
+namespace OrleansGate.Proxy.Sql.Shapes;
+
+/// <summary>Expressions: what each node of PostgreSQL's raw expression grammar (<c>nodes/parsenodes.h</c>) reads.</summary>
+internal static partial class QueryShapeReader
+{
+    private static ValueShape Value(JsonElement node, int depth)
+    {
+        Guard(depth);
+        var (name, body) = NodeOf(node);
+        switch (name)
+        {
+            case "ColumnRef":
+                return new ColumnValue(Strings(body, "fields").Where(f => f.Length > 0).ToArray(), EndsWithStar(body));
+            case "A_Const" or "ParamRef" or "SetToDefault" or "SQLValueFunction" or "CurrentOfExpr":
+                return ConstantValue.Instance;
+            case "FuncCall":
+                return Call(body, depth);
+            case "A_Expr":
+                return new OperatorValue(NameList(body, "name"), Children(body, depth, "lexpr", "rexpr"));
+            case "SubLink":
+                return new SubqueryValue(Query(body.GetProperty("subselect"), depth + 1), Children(body, depth, "testexpr"));
+            case "A_Indirection":
+                return Indirection(body, depth);
+            case "NamedArgExpr" or "ResTarget":
+                return body.TryGetProperty(name == "ResTarget" ? "val" : "arg", out var inner) ? Value(inner, depth + 1) : ConstantValue.Instance;
+            case "MultiAssignRef":
+                return Value(body.GetProperty("source"), depth + 1);
+            case "TypeCast" or "CollateClause" or "NullTest" or "BooleanTest" or "XmlSerialize":
+                return Combined(Children(body, depth, "arg", "expr"));
+            case "BoolExpr" or "CoalesceExpr" or "MinMaxExpr" or "RowExpr" or "GroupingFunc":
+                return Combined(Children(body, depth, "args"));
+            case "A_ArrayExpr":
+                return Combined(Children(body, depth, "elements"));
+            case "XmlExpr":
+                return Combined(Children(body, depth, "named_args", "args"));
+            case "CaseExpr":
+                return Combined(Children(body, depth, "arg", "args", "defresult"));
+            case "CaseWhen":
+                return Combined(Children(body, depth, "expr", "result"));
+            case "List":
+                return Combined(Children(body, depth, "items"));
+            default:
+                return new OpaqueValue(name.Length > 0 ? name : "?");
+        }
+    }
+
+    // Aggregates and window functions compute from their FILTER, ORDER BY and window too: an
+    // ordering or a frame over a masked column says something about its values.
+    private static CallValue Call(JsonElement call, int depth)
+    {
+        var arguments = Children(call, depth, "args", "agg_filter").ToList();
+        foreach (var sortBy in Items(call, "agg_order"))
+        {
+            if (NodeOf(sortBy).Body.TryGetProperty("node", out var sorted))
+            {
+                arguments.Add(Value(sorted, depth + 1));
+            }
+        }
+
+        if (call.TryGetProperty("over", out var over))
+        {
+            AddWindow(arguments, over, depth + 1);
+        }
+
+        return new CallValue(string.Join('.', Strings(call, "funcname")), arguments);
+    }
+
+    // (x).f, (x).*, x[1], x[1:2], (f(x)).a.b.
+    private static FieldValue Indirection(JsonElement indirection, int depth)
+    {
+        var fields = new List<string>();
+        var subscripts = new List<ValueShape>();
+        var star = false;
+        foreach (var step in Items(indirection, "indirection"))
+        {
+            switch (NodeOf(step))
+            {
+                case ("String", var field):
+                    fields.Add(String(field, "sval") ?? string.Empty);
+                    break;
+                case ("A_Star", _):
+                    star = true;
+                    break;
+                case ("A_Indices", var indices):
+                    subscripts.AddRange(Children(indices, depth, "lidx", "uidx"));
+                    break;
+            }
+        }
+
+        return new FieldValue(Value(indirection.GetProperty("arg"), depth + 1), fields, star, subscripts);
+    }
+
+    private static CombinedValue Combined(IReadOnlyList<ValueShape> parts) => new(parts);
+
+    /// <summary>The values under the named fields, each a node or a list of nodes.</summary>
+    private static ValueShape[] Children(JsonElement body, int depth, params ReadOnlySpan<string> fields)
+    {
+        var values = new List<ValueShape>();
+        foreach (var field in fields)
+        {
+            if (!body.TryGetProperty(field, out var child))
+            {
+                continue;
+            }
+
+            if (child.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in child.EnumerateArray())
+                {
+                    values.Add(Value(item, depth + 1));
+                }
+            }
+            else
+            {
+                values.Add(Value(child, depth + 1));
+            }
+        }
+
+        return values.ToArray();
+    }
+}

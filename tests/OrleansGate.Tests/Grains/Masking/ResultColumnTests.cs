@@ -1,0 +1,143 @@
+using OrleansGate.Grains.Catalog;
+using OrleansGate.Grains.Masking;
+using OrleansGate.Grains.Policy;
+using OrleansGate.Proxy.Sql;
+using Xunit;
+
+namespace OrleansGate.Tests.Grains.Masking;
+
+/// <summary>
+/// What each result column of a statement is, once every reference is resolved against the
+/// catalog: clear (proven clean), a masked column itself (its own rule), or redacted whole. A
+/// catalog snapshot as the catalog grain reads it: customers(id, name, ssn, email, card_number,
+/// balance) with ssn Redact (rule 0), email Email (rule 1), card_number Partial (rule 2);
+/// orders is a table without masked columns (the catalog does not list it).
+/// </summary>
+public sealed class ResultColumnTests
+{
+    private const int Clear = MaskPlan.Clear;
+    private const int Redacted = MaskPlan.Redacted;
+    private const int Ssn = 0;
+    private const int Email = 1;
+    private const int Card = 2;
+
+    private static readonly SqlParser Parser = new(cacheEntries: 0);
+
+    internal static readonly MaskingCatalog Catalog = new()
+    {
+        Version = 1,
+        Rules =
+        [
+            new MaskRule("public.customers.ssn", MaskStrategy.Redact, 0, 0, [], []),
+            new MaskRule("public.customers.email", MaskStrategy.Email, 0, 0, [], []),
+            new MaskRule("public.customers.card_number", MaskStrategy.Partial, 0, 4, [], []),
+        ],
+        Origins =
+        [
+            new MaskedOrigin(16400, 3, 0, "public.customers.ssn", false),
+            new MaskedOrigin(16400, 4, 1, "public.customers.email", false),
+            new MaskedOrigin(16400, 5, 2, "public.customers.card_number", false),
+        ],
+        Relations = [new MaskedRelation(16400, "public", "customers", 'r', ["id", "name", "ssn", "email", "card_number", "balance"], [1, 2, 3, 4, 5, 6])],
+        UserFunctions = ["public.get_ssn"],
+        UserOperators = ["###"],
+    };
+
+    internal static MaskingAnalysis Analyze(string sql) => MaskingAnalyzer.Analyze(Assert.Single(Parser.Parse(sql)), Catalog);
+
+    private static int[] Rules(string sql) => Analyze(sql).Plan.ResultColumns.Select(c => c.Rule).ToArray();
+
+    [Theory]
+    // Plain columns keep their own rule; unmasked ones and what is computed from them are clear.
+    [InlineData("SELECT id, name, ssn, email, card_number FROM customers", new[] { Clear, Clear, Ssn, Email, Card })]
+    [InlineData("SELECT upper(name), balance * 2, count(*) OVER () FROM customers", new[] { Clear, Clear, Clear })]
+    [InlineData("SELECT c.name, o.total FROM customers c JOIN orders o ON o.customer_id = c.id", new[] { Clear, Clear })]
+    // Alias column lists rename by position: d is card_number, b is name.
+    [InlineData("SELECT upper(d) FROM customers AS x(a, b, c, d)", new[] { Redacted })]
+    [InlineData("SELECT b, upper(b) FROM customers AS x(a, b, c, d)", new[] { Clear, Clear })]
+    [InlineData("SELECT email FROM customers AS x(id, name, email, ssn)", new[] { Ssn })]
+    [InlineData("SELECT ssn FROM customers AS x(id, name, email, ssn)", new[] { Email })]
+    [InlineData("SELECT lower(email) FROM customers AS x(id, name, email, ssn)", new[] { Redacted })]
+    // Join aliases and whole rows.
+    [InlineData("SELECT row_to_json(j) FROM (customers CROSS JOIN (SELECT 1) z) AS j", new[] { Redacted })]
+    [InlineData("SELECT j.name FROM (customers CROSS JOIN (SELECT 1 AS one) z) AS j", new[] { Clear })]
+    [InlineData("SELECT row_to_json(o) FROM orders o", new[] { Clear })]
+    [InlineData("SELECT c FROM customers c", new[] { Redacted })]
+    // Functional notation: c.f is f(c) for any function f.
+    [InlineData("SELECT c.quote_literal FROM customers c", new[] { Redacted })]
+    [InlineData("SELECT o.quote_literal FROM orders o", new[] { Clear })]
+    // Partial rules only on the column itself.
+    [InlineData("SELECT 'a@' || split_part(email, '@', 1) FROM customers", new[] { Redacted })]
+    [InlineData("SELECT '#####' || substr(card_number, 1, 4), '#####' || substr(card_number, 5, 4) FROM customers", new[] { Redacted, Redacted })]
+    // Subqueries, CTEs, set operations, LATERAL, VALUES.
+    [InlineData("SELECT s FROM (SELECT ssn AS s, name FROM customers) t", new[] { Ssn })]
+    [InlineData("SELECT n FROM (SELECT ssn AS s, name AS n FROM customers) t", new[] { Clear })]
+    [InlineData("SELECT b FROM (SELECT ssn, name FROM customers) t(a, b)", new[] { Clear })]
+    [InlineData("SELECT a FROM (SELECT ssn, name FROM customers) t(a, b)", new[] { Ssn })]
+    [InlineData("WITH t(x, y) AS (SELECT name, email FROM customers) SELECT upper(y), x FROM t", new[] { Redacted, Clear })]
+    // A set operation's column holds values of either side unchanged: clean ones, or ssn's own.
+    [InlineData("SELECT name FROM customers UNION ALL SELECT ssn FROM customers", new[] { Ssn })]
+    [InlineData("SELECT email FROM customers UNION ALL SELECT ssn FROM customers", new[] { Redacted })]
+    [InlineData("SELECT ssn FROM customers UNION ALL SELECT ssn FROM customers", new[] { Ssn })]
+    [InlineData("SELECT c.name, l.x FROM customers c, LATERAL (SELECT c.ssn || '' AS x) l", new[] { Clear, Redacted })]
+    [InlineData("SELECT (SELECT max(email) FROM customers) FROM orders", new[] { Redacted })]
+    [InlineData("SELECT (SELECT count(*) FROM customers WHERE ssn LIKE '1%') FROM orders", new[] { Redacted })]
+    [InlineData("SELECT * FROM (VALUES (1, 'a')) v", new[] { Clear, Clear })]
+    [InlineData("WITH RECURSIVE r(n, s) AS (SELECT 1, name FROM customers UNION ALL SELECT n + 1, s || ssn FROM r, customers WHERE n < 2) SELECT n, s FROM r",
+        new[] { Clear, Redacted })]
+    // A whole row passed through a subquery or CTE unchanged: its fields are its columns.
+    [InlineData("WITH w AS (SELECT c FROM customers c) SELECT (w.c).name, (w.c).ssn FROM w", new[] { Clear, Redacted })]
+    [InlineData("WITH w AS (SELECT c FROM customers AS c(id, name, email, card_number, ssn)) SELECT (w.c).name, w.c::text FROM w", new[] { Clear, Redacted })]
+    [InlineData("SELECT (c).name, (c).ssn || '' FROM (SELECT c FROM customers c) t", new[] { Clear, Redacted })]
+    // Stars expand to every column, by position.
+    [InlineData("SELECT * FROM customers", new[] { Clear, Clear, Ssn, Email, Card, Clear })]
+    [InlineData("SELECT x.* FROM customers AS x(a, b, c)", new[] { Clear, Clear, Ssn, Email, Card, Clear })]
+    // User functions and operators: their bodies may read anything.
+    [InlineData("SELECT get_ssn(1)", new[] { Redacted })]
+    [InlineData("SELECT o.get_ssn FROM orders o", new[] { Redacted })]
+    [InlineData("SELECT 1 ### 2", new[] { Redacted })]
+    // A name nothing in scope has is not resolved: fail closed.
+    [InlineData("SELECT nosuchcolumn FROM customers", new[] { Redacted })]
+    // RETURNING, in the written relation's scope.
+    [InlineData("UPDATE customers SET balance = 0 RETURNING name, ssn, upper(email)", new[] { Clear, Ssn, Redacted })]
+    public void Result_columns_are_clear_only_when_proven_clean(string sql, int[] expected) =>
+        Assert.Equal(expected, Rules(sql));
+
+    [Fact]
+    public void A_star_over_a_relation_the_catalog_does_not_know_is_a_run_of_clear_columns()
+    {
+        var columns = Analyze("SELECT o.*, upper(c.ssn) FROM orders o JOIN customers c ON c.id = o.customer_id").Plan.ResultColumns;
+
+        Assert.Equal([new ResultColumn(Clear, true), new ResultColumn(Redacted, false)], columns);
+    }
+
+    [Theory]
+    [InlineData("SELECT name FROM customers WHERE ssn LIKE '1%'", true)]
+    [InlineData("SELECT name FROM customers ORDER BY 2", false)]
+    [InlineData("SELECT name, ssn FROM customers ORDER BY 2", true)]
+    [InlineData("SELECT a.name FROM customers a JOIN customers b USING (ssn)", true)]
+    [InlineData("SELECT name AS s FROM customers ORDER BY s", false)]
+    [InlineData("SELECT count(*) FROM customers GROUP BY ssn", true)]
+    [InlineData("SELECT name FROM customers WHERE id > 1", false)]
+    public void Predicates_on_masked_columns_are_flagged(string sql, bool flagged) =>
+        Assert.Equal(flagged, Analyze(sql).UsesMaskedColumnInPredicate);
+
+    [Theory]
+    [InlineData("INSERT INTO orders (id, customer_id, total, note) SELECT id, id, 1, ssn FROM customers x", true)]
+    [InlineData("INSERT INTO orders (id, customer_id, total, note) SELECT a, a, 1, b FROM customers x(a, b)", false)]
+    [InlineData("UPDATE orders SET note = d FROM customers AS c(a, b, e, d) WHERE c.a = orders.customer_id", true)]
+    [InlineData("CREATE TABLE t AS SELECT upper(d) FROM customers AS x(a, b, c, d)", true)]
+    [InlineData("SELECT set_config('x', j::text, false) FROM (customers CROSS JOIN (SELECT 1) z) AS j", true)]
+    [InlineData("WITH w AS (INSERT INTO orders (note) SELECT c.quote_literal FROM customers c RETURNING 1) SELECT * FROM w", true)]
+    [InlineData("UPDATE orders SET note = upper(note)", false)]
+    public void Masked_values_written_anywhere_are_laundering(string sql, bool launders) =>
+        Assert.Equal(launders, Analyze(sql).Launders);
+
+    [Theory]
+    [InlineData("COPY (SELECT upper(d) FROM customers AS x(a, b, c, d)) TO STDOUT", true)]
+    [InlineData("COPY (SELECT id, name FROM customers) TO STDOUT", false)]
+    [InlineData("COPY customers (id, name) TO STDOUT", false)]
+    [InlineData("COPY customers TO STDOUT", true)]
+    public void A_copy_carries_masked_columns_only_when_one_is_not_proven_clean(string sql, bool copies) =>
+        Assert.Equal(copies, Analyze(sql).CopiesMaskedColumns);
+}
