@@ -23,6 +23,9 @@ public sealed record MaskingAnalysis
     /// <summary>Result columns would be computed from masked values (not plain masked columns).</summary>
     public bool ComputesFromMaskedValues { get; init; }
 
+    /// <summary>EXECUTE's parameters are not proven clean (a user function's result): they become the prepared statement's values.</summary>
+    public bool ParametersNotClean { get; init; }
+
     public required MaskPlan Plan { get; init; }
 }
 
@@ -71,6 +74,12 @@ public static class MaskingAnalyzer
         var copiesMasked = statement.Kind == StatementKind.CopyTo
                            && (copyRules.Any(r => r != MaskPlan.Clear) || (statement.CopyRelation is null && !outputsClean));
         var predicate = !lineage.Predicates.IsClean;
+        var parameters = statement.ParameterValues.Count == 0
+            ? Taint.Clean
+            : LineageResolver.Resolve(new Statements.Shapes.QueryShape
+            {
+                Outputs = statement.ParameterValues.Select(v => new Statements.Shapes.OutputItem("$", v, null)).ToArray(),
+            }, index).AllOutputs;
         var writesOut = statement.CreatesTableFromQuery || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client);
         return new MaskingAnalysis
         {
@@ -80,6 +89,7 @@ public static class MaskingAnalyzer
             UsesMaskedColumnInPredicate = predicate,
             CopiesMaskedColumns = copiesMasked,
             ComputesFromMaskedValues = resultColumns.Any(c => c.Rule == MaskPlan.Redacted),
+            ParametersNotClean = !parameters.IsClean,
             Plan = new MaskPlan
             {
                 CatalogVersion = catalog.Version,

@@ -45,6 +45,12 @@ public static class MaskingDefaults
         }
 
         ArgumentNullException.ThrowIfNull(analysis);
+        if (analysis.ParametersNotClean)
+        {
+            return Decision.Block("masking:execute-parameters",
+                "blocked by rule 'masking:execute-parameters': EXECUTE's parameters call functions whose results the gateway cannot prove clean");
+        }
+
         if (analysis.Launders && !Lifted(firstMatch, Laundering))
         {
             return Decision.Block("masking:laundering",

@@ -7,8 +7,9 @@ namespace OrleansGate.Grains.Masking;
 
 /// <summary>
 /// The masking side of one session's decisions: the target's catalog as this session sees it
-/// (without the masks its groups are exempt from), refreshed after DDL the session ran; the plans
-/// of the statements it prepared or declared by name, for the EXECUTE or FETCH that runs them.
+/// (without the masks its groups are exempt from), refreshed after DDL the session ran, and the
+/// statements that may read what that DDL made before the catalog can see it. (EXECUTE and FETCH
+/// come decided as what they run: the proxy follows the session's prepared statements and cursors.)
 /// </summary>
 internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subject, TimeProvider clock)
 {
@@ -17,7 +18,6 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
 
     private static readonly string[] DdlTags = ["CREATE", "ALTER", "DROP", "COMMENT", "SELECT INTO", "REFRESH"];
 
-    private readonly Dictionary<string, Decision> _prepared = new(StringComparer.Ordinal);
     private MaskingCatalog? _catalog;
     private DateTimeOffset _fetchedAt;
 
@@ -56,12 +56,11 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
     }
 
     /// <summary>
-    /// Adjusts a batch's decisions for what a single statement's analysis cannot see: EXECUTE and
-    /// FETCH run a query decided earlier (its plan is reused), and a statement after DDL in the same
-    /// batch, or in the same open transaction, may read a relation or column the catalog does not
-    /// know yet (all of its columns are masked).
+    /// Adjusts a batch's decisions for what a single statement's analysis cannot see: a statement
+    /// after DDL in the same batch, or in the same open transaction, may read a relation or column
+    /// the catalog does not know yet (all of its columns are masked).
     /// </summary>
-    public void Apply(IReadOnlyList<StatementRequest> batch, Decision[] decisions, MaskingCatalog catalog)
+    public void Apply(IReadOnlyList<StatementRequest> batch, Decision[] decisions)
     {
         var afterDdl = _ddlUnsettled;
         for (var i = 0; i < batch.Count; i++)
@@ -69,36 +68,11 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
             var statement = batch[i].Statement;
             var decision = decisions[i];
             // A held statement has its plan too: it is masked like any other once approved.
-            if (decision.Action == PolicyAction.Block || decision.Mask is null)
+            if (decision.Action != PolicyAction.Block && decision.Mask is not null && afterDdl)
             {
-                afterDdl |= statement.HasKind(StatementKind.Ddl);
-                continue;
+                decisions[i] = EveryColumnMasked(decision, "(relations created earlier in the batch, the open transaction or a request not yet answered)");
             }
 
-            switch (statement.Kind)
-            {
-                case StatementKind.Prepare or StatementKind.Declare when statement.ObjectName is { } name:
-                    _prepared[name] = decision;
-                    break;
-                case StatementKind.Execute or StatementKind.Fetch when statement.ObjectName is { } name:
-                    decision = _prepared.TryGetValue(name, out var prepared)
-                        ? decision with
-                        {
-                            Action = prepared.Action == PolicyAction.Mask && decision.Action != PolicyAction.Hold ? PolicyAction.Mask : decision.Action,
-                            MaskedColumns = prepared.MaskedColumns,
-                            Mask = prepared.Mask! with { CatalogVersion = catalog.Version },
-                            UsesMaskedColumnInPredicate = prepared.UsesMaskedColumnInPredicate,
-                        }
-                        : EveryColumnMasked(decision, name);
-                    break;
-            }
-
-            if (afterDdl)
-            {
-                decision = EveryColumnMasked(decision, "(relations created earlier in the batch, the open transaction or a request not yet answered)");
-            }
-
-            decisions[i] = decision;
             afterDdl |= statement.HasKind(StatementKind.Ddl);
         }
 

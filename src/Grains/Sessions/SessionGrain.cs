@@ -153,12 +153,12 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         {
             _masking ??= new SessionMasking(GrainFactory, subject, clock);
             var catalog = await _masking.CatalogAsync(completed, unsettled).ConfigureAwait(true);
-            decisions = batch.Select((request, i) => PolicyEngine.Decide(request.Statement, subject, policy, catalog, facts[i])).ToArray();
-            _masking.Apply(batch, decisions, catalog);
+            decisions = batch.Select((request, i) => Refused(request) ?? PolicyEngine.Decide(request.Statement, subject, policy, catalog, facts[i])).ToArray();
+            _masking.Apply(batch, decisions);
         }
         else
         {
-            decisions = batch.Select((request, i) => PolicyEngine.Decide(request.Statement, subject, policy, facts: facts[i])).ToArray();
+            decisions = batch.Select((request, i) => Refused(request) ?? PolicyEngine.Decide(request.Statement, subject, policy, facts: facts[i])).ToArray();
         }
 
         ApplyAllOrNothing(decisions);
@@ -203,6 +203,10 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         // After SessionEnded too: how a request of this session ended belongs in its record.
         await AppendChainedAsync(events.Cast<ChainedEvent>()).ConfigureAwait(true);
     }
+
+    /// <summary>A request the proxy could not run as the server would: refused, and recorded as such.</summary>
+    private static Decision? Refused(StatementRequest request) =>
+        request.Refusal is { } refusal ? Decision.Block(refusal.Rule, refusal.Message, refusal.SqlState) : null;
 
     private List<ChainedEvent> Received(IReadOnlyList<StatementRequest> batch, long firstSequence, DateTimeOffset now) =>
         batch.Select(ChainedEvent (request, i) =>

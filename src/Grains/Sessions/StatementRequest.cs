@@ -20,7 +20,21 @@ public enum StatementPhase
 public sealed record StatementRequest(
     [property: Id(0)] StatementInfo Statement,
     [property: Id(1)] StatementPhase Phase,
-    [property: Id(2)] IReadOnlyList<string?> Parameters);
+    [property: Id(2)] IReadOnlyList<string?> Parameters)
+{
+    /// <summary>
+    /// Set when the proxy cannot run the statement as the server would: it names a prepared
+    /// statement or portal the gateway cannot account for. The statement is recorded and refused.
+    /// </summary>
+    [Id(3)] public RequestRefusal? Refusal { get; init; }
+}
+
+/// <summary>Why the proxy refuses a request before any policy: the SQLSTATE and message the client gets.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RequestRefusal(
+    [property: Id(0)] string Rule,
+    [property: Id(1)] string SqlState,
+    [property: Id(2)] string Message);
 
 /// <summary>How a session began, as the proxy saw it.</summary>
 [GenerateSerializer, Immutable]

@@ -54,8 +54,17 @@ public sealed record StatementInfo
     /// <summary>For SET: the value as written, when it is a constant.</summary>
     [Id(13)] public string? SettingValue { get; init; }
 
-    /// <summary>For PREPARE, EXECUTE, DEALLOCATE, DECLARE, FETCH, CLOSE: the statement or cursor name.</summary>
+    /// <summary>
+    /// For PREPARE, EXECUTE, DEALLOCATE, DECLARE, FETCH, CLOSE: the statement or cursor name (null
+    /// for DEALLOCATE ALL and CLOSE ALL); for DISCARD: what it discards (ALL, PLANS, SEQUENCES, TEMP).
+    /// </summary>
     [Id(14)] public string? ObjectName { get; init; }
+
+    /// <summary>EXECUTE's parameter expressions (they become the prepared statement's $1, $2, …).</summary>
+    [Id(33)] public IReadOnlyList<ValueShape> ParameterValues { get; init; } = [];
+
+    /// <summary>DECLARE … WITH HOLD: the cursor outlives the transaction that declared it.</summary>
+    [Id(32)] public bool Holdable { get; init; }
 
     /// <summary>Why the grammar rejected the statement, for <see cref="StatementKind.Unparseable"/>.</summary>
     [Id(15)] public string? ParseError { get; init; }

@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Sessions;
 using OrleansGate.Grains.Statements;
 using OrleansGate.Proxy.Decisions;
 using OrleansGate.Proxy.Masking;
 using OrleansGate.Proxy.Protocol;
 using OrleansGate.Proxy.Protocol.Frontend;
+using OrleansGate.Proxy.Relay.Names;
 using OrleansGate.Proxy.Sql;
 
 namespace OrleansGate.Proxy.Relay;
@@ -18,26 +18,27 @@ namespace OrleansGate.Proxy.Relay;
 /// of a batch goes upstream before the whole batch is allowed; a refused batch is replaced by a
 /// Sync so the client gets ErrorResponse and ReadyForQuery with the server's true status.
 /// </summary>
-internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, PendingReplies replies, int maxBatchBytes,
-    Masking.ResultMasking? masking = null, Approvals.ClientCancelSignal? cancels = null, Func<bool>? inTransaction = null)
+/// <remarks>
+/// Partial by concern: this file receives frames and buffers batches; <c>DecisionPoint.Names.cs</c>
+/// follows prepared statements and portals; <c>DecisionPoint.Decide.cs</c> asks for the decision
+/// and turns a refusal into the client's error.
+/// </remarks>
+internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser parser, PendingReplies replies, int maxBatchBytes,
+    ResultMasking? masking = null, Approvals.ClientCancelSignal? cancels = null, Func<bool>? inTransaction = null)
 {
     private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
-
-    // Prepared statements (protocol-level and SQL PREPARE share one namespace) and portals, by name.
-    private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, BoundPortal> _portals = new(StringComparer.Ordinal);
 
     private const int RetainedBatchBytes = 1024 * 1024;
 
     private ArrayBufferWriter<byte> _batch = new(1024);
     private readonly List<StatementRequest> _requests = [];
-    private readonly List<(string Sql, bool Executed)> _parsed = [];
-    private readonly List<Action> _undo = [];
+
+    // Statements a Parse of this batch prepared, and whether an Execute of the batch runs them.
+    private readonly List<(StatementInfo[] Statements, bool Executed)> _parsed = [];
 
     // The Describes of the batch in order: the client's own, and the gateway's before each Execute
     // (with the index of the Execute's request), so masking knows every portal's columns.
     private readonly List<(bool Injected, int Request)> _describes = [];
-    private byte[]? _refusal;
     private Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? _notifyClient;
 
     /// <summary>How this point writes to the client out of turn (a held request's NOTICE); set by the relay.</summary>
@@ -61,11 +62,6 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     /// <summary>Handles one frame; returns a protocol-violation message, or null to go on.</summary>
     public async ValueTask<string?> HandleAsync(FrontendMessageType type, Frame frame, PipeWriter upstream, CancellationToken cancellationToken)
     {
-        while (replies.TryTakeUnconfirmedNameChange(out var undo))
-        {
-            undo();
-        }
-
         if (_refusedUntilSync is not null)
         {
             // After a refusal the server would skip everything up to Sync (§55.2.3); so does the gateway.
@@ -146,154 +142,70 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         }
     }
 
-    private string? Track(FrontendMessageType type, Frame frame)
-    {
-        switch (type)
-        {
-            case FrontendMessageType.Parse:
-                if (!ParseMessage.TryDecode(frame.Payload, out var parse))
-                {
-                    return "malformed Parse message";
-                }
-
-                if (parse.StatementName.Length > 0 && _statements.ContainsKey(parse.StatementName))
-                {
-                    // PostgreSQL's own answer; refusing it here keeps the gateway's names the server's.
-                    _refusal ??= Error(Decision.Block("duplicate-statement", $"prepared statement \"{parse.StatementName}\" already exists", "42P05"));
-                    return null;
-                }
-
-                SetWithUndo(_statements, parse.StatementName, new PreparedStatement(parse.Sql, parse.ParameterTypes));
-                _parsed.Add((parse.Sql, false));
-                return null;
-            case FrontendMessageType.Bind:
-                if (!BindMessage.TryDecode(frame.Payload, out var bind))
-                {
-                    return "malformed Bind message";
-                }
-
-                if (!_statements.TryGetValue(bind.StatementName, out var statement))
-                {
-                    // PostgreSQL's own answer (26000); the gateway never binds what it has not seen parsed.
-                    _refusal ??= Error(Decision.Block("unknown-statement", $"prepared statement \"{bind.StatementName}\" does not exist", "26000"));
-                    return null;
-                }
-
-                SetWithUndo(_portals, bind.PortalName, new BoundPortal(statement.Sql, ParameterText.Of(bind.Parameters, statement.ParameterTypes)));
-                return null;
-            case FrontendMessageType.Execute:
-                if (!ExecuteMessage.TryDecode(frame.Payload, out var execute))
-                {
-                    return "malformed Execute message";
-                }
-
-                if (!_portals.TryGetValue(execute.PortalName, out var portal))
-                {
-                    _refusal ??= Error(Decision.Block("unknown-portal", $"portal \"{execute.PortalName}\" does not exist", "34000"));
-                    return null;
-                }
-
-                MarkExecuted(portal.Sql);
-                _requests.AddRange(parser.Parse(portal.Sql).Select(s => new StatementRequest(s, StatementPhase.Execute, portal.Parameters)));
-                return null;
-            case FrontendMessageType.Close:
-                if (!CloseMessage.TryDecode(frame.Payload, out var close))
-                {
-                    return "malformed Close message";
-                }
-
-                if (close.Kind == StatementOrPortal.Statement)
-                {
-                    RemoveWithUndo(_statements, close.Name);
-                }
-                else
-                {
-                    RemoveWithUndo(_portals, close.Name);
-                }
-
-                return null;
-            case FrontendMessageType.Describe:
-                return DescribeMessage.TryDecode(frame.Payload, out _) ? null : "malformed Describe message";
-            default:
-                return $"unexpected frontend message type {MessageTypeNames.Printable((byte)type)}";
-        }
-    }
-
     private async ValueTask<string?> DecideSingleAsync(IReadOnlyList<StatementRequest> requests, Frame frame, PipeWriter upstream,
         CancellationToken cancellationToken)
     {
-        var (refusal, running, runningMasking, _) = await DecideAsync(requests, upstream, cancellationToken).ConfigureAwait(false);
-        if (refusal is not null)
+        var decided = await DecideAsync(requests, upstream, cancellationToken).ConfigureAwait(false);
+        if (decided.Refusal is not null)
         {
-            RefuseWithSync(upstream, refusal);
+            ForgetBatchNames();
+            RefuseWithSync(upstream, decided.Refusal);
             return null;
         }
 
-        TrackSqlPreparedStatements(requests);
-        if (frame.Type == (byte)FrontendMessageType.Query)
-        {
-            // A simple Query replaces the unnamed statement and portal on the server (§55.2.2).
-            _statements.Remove(string.Empty);
-            _portals.Remove(string.Empty);
-        }
-
-        replies.ExpectForwarded(running, masking: runningMasking);
+        replies.ExpectForwarded(decided.Running, masking: decided.RunningMasking, group: _group);
+        ForwardBatchNames(decided.Sequences);
+        NextGroup();
         frame.Whole.CopyTo(upstream);
         return null;
     }
 
     private async ValueTask DecideBatchAsync(PipeWriter upstream, bool endsWithSync, CancellationToken cancellationToken)
     {
-        foreach (var (sql, executed) in _parsed)
+        foreach (var (statements, executed) in _parsed)
         {
             if (!executed)
             {
-                _requests.AddRange(parser.Parse(sql).Select(s => new StatementRequest(s, StatementPhase.Prepare, [])));
+                _requests.AddRange(statements.Select(s => new StatementRequest(s, StatementPhase.Prepare, [])));
             }
         }
 
-        var (refusal, running, runningMasking, requestMasking) = _refusal is not null
-            ? (_refusal, [], [], [])
-            : await DecideAsync(_requests, upstream, cancellationToken).ConfigureAwait(false);
-        if (refusal is null)
+        var decided = await DecideAsync(_requests, upstream, cancellationToken).ConfigureAwait(false);
+        if (decided.Refusal is null)
         {
-            TrackSqlPreparedStatements(_requests);
-            var nameChanges = _undo.ToArray();
             foreach (var (injected, request) in _describes)
             {
-                masking!.ExpectDescribe(injected, injected && request < requestMasking.Length ? requestMasking[request] : null);
+                masking!.ExpectDescribe(injected, injected && request < decided.RequestMasking.Length ? decided.RequestMasking[request] : null);
             }
 
-            WriteBatch(upstream);
             if (endsWithSync)
             {
                 // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
                 // wait for, so its statements' outcomes are not recorded.
-                replies.ExpectForwarded(running, extended: true, nameChanges: nameChanges, masking: runningMasking);
-                _flushedWithoutSync = false;
-            }
-            else
-            {
-                _flushedWithoutSync = true;
+                replies.ExpectForwarded(decided.Running, extended: true, masking: decided.RunningMasking, group: _group);
             }
 
+            ForwardBatchNames(decided.Sequences);
+            if (endsWithSync)
+            {
+                NextGroup();
+            }
+
+            WriteBatch(upstream);
+            _flushedWithoutSync = !endsWithSync;
             return;
         }
 
-        // Nothing of a refused batch happened upstream: forget the names it would have created.
-        for (var i = _undo.Count - 1; i >= 0; i--)
-        {
-            _undo[i]();
-        }
-
+        // Nothing of a refused batch happened upstream: the names it would have made are forgotten.
+        ForgetBatchNames();
         ClearBatch();
         if (endsWithSync)
         {
-            RefuseWithSync(upstream, refusal);
+            RefuseWithSync(upstream, decided.Refusal);
         }
         else
         {
-            _refusedUntilSync = refusal;
+            _refusedUntilSync = decided.Refusal;
         }
     }
 
@@ -303,7 +215,8 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
     /// </summary>
     private void RefuseWithSync(PipeWriter upstream, byte[] refusal)
     {
-        replies.ExpectRefused(refusal);
+        replies.ExpectRefused(refusal, _group);
+        NextGroup();
         upstream.Write(SyncFrame);
         _flushedWithoutSync = false;
     }
@@ -330,175 +243,6 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         ClearBatch();
     }
 
-    /// <summary>
-    /// The error to refuse the requests with, or null when every one is allowed; then also the
-    /// sequence numbers of the statements that will run (a prepare-only Parse produces no outcome).
-    /// </summary>
-    private async ValueTask<(byte[]? Refusal, long[] Running, StatementMasking?[] RunningMasking, StatementMasking?[] RequestMasking)> DecideAsync(
-        IReadOnlyList<StatementRequest> requests, PipeWriter upstream, CancellationToken cancellationToken)
-    {
-        if (requests.Count == 0)
-        {
-            return (null, [], [], []);
-        }
-
-        // Whatever was already decided goes out before this wait, not after it.
-        if (upstream.CanGetUnflushedBytes && upstream.UnflushedBytes > 0)
-        {
-            await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var decisions = await decider.DecideAsync(requests, replies.DrainCompleted(),
-            inTransaction?.Invoke() == true || replies.ExpectedCount > replies.AnsweredCount, cancellationToken).ConfigureAwait(false);
-        var refused = decisions.FirstOrDefault(d => d.Action == PolicyAction.Block)
-                      ?? decisions.FirstOrDefault(d => d.Action == PolicyAction.Hold && (d.Approval is null || _notifyClient is null || cancels is null));
-        if (refused is not null)
-        {
-            return (Error(refused), [], [], []);
-        }
-
-        if (decisions.FirstOrDefault(d => d.Action == PolicyAction.Hold) is { Approval: { } approval })
-        {
-            // The whole request waits on one approval, before any of it goes upstream.
-            if (await Approvals.HeldRequest.WaitAsync(approval, decider, cancels!, _notifyClient!, cancellationToken).ConfigureAwait(false)
-                is { } notApproved)
-            {
-                return (Error(notApproved), [], [], []);
-            }
-        }
-
-        var requestMasking = new StatementMasking?[requests.Count];
-        if (decisions.Any(d => d.Mask is not null))
-        {
-            if (masking is null)
-            {
-                // The policy began to mask after this session started: its extended-protocol
-                // results cannot be attributed, so nothing runs until the client reconnects.
-                return (Error(Decision.Block("masking:session", "the target's masking changed since this session began; reconnect",
-                    "55000")), [], [], []);
-            }
-
-            try
-            {
-                await masking.EnsureCatalogAsync(decisions.Max(d => d.Mask?.CatalogVersion ?? 0), cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < requests.Count; i++)
-                {
-                    requestMasking[i] = decisions[i].Mask is { } plan ? StatementMasking.For(plan, requests[i].Statement) : null;
-                }
-            }
-            catch (MaskingException e)
-            {
-                return (Error(Decision.Block("masking:unavailable", $"statement refused: {e.Message}",
-                    Grains.Masking.MaskingDefaults.CatalogUnavailableSqlState)), [], [], []);
-            }
-        }
-
-        var running = Enumerable.Range(0, requests.Count).Where(i => requests[i].Phase != StatementPhase.Prepare && decisions[i].Sequence > 0).ToArray();
-        return (null, running.Select(i => decisions[i].Sequence).ToArray(), running.Select(i => requestMasking[i]).ToArray(), requestMasking);
-    }
-
-    private IReadOnlyList<StatementRequest> QueryRequests(string sql) =>
-        parser.Parse(sql).Select(s => new StatementRequest(s, StatementPhase.Query, [])).ToArray();
-
-    private static StatementRequest FunctionCallRequest(FunctionCallMessage call) => new(
-        new StatementInfo
-        {
-            Kind = StatementKind.FunctionCall,
-            Kinds = [StatementKind.FunctionCall],
-            Command = "FunctionCall",
-            Sql = $"-- FunctionCall message: function OID {call.FunctionOid}",
-        },
-        StatementPhase.FunctionCall,
-        ParameterText.Of(call.Arguments));
-
-    // SQL-level PREPARE and DEALLOCATE change the same namespace Bind looks statements up in.
-    private void TrackSqlPreparedStatements(IReadOnlyList<StatementRequest> requests)
-    {
-        foreach (var statement in requests.Select(r => r.Statement))
-        {
-            switch (statement.Kind)
-            {
-                case StatementKind.Prepare when statement.ObjectName is { } name:
-                    _statements[name] = new PreparedStatement(statement.Sql, []);
-                    break;
-                case StatementKind.Deallocate when statement.ObjectName is { } name:
-                    _statements.Remove(name);
-                    break;
-                case StatementKind.Deallocate:
-                case StatementKind.Other when statement.Command == "DiscardStmt":
-                    _statements.Clear();
-                    break;
-            }
-        }
-    }
-
-    /// <summary>A prepared statement's text and the parameter types its Parse declared (0 = unspecified).</summary>
-    private sealed record PreparedStatement(string Sql, IReadOnlyList<uint> ParameterTypes);
-
-    /// <summary>A portal: the SQL its statement runs and the Bind's parameters as recorded.</summary>
-    private sealed record BoundPortal(string Sql, IReadOnlyList<string?> Parameters);
-
-    private byte[] Error(Decision decision)
-    {
-        var message = decision.Action switch
-        {
-            PolicyAction.Hold => $"{decision.Message}: nobody can approve it here, so the statement was refused",
-            _ => decision.Message ?? $"refused by rule '{decision.Rule}'",
-        };
-        using var builder = new MessageBuilder();
-        builder.ErrorResponse(Severity.Error, decision.SqlState ?? Decision.BlockedSqlState, message);
-        return builder.ToArray();
-    }
-
-    private void MarkExecuted(string sql)
-    {
-        for (var i = 0; i < _parsed.Count; i++)
-        {
-            if (_parsed[i].Sql == sql)
-            {
-                _parsed[i] = (sql, true);
-            }
-        }
-    }
-
-    // Each Parse, Bind and Close of a batch leaves one undo step, in message order: the server
-    // confirms them one for one (ParseComplete, BindComplete, CloseComplete), and the steps it
-    // never confirmed (an earlier message failed) are undone. A step only undoes its own change,
-    // so it cannot clobber a name a later batch has set since.
-    private void SetWithUndo<TValue>(Dictionary<string, TValue> map, string name, TValue value)
-        where TValue : class
-    {
-        var had = map.TryGetValue(name, out var old);
-        _undo.Add(() =>
-        {
-            if (map.TryGetValue(name, out var now) && ReferenceEquals(now, value))
-            {
-                if (had)
-                {
-                    map[name] = old!;
-                }
-                else
-                {
-                    map.Remove(name);
-                }
-            }
-        });
-        map[name] = value;
-    }
-
-    private void RemoveWithUndo<TValue>(Dictionary<string, TValue> map, string name)
-        where TValue : class
-    {
-        if (map.Remove(name, out var old))
-        {
-            _undo.Add(() => map.TryAdd(name, old));
-        }
-        else
-        {
-            _undo.Add(static () => { });
-        }
-    }
-
     private void ClearBatch()
     {
         // A huge batch (a bulk Bind) should not pin its buffer for the rest of the session.
@@ -510,8 +254,6 @@ internal sealed class DecisionPoint(ISessionDecider decider, SqlParser parser, P
         _batch.ResetWrittenCount();
         _requests.Clear();
         _parsed.Clear();
-        _undo.Clear();
         _describes.Clear();
-        _refusal = null;
     }
 }

@@ -18,16 +18,13 @@ namespace OrleansGate.Proxy.Relay;
 /// </summary>
 internal sealed class PendingReplies(TimeProvider clock)
 {
-    private sealed class Entry(byte[]? refusal, long[] statements, bool extended = false, Action[]? nameChanges = null,
-        Masking.StatementMasking?[]? masking = null)
+    private sealed class Entry(byte[]? refusal, long[] statements, long group, bool extended = false, Masking.StatementMasking?[]? masking = null)
     {
         /// <summary>How each statement's results are masked, aligned with <see cref="Statements"/>.</summary>
         public Masking.StatementMasking?[] Masking { get; } = masking ?? [];
 
-        /// <summary>Undo steps of the batch's Parse/Bind/Close messages, in order; the server confirms them one for one.</summary>
-        public Action[] NameChanges { get; } = nameChanges ?? [];
-
-        public int Confirmed { get; set; }
+        /// <summary>The request (messages up to Sync, a Query, a FunctionCall) this ReadyForQuery ends, as <see cref="Names.SessionNames"/> counts them.</summary>
+        public long Group { get; } = group;
 
         public byte[]? Refusal { get; } = refusal;
 
@@ -47,7 +44,6 @@ internal sealed class PendingReplies(TimeProvider clock)
 
     private readonly ConcurrentQueue<Entry> _queue = new();
     private readonly ConcurrentQueue<StatementOutcome> _completed = new();
-    private readonly ConcurrentQueue<Action> _unconfirmed = new();
     private long _expected;
     private long _answered;
 
@@ -56,11 +52,13 @@ internal sealed class PendingReplies(TimeProvider clock)
     {
     }
 
+    /// <summary>The session's prepared statements and portals, as the replies confirm changes to them.</summary>
+    public Names.SessionNames Names { get; } = new();
+
     /// <summary>The request went upstream; relay its ReadyForQuery as it is.</summary>
-    public void ExpectForwarded(long[]? statements = null, bool extended = false, Action[]? nameChanges = null,
-        Masking.StatementMasking?[]? masking = null)
+    public void ExpectForwarded(long[]? statements = null, bool extended = false, Masking.StatementMasking?[]? masking = null, long group = 0)
     {
-        _queue.Enqueue(new Entry(null, statements ?? [], extended, nameChanges, masking));
+        _queue.Enqueue(new Entry(null, statements ?? [], group, extended, masking));
         Interlocked.Increment(ref _expected);
     }
 
@@ -74,9 +72,6 @@ internal sealed class PendingReplies(TimeProvider clock)
     public Masking.StatementMasking? CurrentMasking() =>
         _queue.TryPeek(out var entry) && !entry.Extended && entry.Next < entry.Masking.Length ? entry.Masking[entry.Next] : null;
 
-    /// <summary>An undo step of a Parse/Bind/Close the server did not carry out; the client loop applies it.</summary>
-    public bool TryTakeUnconfirmedNameChange(out Action undo) => _unconfirmed.TryDequeue(out undo!);
-
     /// <summary>CopyInResponse from the server: an extended batch's Sync, sent behind its Execute, will be ignored.</summary>
     public void CopyInStarted()
     {
@@ -87,14 +82,14 @@ internal sealed class PendingReplies(TimeProvider clock)
     }
 
     /// <summary>The request was refused and a Sync went in its place; answer with this error first.</summary>
-    public void ExpectRefused(byte[] errorResponse)
+    public void ExpectRefused(byte[] errorResponse, long group = 0)
     {
-        _queue.Enqueue(new Entry(errorResponse, []));
+        _queue.Enqueue(new Entry(errorResponse, [], group));
         Interlocked.Increment(ref _expected);
     }
 
-    /// <summary>Called for each ReadyForQuery from upstream: the error to send before it, if any.</summary>
-    public byte[]? NextReadyForQuery()
+    /// <summary>Called for each ReadyForQuery from upstream (with its transaction status): the error to send before it, if any.</summary>
+    public byte[]? NextReadyForQuery(byte status = (byte)'I')
     {
         if (!_queue.TryDequeue(out var entry))
         {
@@ -109,23 +104,18 @@ internal sealed class PendingReplies(TimeProvider clock)
             // Outcomes of the next entry's statements were not told apart from the COPY's; they
             // are recorded as not run rather than misattributed.
             FinishStatements(next);
+            Names.Finished(next.Group, status);
             return next.Refusal;
         }
 
+        // Names the server never confirmed do not exist on it; a finished transaction takes its portals.
+        Names.Finished(entry.Group, status);
         return entry.Refusal;
     }
 
-    // Statements the server never reached (an earlier one of the batch failed) did not run, and
-    // names it never confirmed do not exist on it.
+    // Statements the server never reached (an earlier one of the batch failed) did not run.
     private void FinishStatements(Entry entry)
     {
-        for (var i = entry.NameChanges.Length - 1; i >= entry.Confirmed; i--)
-        {
-            _unconfirmed.Enqueue(entry.NameChanges[i]);
-        }
-
-        entry.Confirmed = entry.NameChanges.Length;
-
         for (; entry.Next < entry.Statements.Length; entry.Next++)
         {
             _completed.Enqueue(new StatementOutcome(entry.Statements[entry.Next], OutcomeKind.NotRun, null, null, null, null, clock.GetUtcNow()));
@@ -138,16 +128,23 @@ internal sealed class PendingReplies(TimeProvider clock)
     {
         if (type is BackendMessageType.ParseComplete or BackendMessageType.BindComplete or BackendMessageType.CloseComplete)
         {
-            if (_queue.TryPeek(out var confirming) && confirming.Confirmed < confirming.NameChanges.Length)
-            {
-                confirming.Confirmed++;
-            }
-
+            Names.ConfirmMessage();
             return;
+        }
+
+        if (type == BackendMessageType.ErrorResponse)
+        {
+            // The transaction in progress will roll back: cursors it declared WITH HOLD do not survive.
+            Names.Failed();
         }
 
         if (!_queue.TryPeek(out var entry) || entry.Next >= entry.Statements.Length)
         {
+            if (type == BackendMessageType.CommandComplete && CommandComplete.TryDecode(payload, out var unmatched))
+            {
+                Names.ConfirmStatement(0, unmatched.Tag);
+            }
+
             return;
         }
 
@@ -164,6 +161,11 @@ internal sealed class PendingReplies(TimeProvider clock)
         };
         if (outcome is not null)
         {
+            if (outcome.Kind == OutcomeKind.Completed)
+            {
+                Names.ConfirmStatement(sequence, outcome.CommandTag);
+            }
+
             entry.Next++;
             if (masked is { Count: > 0 })
             {

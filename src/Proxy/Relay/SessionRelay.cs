@@ -300,7 +300,7 @@ public sealed class SessionRelay
             Preview(type, frame.Payload);
             ObserveOutcome(type, frame.Payload);
 
-            if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery() is { } refusal)
+            if (type == BackendMessageType.ReadyForQuery && _replies.NextReadyForQuery((byte)_status) is { } refusal)
             {
                 // A refused request: its ErrorResponse goes right before the ReadyForQuery of the Sync sent in its place.
                 buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);

@@ -138,14 +138,14 @@ internal sealed partial class StatementClassifier
         foreach (var field in body.EnumerateObject())
         {
             // Unwrapped structs are named by the field that holds them; only IntoClause matters here.
-            var fieldOwner = field.Name is "intoClause" or "into" ? "IntoClause" : owner;
-            var written = WrittenSlots.Contains((owner, field.Name))
-                || (owner == "CopyStmt" && field.Name == "relation" && Bool(body, "is_from"));
-            if (fieldOwner == "IntoClause" && field.Value.ValueKind == JsonValueKind.Object)
+            if (field.Name is "intoClause" or "into" && field.Value.ValueKind == JsonValueKind.Object)
             {
                 VisitFields("IntoClause", field.Value, depth + 1);
                 continue;
             }
+
+            var written = WrittenSlots.Contains((owner, field.Name))
+                || (owner == "CopyStmt" && field.Name == "relation" && Bool(body, "is_from"));
 
             VisitValue(field.Value, written, depth + 1);
         }

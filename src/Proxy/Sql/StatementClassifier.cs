@@ -62,9 +62,11 @@ internal sealed partial class StatementClassifier
             Setting = top.Setting ?? classifier._setting,
             SettingValue = top.SettingValue ?? classifier._settingValue,
             ObjectName = top.ObjectName,
+            Holdable = top.Holdable,
             SettingChanges = classifier._settingChanges.ToArray(),
             HasOpaqueBody = command == "CreateFunctionStmt" && Items(body, "options").Any(o => NodeOf(o) is ("DefElem", var d) && String(d, "defname") == "as"),
             Query = QueryShapeReader.ForStatement(command, body),
+            ParameterValues = command == "ExecuteStmt" ? QueryShapeReader.ExecuteParameters(body) : [],
             Inner = inner,
             ReadOnlyCommand = ReadOnlyCommands.IsReadOnly(command, body, kinds, inner) && !classifier._locksRows,
         };
@@ -89,6 +91,7 @@ internal sealed partial class StatementClassifier
         public string? Setting { get; init; }
         public string? SettingValue { get; init; }
         public string? ObjectName { get; init; }
+        public bool Holdable { get; init; }
         public StatementKind[] ExtraKinds { get; init; } = [];
         public string[] CopyColumns { get; init; } = [];
         public string? CopyRelation { get; init; }
@@ -143,7 +146,16 @@ internal sealed partial class StatementClassifier
             case "PrepareStmt": return new TopLevel(StatementKind.Prepare) { ObjectName = String(body, "name") };
             case "ExecuteStmt": return new TopLevel(StatementKind.Execute) { ObjectName = String(body, "name") };
             case "DeallocateStmt": return new TopLevel(StatementKind.Deallocate) { ObjectName = String(body, "name") };
-            case "DeclareCursorStmt": return new TopLevel(StatementKind.Declare) { ObjectName = String(body, "portalname") };
+            case "DeclareCursorStmt":
+                // CURSOR_OPT_HOLD (parsenodes.h): WITH HOLD, the cursor outlives its transaction.
+                const int cursorWithHold = 0x0020;
+                return new TopLevel(StatementKind.Declare)
+                {
+                    ObjectName = String(body, "portalname"),
+                    Holdable = body.TryGetProperty("options", out var cursorOptions) && (cursorOptions.GetInt32() & cursorWithHold) != 0,
+                };
+            case "DiscardStmt":
+                return new TopLevel(StatementKind.Other) { ObjectName = String(body, "target") is { } target ? target["DISCARD_".Length..] : null };
             case "FetchStmt": return new TopLevel(StatementKind.Fetch) { ObjectName = String(body, "portalname") };
             case "ClosePortalStmt": return new TopLevel(StatementKind.Close) { ObjectName = String(body, "portalname") };
             case "VacuumStmt":

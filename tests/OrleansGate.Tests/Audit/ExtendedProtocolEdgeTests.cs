@@ -23,8 +23,9 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
     public async Task Copy_in_through_the_extended_protocol_keeps_later_refusals_in_their_place()
     {
         await ExecuteDirectAsync("TRUNCATE touches; CREATE TABLE IF NOT EXISTS copied (note text)");
+        // bob may insert (alice, an analyst, may not: COPY … FROM is an Insert).
         await using var raw = await RawClient.ConnectAsync(Gateway.Port);
-        await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
+        await raw.LoginAsync("bob", GatewayConfig.BobPassword, "main");
 
         // As libpq's PQexecParams does it: Parse/Bind/Execute/Sync, then the data; the server
         // ignores that Sync while in COPY-IN and answers one ReadyForQuery after CopyDone + Sync.
@@ -44,8 +45,8 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
         var copy = await raw.ReadUntilReadyAsync();
         Assert.DoesNotContain(copy, m => m.Type == 'E');
 
-        // The next refusal must come with its own request, not one request late.
-        await raw.QueryAsync("DELETE FROM secrets");
+        // The next refusal (a built-in rule, for everyone) must come with its own request, not one request late.
+        await raw.QueryAsync("DO $$ BEGIN DELETE FROM secrets; END $$");
         var refused = await raw.ReadUntilReadyAsync();
         Assert.Equal("42501", RawClient.Error(Assert.Single(refused, m => m.Type == 'E')).SqlState);
         await raw.QueryAsync("SELECT 1");

@@ -9,8 +9,8 @@ internal static partial class QueryShapeReader
 {
     /// <summary>
     /// The shape of what <paramref name="command"/> computes: its own query, COPY's or CREATE TABLE
-    /// AS's query, EXECUTE's parameter expressions (as filters: they feed the prepared query), the
-    /// procedure a CALL runs. Null when the statement computes nothing from table data.
+    /// AS's query, the procedure a CALL runs. Null when the statement computes nothing from table
+    /// data (EXECUTE and FETCH take the shape of what they run, which only the session knows).
     /// </summary>
     public static QueryShape? ForStatement(string command, JsonElement body)
     {
@@ -18,9 +18,6 @@ internal static partial class QueryShapeReader
         {
             case "CopyStmt" or "CreateTableAsStmt" when body.TryGetProperty("query", out var query):
                 return Query(query, 1);
-            case "ExecuteStmt":
-                var parameters = Items(body, "params").Select(p => Value(p, 1)).ToArray();
-                return parameters.Length == 0 ? null : new QueryShape { Filters = parameters };
             case "CallStmt" when body.TryGetProperty("funccall", out var call):
                 // A procedure's OUT parameters come back as one row; what they hold only its body knows.
                 return new QueryShape
@@ -32,4 +29,7 @@ internal static partial class QueryShapeReader
                 return Read(command, body);
         }
     }
+
+    /// <summary>EXECUTE's parameter expressions.</summary>
+    public static ValueShape[] ExecuteParameters(JsonElement execute) => Items(execute, "params").Select(p => Value(p, 1)).ToArray();
 }

@@ -168,7 +168,8 @@ public sealed class StatementKindTable
     public void The_table_covers_every_kind_that_sql_can_have()
     {
         var covered = Statements.Select(row => (StatementKind)row[1]).ToHashSet();
-        var missing = Enum.GetValues<StatementKind>().Where(k => k != FunctionCall && !covered.Contains(k));
+        // FunctionCall is a protocol message, not SQL; Write is decided with the catalog (functions' volatility), not by the grammar.
+        var missing = Enum.GetValues<StatementKind>().Where(k => k is not (FunctionCall or Write) && !covered.Contains(k));
 
         Assert.Empty(missing);
         Assert.True(Statements.Count() >= 100, $"only {Statements.Count()} statements in the table");
