@@ -14,6 +14,7 @@ internal static class CatalogContent
         && a.Origins.SequenceEqual(b.Origins)
         && a.Relations.Count == b.Relations.Count && a.Relations.Zip(b.Relations).All(p => SameRelation(p.First, p.Second))
         && a.UserFunctions.SequenceEqual(b.UserFunctions, StringComparer.Ordinal)
+        && a.Functions.SequenceEqual(b.Functions) && a.UserOperators.SequenceEqual(b.UserOperators, StringComparer.Ordinal)
         && a.TextTypes.SequenceEqual(b.TextTypes);
 
     public static bool SameRules(IReadOnlyList<MaskRule> a, IReadOnlyList<MaskRule> b) =>

@@ -68,7 +68,7 @@ public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway
         return clock.GetUtcNow() - snapshot.LoadedAt < maxAge;
     }
 
-    private MaskRule[] CurrentRules() => (policies.PolicyFor(TargetName)?.Masks ?? []).Select(MaskRule.From).ToArray();
+    private MaskRule[] CurrentRules() => Masking.BuiltInMasks.With((policies.PolicyFor(TargetName)?.Masks ?? []).Select(MaskRule.From));
 
     private async Task<MaskingCatalog> ReadAsync(CancellationToken cancellationToken)
     {
@@ -108,7 +108,7 @@ public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway
             return new MaskingCatalog
             {
                 Rules = rules, Origins = upstream.Origins, Relations = upstream.Relations, UserFunctions = upstream.UserFunctions,
-                TextTypes = upstream.TextTypes,
+                Functions = upstream.Functions, UserOperators = upstream.UserOperators, TextTypes = upstream.TextTypes,
             };
         }
 #pragma warning disable CA1031 // Any failure becomes the snapshot's Error, on which callers fail closed; the grain stays up.

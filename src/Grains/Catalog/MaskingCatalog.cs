@@ -21,8 +21,9 @@ public sealed record MaskingCatalog
     [Id(3)] public IReadOnlyList<MaskedRelation> Relations { get; init; } = [];
 
     /// <summary>
-    /// Functions and procedures defined outside pg_catalog and information_schema
-    /// (<c>schema.name</c>): their bodies may read masked columns where the gateway cannot see.
+    /// Functions and procedures users wrote (outside pg_catalog and information_schema, not
+    /// installed by an extension), as <c>schema.name</c>: their bodies may read masked columns
+    /// where the gateway cannot see.
     /// </summary>
     [Id(4)] public IReadOnlyList<string> UserFunctions { get; init; } = [];
 
@@ -39,7 +40,7 @@ public sealed record MaskingCatalog
     /// </summary>
     [Id(8)] public IReadOnlyList<CatalogFunction> Functions { get; init; } = [];
 
-    /// <summary>Operators defined outside pg_catalog: the function behind one may read anything.</summary>
+    /// <summary>Operators users defined (not the server's or an extension's): the function behind one may read anything.</summary>
     [Id(9)] public IReadOnlyList<string> UserOperators { get; init; } = [];
 
     /// <summary>Why the upstream catalog could not be read; null when it was.</summary>
@@ -103,4 +104,8 @@ public sealed record CatalogFunction(
     [property: Id(0)] string Schema,
     [property: Id(1)] string Name,
     /// <summary>pg_proc.provolatile is 'v' for at least one overload: the function may change something.</summary>
-    [property: Id(2)] bool Volatile);
+    [property: Id(2)] bool Volatile)
+{
+    /// <summary>Every overload was installed by an extension: packaged code, trusted as the server's own (the ones that read raw storage are blocked by built-in rules).</summary>
+    [Id(3)] public bool Extension { get; init; }
+}

@@ -3,7 +3,7 @@ using NpgsqlTypes;
 
 namespace OrleansGate.Grains.Catalog;
 
-/// <summary>Relations with their live columns (for COPY of a whole relation) and the user functions.</summary>
+/// <summary>Relations with their live columns (for COPY of a whole relation and name resolution) and the text types.</summary>
 internal sealed partial class UpstreamCatalogReader
 {
     private const string RelationsSql = """
@@ -15,15 +15,6 @@ internal sealed partial class UpstreamCatalogReader
         FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE c.oid = ANY($1::oid[])
-        """;
-
-    // Their bodies may read masked columns where the gateway cannot see; callers decide what to do
-    // with a call to one. Extensions' functions are listed too: simpler, and errs on the safe side.
-    private const string UserFunctionsSql = """
-        SELECT DISTINCT n.nspname::text || '.' || p.proname::text
-        FROM pg_catalog.pg_proc p
-        JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
         """;
 
     // citext comes from an extension, so its OID differs per database; domains keep their own OID
@@ -75,19 +66,5 @@ internal sealed partial class UpstreamCatalogReader
         }
 
         return wanted.Where(_relations.ContainsKey).Select(o => _relations[o]).ToList();
-    }
-
-    private async Task<IReadOnlyList<string>> UserFunctionsAsync(CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(UserFunctionsSql, _connection);
-        var names = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        names.Sort(StringComparer.Ordinal);
-        return names;
     }
 }

@@ -7,7 +7,7 @@ namespace OrleansGate.Grains.Catalog;
 /// <summary>
 /// Reads one target's catalog over one connection made with the gateway-held credentials: where
 /// the configured columns are, the partitions and inheritance children holding the same column,
-/// the views and materialized views computed from them, and the user functions. It only reads
+/// the views and materialized views computed from them, every function and user operator. It only reads
 /// the catalog and describes view definitions; it executes nothing a view computes.
 /// </summary>
 internal sealed partial class UpstreamCatalogReader : IAsyncDisposable
@@ -64,12 +64,14 @@ internal sealed partial class UpstreamCatalogReader : IAsyncDisposable
         await AddConfiguredColumnsAsync(rules, remembered, origins, cancellationToken).ConfigureAwait(false);
         await AddViewColumnsAsync(origins, cancellationToken).ConfigureAwait(false);
         var relations = await RelationsAsync(origins.Keys.Select(c => c.TableOid).Distinct(), cancellationToken).ConfigureAwait(false);
-        var functions = await UserFunctionsAsync(cancellationToken).ConfigureAwait(false);
+        var functions = await FunctionsAsync(cancellationToken).ConfigureAwait(false);
+        var operators = await UserOperatorsAsync(cancellationToken).ConfigureAwait(false);
         var textTypes = await TextTypesAsync(cancellationToken).ConfigureAwait(false);
         return new UpstreamCatalog(
             origins.Values.OrderBy(o => o.TableOid).ThenBy(o => o.AttributeNumber).ToArray(),
             relations.OrderBy(r => r.Oid).ToArray(),
             functions,
+            operators,
             textTypes);
     }
 

@@ -49,15 +49,20 @@ public static class MaskingAnalyzer
             : statement;
         var lineage = runs.Query is { } query ? LineageResolver.Resolve(query, index) : StatementLineage.Empty;
         var returnsRows = statement.Kind != StatementKind.Explain;
+        // A target whose policy masks nothing masks only the built-in columns, which the catalog
+        // knows by origin: there only masked origins count. User code and names the gateway could
+        // not resolve are not proven clean, but carry no masked value of the target's own.
+        var ownMasks = catalog.Rules.Count > BuiltInMasks.Rules.Count;
+        bool Clean(Taint taint) => ownMasks ? taint.IsClean : taint.Origins.Length == 0;
 
         var copiedTable = statement.Kind == StatementKind.CopyTo && statement.CopyRelation is { } copied
             ? catalog.Relations.FirstOrDefault(r => PolicyEngine.SameObject(r.Schema + "." + r.Name, copied))
             : null;
         var copyRules = copiedTable is not null ? CopyColumnRules(statement, copiedTable, catalog) : [];
-        var resultColumns = returnsRows ? ResultColumns(lineage, catalog) : [];
-        var outputsClean = !returnsRows || lineage.Outputs.All(o => o.Taint.IsClean);
+        var resultColumns = returnsRows ? ResultColumns(lineage, catalog, Clean) : [];
+        var outputsClean = !returnsRows || lineage.Outputs.All(o => Clean(o.Taint));
 
-        var masked = returnsRows ? MaskedUses(lineage, index) : [];
+        var masked = returnsRows ? MaskedUses(lineage, index, Clean) : [];
         if (copiedTable is not null)
         {
             masked.AddRange(copyRules.Select((rule, i) => (rule, i)).Where(p => p.rule != MaskPlan.Clear)
@@ -73,7 +78,7 @@ public static class MaskingAnalyzer
 
         var copiesMasked = statement.Kind == StatementKind.CopyTo
                            && (copyRules.Any(r => r != MaskPlan.Clear) || (statement.CopyRelation is null && !outputsClean));
-        var predicate = !lineage.Predicates.IsClean;
+        var predicate = !Clean(lineage.Predicates);
         var parameters = statement.ParameterValues.Count == 0
             ? Taint.Clean
             : LineageResolver.Resolve(new Statements.Shapes.QueryShape
@@ -84,38 +89,43 @@ public static class MaskingAnalyzer
         return new MaskingAnalysis
         {
             Masked = masked.DistinctBy(m => (m.Column, m.Reason)).ToArray(),
-            Launders = !lineage.Written.IsClean || !lineage.Kept.IsClean
-                       || (writesOut && (!lineage.Outputs.All(o => o.Taint.IsClean) || copyRules.Any(r => r != MaskPlan.Clear))),
+            Launders = !Clean(lineage.Written) || !Clean(lineage.Kept)
+                       || (writesOut && (!lineage.Outputs.All(o => Clean(o.Taint)) || copyRules.Any(r => r != MaskPlan.Clear))),
             UsesMaskedColumnInPredicate = predicate,
             CopiesMaskedColumns = copiesMasked,
             ComputesFromMaskedValues = resultColumns.Any(c => c.Rule == MaskPlan.Redacted),
-            ParametersNotClean = !parameters.IsClean,
+            ParametersNotClean = !Clean(parameters),
             Plan = new MaskPlan
             {
                 CatalogVersion = catalog.Version,
                 MaskDerived = !outputsClean,
                 ResultColumns = resultColumns,
                 CopyColumnRules = copyRules,
-                ReadsMaskedValues = !lineage.Touched.IsClean || lineage.Touched.Origins.Length > 0 || predicate || copiesMasked,
+                ReadsMaskedValues = !Clean(lineage.Touched) || lineage.Touched.Origins.Length > 0 || predicate || copiesMasked,
             },
         };
     }
 
     /// <summary>Each result column's rule: clear when proven clean, its own rule when it is a masked column unchanged, else redacted.</summary>
-    private static ResultColumn[] ResultColumns(StatementLineage lineage, MaskingCatalog catalog) =>
+    private static ResultColumn[] ResultColumns(StatementLineage lineage, MaskingCatalog catalog, Func<Taint, bool> clean) =>
         lineage.Outputs.Select(o => new ResultColumn(
-            o.Taint.IsClean ? MaskPlan.Clear
+            clean(o.Taint) ? MaskPlan.Clear
             : o.Taint.Exact >= 0 && o.Taint.Sources == Lineage.TaintSources.None ? catalog.Origins[o.Taint.Exact].Rule
             : MaskPlan.Redacted,
             o.IsRun)).ToArray();
 
     /// <summary>For the record: the masked columns the results carry, and why.</summary>
-    private static List<MaskedColumnUse> MaskedUses(StatementLineage lineage, CatalogIndex index)
+    private static List<MaskedColumnUse> MaskedUses(StatementLineage lineage, CatalogIndex index, Func<Taint, bool> clean)
     {
         var uses = new List<MaskedColumnUse>();
         foreach (var output in lineage.Outputs)
         {
             var taint = output.Taint;
+            if (clean(taint))
+            {
+                continue;
+            }
+
             if (taint.Exact >= 0 && taint.Sources == Lineage.TaintSources.None)
             {
                 uses.Add(new MaskedColumnUse(index.OriginName(taint.Exact), MaskReason.Origin));

@@ -38,7 +38,7 @@ public static class MaskingDefaults
                 : null;
         }
 
-        if (catalog.Origins.Count > 0 && statement.RelationsRead.Any(r => ColumnStatistics.Contains(SqlNames.Unqualified(r))))
+        if (catalog.Origins.Any(o => !BuiltInMasks.Covers(catalog, o)) && statement.RelationsRead.Any(r => ColumnStatistics.Contains(SqlNames.Unqualified(r))))
         {
             return Decision.Block("masking:statistics",
                 "blocked by rule 'masking:statistics': the planner's statistics hold sample values of columns, masked ones included");

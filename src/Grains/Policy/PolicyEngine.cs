@@ -35,6 +35,11 @@ public static class PolicyEngine
         ConditionFacts? facts = null)
     {
         facts ??= ConditionFacts.None;
+        if (!IsProvenReadOnly(statement, catalog))
+        {
+            statement = statement with { Kinds = [.. statement.Kinds, StatementKind.Write] };
+        }
+
         var rules = policy?.Rules ?? [];
         var firstMatch = rules.FirstOrDefault(rule => Matches(rule, statement, subject, facts));
 
@@ -90,6 +95,20 @@ public static class PolicyEngine
             ? allowed
             : held with { MaskedColumns = allowed.MaskedColumns, Mask = allowed.Mask, UsesMaskedColumnInPredicate = allowed.UsesMaskedColumnInPredicate };
     }
+
+    /// <summary>
+    /// Read-only as a policy means it (<see cref="StatementKind.Write"/> is everything else): the
+    /// command changes nothing by itself, and every function it calls — by name, or as <c>t.f</c>
+    /// in functional notation — is proven read-only.
+    /// </summary>
+    public static bool IsProvenReadOnly(StatementInfo statement, MaskingCatalog? catalog) =>
+        statement.ReadOnlyCommand
+        && statement.Functions.All(f => ServerFunctions.IsReadOnly(f, catalog))
+        && statement.Columns.All(c => !c.Contains('.', StringComparison.Ordinal) || !MayCallWriter(SqlNames.Unqualified(c), catalog));
+
+    // t.f names column f of t, or calls f(t): a name no volatile function has is surely a column.
+    private static bool MayCallWriter(string name, MaskingCatalog? catalog) =>
+        name != "*" && ServerFunctions.MayChange(name, catalog);
 
     /// <summary>Allowed, with the plan that masks its results (Action Mask when it carries masked columns).</summary>
     internal static Decision Masked(string rule, MaskingAnalysis analysis) => new()

@@ -29,9 +29,44 @@ public static class SafeDefaults
         "lo_from_bytea",
     };
 
+    /// <summary>Catalogs that hold secrets: password hashes, user mappings' options, authentication and configuration files, subscriptions' connection strings.</summary>
+    private static readonly HashSet<string> SecretCatalogs = new(StringComparer.Ordinal)
+    {
+        "pg_authid", "pg_shadow", "pg_user_mapping", "pg_user_mappings", "pg_hba_file_rules", "pg_ident_file_mappings", "pg_file_settings",
+        "pg_subscription",
+    };
+
+    /// <summary>The functions behind the secret-bearing views.</summary>
+    private static readonly HashSet<string> SecretFunctions = new(StringComparer.Ordinal)
+    {
+        "pg_hba_file_rules", "pg_ident_file_mappings", "pg_show_all_file_settings", "pg_get_userbyid_password",
+    };
+
+    /// <summary>Other sessions' statement text, whole (pg_stat_activity's query column is masked instead).</summary>
+    private static readonly HashSet<string> OtherSessionsStatements = new(StringComparer.Ordinal)
+    {
+        "pg_stat_get_activity", "pg_stat_statements", "pg_stat_statements_info",
+    };
+
+    /// <summary>Settings that decide how the server splits a statement's text into tokens (strings, escapes, characters).</summary>
+    private static readonly HashSet<string> TextReadingSettings = new(StringComparer.Ordinal)
+    {
+        "standard_conforming_strings", "backslash_quote", "client_encoding", "names",
+    };
+
     private static readonly HashSet<string> RoleSettings = new(StringComparer.Ordinal)
     {
         "role", "session_authorization", StatementInfo.UnknownSetting,
+    };
+
+    /// <summary>Functions (of pageinspect and the like) that return a relation's raw pages or tuples: every value, masked or not.</summary>
+    private static readonly HashSet<string> RawStorageFunctions = new(StringComparer.Ordinal)
+    {
+        "get_raw_page", "heap_page_items", "heap_page_item_attrs", "tuple_data_split", "bt_page_items", "bt_metap", "bt_page_stats",
+        "brin_page_items", "brin_metapage_info", "brin_revmap_data", "gin_leafpage_items", "gin_metapage_info", "gin_page_opaque_info",
+        "gist_page_items", "gist_page_items_bytea", "gist_page_opaque_info", "hash_page_items", "hash_bitmap_info", "hash_metapage_info",
+        "hash_page_stats", "hash_page_type", "page_header", "fsm_page_contents", "spgist_page_items", "pg_visibility_map",
+        "heap_tuple_infomask_flags",
     };
 
     public static readonly IReadOnlyList<SafeDefault> All =
@@ -64,7 +99,32 @@ public static class SafeDefaults
             s => s.SettingChanges.Any(c => c.Name is "client_encoding" or "names" && !c.IsReset && !SettingValues.IsUtf8(c.Value))),
         new("string-syntax", "with standard_conforming_strings off the server would read string literals differently from the gateway",
             s => s.SettingChanges.Any(c => c.Name == "standard_conforming_strings" && !c.IsReset && !SettingValues.IsOn(c.Value))),
+        new("backslash-quote", "backslash_quote decides how the server reads backslashes in strings; the gateway reads them with the default",
+            s => s.SettingChanges.Any(c => c.Name == "backslash_quote" && !c.IsReset)),
+        new("settings-catalog", "writing to pg_settings changes settings the gateway cannot follow (how the server reads the next statement among them)",
+            s => Touches(s, written: true, r => SqlNames.Unqualified(r) == "pg_settings")),
+        new("load", "LOAD loads a shared library into the server",
+            s => s.Command == "LoadStmt"),
+        new("server-state", "the statement calls a function that changes the server or acts on other sessions (backends, configuration, WAL, replication slots and origins, backups, statistics)",
+            s => CallsAny(s, f => ServerFunctions.ChangeServerState.Contains(f) || f.StartsWith("binary_upgrade_", StringComparison.Ordinal))),
+        new("secret-catalogs", "the statement reads a catalog that holds secrets (password hashes, user mappings, authentication and configuration files, subscriptions)",
+            s => Touches(s, written: false, r => SecretCatalogs.Contains(SqlNames.Unqualified(r))) || CallsAny(s, SecretFunctions.Contains)),
+        new("internal-storage", "the statement reads the server's internal storage of values (TOAST tables, large objects, raw pages), which holds masked values outside their tables",
+            s => Touches(s, written: false, IsInternalStorage) || Touches(s, written: true, IsInternalStorage) || CallsAny(s, RawStorageFunctions.Contains)),
+        new("other-sessions-statements", "the statement reads other sessions' statement text whole (pg_stat_statements, pg_stat_get_activity); pg_stat_activity shows it masked",
+            s => CallsAny(s, OtherSessionsStatements.Contains) || Touches(s, written: false, r => SqlNames.Unqualified(r) == "pg_stat_statements")),
     ];
+
+    // Any relation of the pg_toast schema (pg_toast_<oid> under whatever schema is on the path), pg_largeobject.
+    private static bool IsInternalStorage(string relation)
+    {
+        var name = SqlNames.Unqualified(relation);
+        return relation.StartsWith("pg_toast.", StringComparison.Ordinal) || name.StartsWith("pg_toast_", StringComparison.Ordinal)
+               || name == "pg_largeobject";
+    }
+
+    private static bool Touches(StatementInfo statement, bool written, Func<string, bool> relation) =>
+        (written ? statement.RelationsWritten : statement.RelationsRead).Any(relation);
 
     private static bool CallsAny(StatementInfo statement, Func<string, bool> predicate) =>
         statement.Functions.Any(f => predicate(SqlNames.Unqualified(f)));

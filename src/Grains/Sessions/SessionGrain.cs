@@ -148,18 +148,11 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         }
 
         var facts = batch.Select((_, i) => new ConditionFacts(target?.Production == true, estimates[i])).ToArray();
-        Decision[] decisions;
-        if (policy is { Masks.Count: > 0 })
-        {
-            _masking ??= new SessionMasking(GrainFactory, subject, clock);
-            var catalog = await _masking.CatalogAsync(completed, unsettled).ConfigureAwait(true);
-            decisions = batch.Select((request, i) => Refused(request) ?? PolicyEngine.Decide(request.Statement, subject, policy, catalog, facts[i])).ToArray();
-            _masking.Apply(batch, decisions);
-        }
-        else
-        {
-            decisions = batch.Select((request, i) => Refused(request) ?? PolicyEngine.Decide(request.Statement, subject, policy, facts: facts[i])).ToArray();
-        }
+        // Every target masks something (the built-in masks at least), so every decision is made with the catalog.
+        _masking ??= new SessionMasking(GrainFactory, subject, clock);
+        var catalog = await _masking.CatalogAsync(completed, unsettled).ConfigureAwait(true);
+        var decisions = batch.Select((request, i) => Refused(request) ?? PolicyEngine.Decide(request.Statement, subject, policy, catalog, facts[i])).ToArray();
+        _masking.Apply(batch, decisions);
 
         ApplyAllOrNothing(decisions);
         var approval = await HoldAsync(batch, decisions, subject, firstSequence, now).ConfigureAwait(true);

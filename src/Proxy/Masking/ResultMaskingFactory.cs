@@ -5,18 +5,12 @@ using OrleansGate.Proxy.Relay;
 
 namespace OrleansGate.Proxy.Masking;
 
-/// <summary>Gives a new session its result masking when its target's policy masks anything.</summary>
+/// <summary>Gives a new session its result masking (every target masks something: its policy's masks, or the built-in ones).</summary>
 public sealed class ResultMaskingFactory(IOptionsMonitor<GatewayOptions> gateway, IOptions<ProxyOptions> proxy, MaskingCatalogs catalogs)
 {
-    internal ResultMasking? Open(TargetOptions target, IReadOnlyList<string> groups, PendingReplies replies)
+    internal ResultMasking Open(TargetOptions target, IReadOnlyList<string> groups, PendingReplies replies)
     {
         var options = gateway.CurrentValue;
-        var policy = options.Policies.Find(p => p.Name == target.Policy);
-        if (policy is not { Masks.Count: > 0 })
-        {
-            return null;
-        }
-
         // Validation requires the key when a mask hashes; otherwise a random one serves (nothing is hashed with it).
         var key = SecretsOptions.Decode(options.Secrets.MaskingKey) ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(SecretsOptions.KeyBytes);
         return new ResultMasking(replies, new MaskingKey(key), groups, catalogs, target.Name, proxy.Value.DecisionTimeout);

@@ -3,6 +3,7 @@ using OrleansGate.Grains.Statements;
 using OrleansGate.Proxy.Protocol;
 using OrleansGate.Proxy.Protocol.Frontend;
 using OrleansGate.Proxy.Relay.Names;
+using OrleansGate.Proxy.Sql;
 
 namespace OrleansGate.Proxy.Relay;
 
@@ -37,6 +38,13 @@ internal sealed partial class DecisionPoint
                 }
 
                 var statements = parser.Parse(parse.Sql).ToArray();
+                if (!SqlText.ReadsTheSameUnderEverySetting(parse.Sql) && (Unanswered || _flushedWithoutSync || _requests.Exists(r => r.Phase == StatementPhase.Execute)))
+                {
+                    // The server parses this after running what came before it in the batch.
+                    _requests.Add(Unsettled(statements.FirstOrDefault() ?? Empty(parse.Sql)));
+                    return null;
+                }
+
                 if (parse.StatementName.Length > 0 && InUse(Namespace.Statement, parse.StatementName))
                 {
                     // PostgreSQL's own answer; refusing it here keeps the gateway's names the server's.
@@ -103,9 +111,10 @@ internal sealed partial class DecisionPoint
         _changes.Add((new NameChange(Namespace.Statement, string.Empty, null) { Unconditional = true }, -1));
         _changes.Add((new NameChange(Namespace.Portal, string.Empty, null) { Unconditional = true }, -1));
         var requests = new List<StatementRequest>();
+        var unsettled = Unanswered && !SqlText.ReadsTheSameUnderEverySetting(sql);
         foreach (var statement in parser.Parse(sql))
         {
-            requests.Add(SqlRequest(statement, StatementPhase.Query, [], requests.Count));
+            requests.Add(unsettled ? Unsettled(statement) : SqlRequest(statement, StatementPhase.Query, [], requests.Count));
         }
 
         return requests;
@@ -201,6 +210,18 @@ internal sealed partial class DecisionPoint
     private static string Unknown(string what, string name, bool uncertain) => uncertain
         ? $"{what} \"{name}\" cannot be used through the gateway: the server has not confirmed what it holds (a change to it is still unanswered, or a rollback may have removed it)"
         : $"{what} \"{name}\" does not exist";
+
+    /// <summary>Requests went upstream whose replies have not all come back.</summary>
+    private bool Unanswered => replies.ExpectedCount > replies.AnsweredCount;
+
+    /// <summary>
+    /// A statement whose text the server could read differently from the gateway: an earlier one,
+    /// not answered yet, may have changed client_encoding, standard_conforming_strings or
+    /// backslash_quote (a function, a view, a trigger can; ParameterStatus only tells afterwards).
+    /// </summary>
+    private static StatementRequest Unsettled(StatementInfo statement) => Refused(statement, "parser:unsettled", "55000",
+        "statement refused: statements sent before it are not answered yet, and one of them could change how the server reads this " +
+        "statement's text (it has non-ASCII characters or backslashes); send it once they are answered");
 
     private static StatementRequest Refused(StatementInfo statement, string rule, string sqlState, string message) =>
         new(statement, StatementPhase.Execute, []) { Refusal = new RequestRefusal(rule, sqlState, message) };

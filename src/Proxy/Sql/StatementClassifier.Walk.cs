@@ -157,7 +157,8 @@ internal sealed partial class StatementClassifier
     private void RecordSettingChange(JsonElement variableSet)
     {
         var kind = String(variableSet, "kind");
-        var reset = kind is "VAR_RESET" or "VAR_RESET_ALL";
+        // SET x TO DEFAULT goes back to the session's starting value, as RESET x does.
+        var reset = kind is "VAR_RESET" or "VAR_RESET_ALL" or "VAR_SET_DEFAULT";
         var name = String(variableSet, "name")?.ToLowerInvariant() ?? (reset ? "all" : StatementInfo.UnknownSetting);
         _settingChanges.Add(new SettingChange(name, ConstantArgument(variableSet, "args", 0), reset));
     }

@@ -71,6 +71,7 @@ public static class SiloHost
         // After the silo (and the proxy): the admin API serves once both are up.
         builder.Services.AddAdmin(configuration);
         AddSweeper(builder.Services, configuration);
+        builder.Services.AddHostedService<UpstreamRoleCheck>();
     }
 
     /// <summary>The sweeper that seals sessions a dead proxy left open (docs/audit-integrity.md#crashes); after the silo.</summary>

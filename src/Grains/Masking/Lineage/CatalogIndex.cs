@@ -19,6 +19,7 @@ internal sealed class CatalogIndex
     private readonly HashSet<string> _knownFunctions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _knownFunctionNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _userOperators = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FunctionFacts> _facts = new(StringComparer.Ordinal);
 
     private CatalogIndex(MaskingCatalog catalog)
     {
@@ -55,6 +56,13 @@ internal sealed class CatalogIndex
         {
             _knownFunctions.Add(function.Schema + "." + function.Name);
             _knownFunctionNames.Add(function.Name);
+            var user = !UpstreamCatalogReader.IsServerSchema(function.Schema) && !function.Extension;
+            foreach (var key in (ReadOnlySpan<string>)[function.Name, function.Schema + "." + function.Name])
+            {
+                _facts[key] = _facts.TryGetValue(key, out var known)
+                    ? new FunctionFacts(true, known.Volatile || function.Volatile, known.UserDefined || user)
+                    : new FunctionFacts(true, function.Volatile, user);
+            }
         }
 
         foreach (var op in catalog.UserOperators)
@@ -95,6 +103,13 @@ internal sealed class CatalogIndex
         return Catalog.Functions.Count > 0 && !(qualified ? _knownFunctions.Contains(SqlNames.WithoutCatalog(name)) : _knownFunctionNames.Contains(name));
     }
 
+    /// <summary>What the catalog says of every function a call by this name may be (an unqualified name: any schema's).</summary>
+    public FunctionFacts FunctionFacts(string name) =>
+        _facts.GetValueOrDefault(name.Contains('.', StringComparison.Ordinal) ? SqlNames.WithoutCatalog(name) : name, new FunctionFacts(false, false, false));
+
+    /// <summary>A user-defined function has this name (in functional notation, <c>t.f</c> calls it when t has no column f).</summary>
+    public bool IsUserFunction(string name) => _userFunctionNames.Contains(SqlNames.Unqualified(name));
+
     /// <summary>An operator some schema other than pg_catalog defines: its function may do anything.</summary>
     public bool IsOpaqueOperator(string name) => _userOperators.Contains(SqlNames.Unqualified(name));
 
@@ -104,3 +119,6 @@ internal sealed class CatalogIndex
 
 /// <summary>A relation with masked columns and what each of its columns (in attribute order) carries.</summary>
 internal sealed record RelationColumns(MaskedRelation Relation, Taint[] Columns);
+
+/// <summary>The functions a name may call: listed at all, any of them volatile (or a procedure), any of them user-defined.</summary>
+internal readonly record struct FunctionFacts(bool Listed, bool Volatile, bool UserDefined);

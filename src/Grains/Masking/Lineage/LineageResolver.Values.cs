@@ -164,7 +164,8 @@ internal sealed partial class LineageResolver
             : entry.WholeRow().Union(FunctionOf(name));
     }
 
-    private Taint FunctionOf(string name) => _catalog.IsOpaqueFunction(name) ? Taint.Function(name) : Taint.Clean;
+    // t.f or x.f where f may be a function applied to the row: user code only when a user function has that name.
+    private Taint FunctionOf(string name) => _catalog.IsUserFunction(name) ? Taint.Function(name) : Taint.Clean;
 
     /// <summary>The FROM item a star or qualified name names: t in t.*, s.t in s.t.*.</summary>
     private static RangeEntry? Qualifier(IReadOnlyList<string> names, QueryScope scope) => scope.FindByName(names[^1]);

@@ -1,3 +1,4 @@
+using OrleansGate.Grains.Masking;
 using System.Text.Json.Nodes;
 using OrleansGate.Grains.Catalog;
 using OrleansGate.Grains.Policy;
@@ -67,7 +68,7 @@ public sealed class CatalogResolutionTests(PostgresFixture postgres) : CatalogTe
         var origin = Assert.Single(catalog.Origins, o => o.TableOid == oid && o.AttributeNumber == attnum);
         Assert.Equal(new MaskedOrigin(oid, attnum, SsnRule, "hr.people.ssn", Derived: false), origin);
         Assert.Equal(MaskStrategy.Partial, catalog.RuleFor(origin).Strategy);
-        Assert.Equal(4, catalog.Rules.Count);
+        Assert.Equal(4 + BuiltInMasks.Rules.Count, catalog.Rules.Count);
     }
 
     [Fact]
