@@ -45,15 +45,35 @@ internal sealed partial class UpstreamCatalogReader
         WHERE r.ev_class <> d.refobjid
         """;
 
-    private async Task AddViewColumnsAsync(Dictionary<ColumnIdentity, MaskedOrigin> origins, CancellationToken cancellationToken)
+    // Views whose SELECT calls a function a user wrote (not the server's, not an extension's): its
+    // body may read masked columns, which pg_depend does not show, so their computed columns are
+    // masked like those of views over masked columns.
+    private const string UserCodeViewsSql = """
+        SELECT DISTINCT r.ev_class
+        FROM pg_catalog.pg_depend d
+        JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid AND r.ev_type = '1'
+        JOIN pg_catalog.pg_class v ON v.oid = r.ev_class AND v.relkind IN ('v', 'm')
+        JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
+        JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+        WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e
+                          WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = p.oid AND e.deptype = 'e')
+        """;
+
+    /// <param name="userCode">Views calling user functions count too (when the policy masks table data of its own).</param>
+    private async Task AddViewColumnsAsync(Dictionary<ColumnIdentity, MaskedOrigin> origins, bool userCode, CancellationToken cancellationToken)
     {
+        var userCodeViews = userCode ? await UserCodeViewsAsync(cancellationToken).ConfigureAwait(false) : [];
+
         // Per view: the origin of each output column (null: an expression), or null when the
         // definition could not be described.
         var described = new Dictionary<uint, ColumnIdentity?[]?>();
         for (var round = 0; round < MaxViewRounds; round++)
         {
             var changed = false;
-            foreach (var (view, _) in await DependentViewsAsync(origins.Keys, cancellationToken).ConfigureAwait(false))
+            var views = (await DependentViewsAsync(origins.Keys, cancellationToken).ConfigureAwait(false)).Keys.Union(userCodeViews).ToArray();
+            foreach (var view in views)
             {
                 if (!described.TryGetValue(view, out var outputs))
                 {
@@ -113,6 +133,19 @@ internal sealed partial class UpstreamCatalogReader
         }
 
         return changed;
+    }
+
+    private async Task<List<uint>> UserCodeViewsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(UserCodeViewsSql, _connection);
+        var views = new List<uint>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            views.Add(reader.GetFieldValue<uint>(0));
+        }
+
+        return views;
     }
 
     private async Task<Dictionary<uint, HashSet<ColumnIdentity>>> DependentViewsAsync(IEnumerable<ColumnIdentity> masked,

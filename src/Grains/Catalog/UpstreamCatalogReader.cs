@@ -62,7 +62,9 @@ internal sealed partial class UpstreamCatalogReader : IAsyncDisposable
     {
         var origins = new Dictionary<ColumnIdentity, MaskedOrigin>();
         await AddConfiguredColumnsAsync(rules, remembered, origins, cancellationToken).ConfigureAwait(false);
-        await AddViewColumnsAsync(origins, cancellationToken).ConfigureAwait(false);
+        // With masks of its own, user code may carry their values; with only the built-in ones, it is not followed (docs/masking.md).
+        var ownMasks = rules.Count > Masking.BuiltInMasks.Rules.Count;
+        await AddViewColumnsAsync(origins, ownMasks, cancellationToken).ConfigureAwait(false);
         var relations = await RelationsAsync(origins.Keys.Select(c => c.TableOid).Distinct(), cancellationToken).ConfigureAwait(false);
         var functions = await FunctionsAsync(cancellationToken).ConfigureAwait(false);
         var operators = await UserOperatorsAsync(cancellationToken).ConfigureAwait(false);

@@ -21,19 +21,23 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
     private MaskingCatalog? _catalog;
     private DateTimeOffset _fetchedAt;
 
-    // DDL went upstream and the session has not settled since (it is in a transaction block, or
-    // requests are still unanswered): the catalog, read on a connection of its own, may not see
-    // what the DDL made or renamed yet.
+    // DDL that could hide masked values under names the catalog does not know went upstream, and
+    // the session has not settled since (it is in a transaction block, or requests are still
+    // unanswered): the catalog, read on a connection of its own, may not see it yet.
     private bool _ddlUnsettled;
+
+    // The sequence numbers of such DDL let through and not yet completed.
+    private readonly HashSet<long> _hidingDdl = [];
 
     /// <summary>The catalog to decide with; one carrying an Error when it cannot be had (decisions then fail closed).</summary>
     /// <param name="unsettled">The session is in a transaction block, or earlier requests are still unanswered upstream.</param>
     public async Task<MaskingCatalog> CatalogAsync(IReadOnlyList<StatementOutcome>? completed, bool unsettled)
     {
         var ddlRan = completed?.Any(o => o.CommandTag is { } tag && DdlTags.Any(d => tag.StartsWith(d, StringComparison.Ordinal))) == true;
+        var hidingRan = completed?.Any(o => _hidingDdl.Remove(o.Sequence) && o.CommandTag is not null) == true;
         // Settled: what the DDL did is visible now (or undone), so the catalog is read again.
         ddlRan |= _ddlUnsettled && !unsettled;
-        _ddlUnsettled = unsettled && (_ddlUnsettled || ddlRan);
+        _ddlUnsettled = unsettled && (_ddlUnsettled || hidingRan);
         if (_catalog is not null && !ddlRan && clock.GetUtcNow() - _fetchedAt < CatalogReuse)
         {
             return _catalog;
@@ -57,10 +61,10 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
 
     /// <summary>
     /// Adjusts a batch's decisions for what a single statement's analysis cannot see: a statement
-    /// after DDL in the same batch, or in the same open transaction, may read a relation or column
-    /// the catalog does not know yet (all of its columns are masked).
+    /// after DDL that could hide masked values (in the same batch, or in the same open transaction)
+    /// may read a relation or column the catalog does not know yet: all of its columns are masked.
     /// </summary>
-    public void Apply(IReadOnlyList<StatementRequest> batch, Decision[] decisions)
+    public void Apply(IReadOnlyList<StatementRequest> batch, Decision[] decisions, long firstSequence, MaskingCatalog catalog)
     {
         var afterDdl = _ddlUnsettled;
         for (var i = 0; i < batch.Count; i++)
@@ -73,10 +77,44 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
                 decisions[i] = EveryColumnMasked(decision, "(relations created earlier in the batch, the open transaction or a request not yet answered)");
             }
 
-            afterDdl |= statement.HasKind(StatementKind.Ddl);
+            if (decision.Action != PolicyAction.Block && MayHideMaskedValues(statement, catalog))
+            {
+                afterDdl = true;
+                _hidingDdl.Add(firstSequence + i);
+            }
         }
 
         _ddlUnsettled = afterDdl;
+    }
+
+    /// <summary>
+    /// DDL after which a masked value could be reached under a name the catalog does not know yet:
+    /// it names a relation holding masked values, calls user code, or renames, moves or defines
+    /// what reads later (a renamed schema moves every relation in it; rules and triggers run later).
+    /// DDL of its own (CREATE TEMP TABLE t (a int), an index, a sequence) cannot.
+    /// </summary>
+    internal static bool MayHideMaskedValues(StatementInfo statement, MaskingCatalog catalog)
+    {
+        if (!statement.HasKind(StatementKind.Ddl))
+        {
+            return false;
+        }
+
+        if (statement.Command is "RenameStmt" or "AlterObjectSchemaStmt" or "RuleStmt" or "CreateTrigStmt" or "CreateFunctionStmt"
+            or "AlterFunctionStmt" or "CreateEventTrigStmt" or "ImportForeignSchemaStmt" or "CreateForeignTableStmt")
+        {
+            return true;
+        }
+
+        var index = Lineage.CatalogIndex.For(catalog);
+        return statement.RelationsRead.Concat(statement.RelationsWritten).Any(r => index.RelationsNamed(SchemaOf(r), SqlNames.Unqualified(r)).Count > 0)
+               || statement.Functions.Any(index.IsUserFunction);
+    }
+
+    private static string? SchemaOf(string relation)
+    {
+        var dot = relation.LastIndexOf('.');
+        return dot < 0 ? null : relation[..dot];
     }
 
     // Fail closed: what the statement returns cannot be told, so all of it is masked.

@@ -152,7 +152,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         _masking ??= new SessionMasking(GrainFactory, subject, clock);
         var catalog = await _masking.CatalogAsync(completed, unsettled).ConfigureAwait(true);
         var decisions = batch.Select((request, i) => Refused(request) ?? PolicyEngine.Decide(request.Statement, subject, policy, catalog, facts[i])).ToArray();
-        _masking.Apply(batch, decisions);
+        _masking.Apply(batch, decisions, firstSequence, catalog);
 
         ApplyAllOrNothing(decisions);
         var approval = await HoldAsync(batch, decisions, subject, firstSequence, now).ConfigureAwait(true);
@@ -286,8 +286,9 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         {
             if (decisions[i].Action != PolicyAction.Block)
             {
+                // The client gets the first refusal of the batch: it says why, with the cause's SQLSTATE.
                 decisions[i] = Decision.Block(cause.Rule,
-                    $"not run: statement {refusal + 1} of the same batch was refused by rule '{cause.Rule}'");
+                    $"not run: statement {refusal + 1} of the same batch was refused by rule '{cause.Rule}': {cause.Message}", cause.SqlState ?? Decision.BlockedSqlState);
             }
         }
     }
