@@ -47,7 +47,7 @@ public static class MaskingAnalyzer
         var runs = statement.Kind is StatementKind.Prepare or StatementKind.Declare or StatementKind.Explain && statement.Inner is { } inner
             ? inner
             : statement;
-        var lineage = runs.Query is { } query ? LineageResolver.Resolve(query, index) : StatementLineage.Empty;
+        var lineage = runs.Query is { } query && NeedsResolution(runs, index) ? LineageResolver.Resolve(query, index) : StatementLineage.Empty;
         var returnsRows = statement.Kind != StatementKind.Explain;
         // A target whose policy masks nothing masks only the built-in columns, which the catalog
         // knows by origin: there only masked origins count. User code and names the gateway could
@@ -104,6 +104,54 @@ public static class MaskingAnalyzer
                 ReadsMaskedValues = !Clean(lineage.Touched) || lineage.Touched.Origins.Length > 0 || predicate || copiesMasked,
             },
         };
+    }
+
+    /// <summary>
+    /// Whether anything in the statement could carry a masked value: a relation named like one
+    /// that holds masked values, a call the gateway cannot see into (a user function or operator,
+    /// a function the catalog does not list), or functional notation naming a user function.
+    /// Most statements name none, and are clean without resolving a single reference.
+    /// </summary>
+    private static bool NeedsResolution(StatementInfo statement, CatalogIndex index)
+    {
+        if (index.HasUserOperators)
+        {
+            return true;
+        }
+
+        foreach (var relation in statement.RelationsRead)
+        {
+            if (index.MayHoldMaskedValues(relation))
+            {
+                return true;
+            }
+        }
+
+        foreach (var relation in statement.RelationsWritten)
+        {
+            if (index.MayHoldMaskedValues(relation))
+            {
+                return true;
+            }
+        }
+
+        foreach (var function in statement.Functions)
+        {
+            if (index.IsOpaqueFunction(function))
+            {
+                return true;
+            }
+        }
+
+        foreach (var column in statement.Columns)
+        {
+            if (column.Contains('.', StringComparison.Ordinal) && index.IsUserFunction(column))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Each result column's rule: clear when proven clean, its own rule when it is a masked column unchanged, else redacted.</summary>

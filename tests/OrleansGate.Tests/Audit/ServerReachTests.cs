@@ -136,7 +136,8 @@ public sealed class ServerReachTests(PostgresFixture postgres) : AuditTestBase(p
         }
         finally
         {
-            other.Close();
+            // Cancelled, not waited out.
+            sleeping.Cancel();
             await Assert.ThrowsAnyAsync<Exception>(() => running);
         }
     }

@@ -29,8 +29,16 @@ public sealed class ApprovedCopyCorpusTests(PostgresFixture postgres) : MaskingT
         Rows("copy-columns", "COPY customers (name, ssn, card_number) TO STDOUT", minRows: 3),
         Rows("copy-columns-reordered", "COPY customers (card_number, email, name) TO STDOUT WITH (FORMAT csv)", minRows: 3),
         Rows("copy-legacy-syntax", "COPY customers TO STDOUT WITH CSV HEADER", minRows: 4),
-        // COPY of a query masks every column it copies (name too).
-        Rows("copy-query", "COPY (SELECT name, ssn FROM customers) TO STDOUT", marker: null, minRows: 3),
+        // COPY of a query masks each column as resolved: name is clean, ssn is ssn.
+        Rows("copy-query", "COPY (SELECT name, ssn FROM customers) TO STDOUT", minRows: 3),
+        // The same with the names hidden: alias lists, a join alias, functional notation.
+        Rows("copy-query-alias-list", "COPY (SELECT b, upper(d), c || '' FROM customers AS x(a, b, c, d)) TO STDOUT", minRows: 3),
+        Rows("copy-query-join-alias", "COPY (SELECT j.name, row_to_json(j) FROM (customers CROSS JOIN (SELECT 1 AS one) z) AS j) TO STDOUT WITH (FORMAT csv)",
+            minRows: 3),
+        Rows("copy-query-functional", "COPY (SELECT c.name, c.quote_literal, c.to_jsonb FROM customers c) TO STDOUT", minRows: 3),
+        Rows("copy-query-partial-pieces", "COPY (SELECT name, 'a@' || split_part(email, '@', 1), '#####' || substr(card_number, 1, 4) FROM customers) TO STDOUT",
+            minRows: 3),
+        Rows("copy-query-clean-only", "COPY (SELECT id, name, upper(name) FROM customers) TO STDOUT", minRows: 3),
         Rows("copy-query-expression", "COPY (SELECT name, upper(ssn), email || '', card_number::numeric FROM customers) TO STDOUT WITH (FORMAT csv)", marker: null, minRows: 3),
         Rows("copy-query-whole-row", "COPY (SELECT c FROM customers c) TO STDOUT", marker: null, minRows: 3),
         Rows("copy-query-view", "COPY (SELECT * FROM v_alias) TO STDOUT", marker: null, minRows: 3),
@@ -40,6 +48,8 @@ public sealed class ApprovedCopyCorpusTests(PostgresFixture postgres) : MaskingT
         new("copy-search-path", ["SET search_path = evil, public", "COPY (SELECT * FROM customers) TO STDOUT"], Expect.Rows, Marker: null, MinRows: 3),
         Refused("copy-binary", "COPY customers TO STDOUT WITH (FORMAT binary)"),
         Refused("copy-query-binary", "COPY (SELECT ssn FROM customers) TO STDOUT WITH (FORMAT binary)"),
+        Refused("copy-query-binary-alias-list", "COPY (SELECT upper(d) FROM customers AS x(a, b, c, d)) TO STDOUT WITH (FORMAT binary)"),
+        Refused("copy-query-binary-functional", "COPY (SELECT c.quote_literal FROM customers c) TO STDOUT WITH (FORMAT binary)"),
     ];
 
     [Fact]

@@ -27,6 +27,15 @@ public sealed class LegitimateCorpusTests(PostgresFixture postgres) : MaskingTes
         "SELECT json_build_object('n', name, 'b', balance), ARRAY[id, id * 2] FROM customers ORDER BY id",
         "SELECT count(*), max(balance), string_agg(name, ',' ORDER BY id) FROM customers",
         "SELECT name FROM customers UNION ALL SELECT note FROM orders ORDER BY 1",
+        // Through alias lists, join aliases, subqueries, whole rows and functional notation, over unmasked columns.
+        "SELECT a, b, upper(b), length(b) FROM customers AS x(a, b) ORDER BY a",
+        "SELECT j.name, j.total, j.note FROM (customers c JOIN orders o ON o.customer_id = c.id) AS j ORDER BY j.total",
+        "SELECT o.quote_literal, row_to_json(o), o.to_jsonb FROM orders o ORDER BY o.id",
+        "SELECT s.n, s.upper FROM (SELECT name AS n, upper(name) FROM customers) s ORDER BY 1",
+        "WITH t(a, b) AS (SELECT id, name FROM customers) SELECT b, a * 2, b || '!' FROM t ORDER BY a",
+        "SELECT (w.c).name, (w.c).id FROM (SELECT c FROM customers c) w ORDER BY 2",
+        "SELECT u.id, c1.name, o.total FROM customers c1 JOIN customers c2 USING (id) AS u JOIN orders o ON o.customer_id = u.id ORDER BY o.id",
+        "SELECT name FROM customers UNION SELECT note FROM orders ORDER BY 1",
         "SELECT 1::int2, 2::int8, 1.5::float8, '2024-01-02'::date, '\\x0102'::bytea, ARRAY[1, 2], '{\"a\": 1}'::jsonb, true, NULL::text",
     ];
 

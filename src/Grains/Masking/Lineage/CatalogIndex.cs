@@ -107,6 +107,16 @@ internal sealed class CatalogIndex
     public FunctionFacts FunctionFacts(string name) =>
         _facts.GetValueOrDefault(name.Contains('.', StringComparison.Ordinal) ? SqlNames.WithoutCatalog(name) : name, new FunctionFacts(false, false, false));
 
+    /// <summary>Some operator a user defined exists: any operator in a statement may be it.</summary>
+    public bool HasUserOperators => _userOperators.Count > 0;
+
+    /// <summary>A relation named so (as written: <c>name</c> or <c>schema.name</c>) may be one that holds masked values.</summary>
+    public bool MayHoldMaskedValues(string relation)
+    {
+        var dot = relation.LastIndexOf('.');
+        return RelationsNamed(dot < 0 ? null : relation[..dot], dot < 0 ? relation : relation[(dot + 1)..]).Count > 0;
+    }
+
     /// <summary>A user-defined function has this name (in functional notation, <c>t.f</c> calls it when t has no column f).</summary>
     public bool IsUserFunction(string name) => _userFunctionNames.Contains(SqlNames.Unqualified(name));
 
