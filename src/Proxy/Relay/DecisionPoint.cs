@@ -78,6 +78,11 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         {
             case FrontendMessageType.Query or FrontendMessageType.FunctionCall when _flushedWithoutSync:
                 return "a Query or FunctionCall after Flush without Sync is not supported through the gateway";
+            case FrontendMessageType.Query or FrontendMessageType.FunctionCall when _batch.WrittenCount > 0:
+                // The server would run the batch, and skip this message too if the batch failed
+                // (§55.2.3: everything up to Sync), without the ReadyForQuery the gateway counts on.
+                // Nothing of it has gone upstream: the session ends before anything is out of step.
+                return "a Query or FunctionCall inside an extended-protocol batch (before its Sync) is not supported through the gateway";
             case FrontendMessageType.Query:
                 if (!await ForwardBatchAsync(upstream, cancellationToken).ConfigureAwait(false))
                 {

@@ -132,4 +132,29 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
         Assert.Equal("08P01", fatal.SqlState);
         Assert.Contains("after Flush without Sync", fatal.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_query_inside_an_unsynced_batch_ends_the_session_before_anything_goes_upstream()
+    {
+        var note = "inside-" + Token();
+        await using var raw = await RawClient.ConnectAsync(Gateway.Port);
+        await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
+
+        // The server would skip the Query after the failing Execute (up to the Sync), while the
+        // gateway counted a ReadyForQuery for it: from then on every reply one statement late.
+        await raw.SendAsync(b =>
+        {
+            Parse(b, string.Empty, "SELECT 1/0");
+            Bind(b, string.Empty);
+            Execute(b);
+            b.Start((byte)'Q').WriteCString($"SELECT touch('{note}')").Finish();
+            Sync(b);
+        });
+        var replies = await raw.ReadToEndAsync();
+
+        var fatal = RawClient.Error(replies.Last(m => m.Type == 'E'));
+        Assert.Equal("08P01", fatal.SqlState);
+        Assert.Contains("before its Sync", fatal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(note, await TouchesAsync());
+    }
 }
