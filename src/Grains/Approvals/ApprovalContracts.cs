@@ -86,7 +86,14 @@ public sealed record ApprovalView
 [GenerateSerializer, Immutable]
 public sealed record Approver(
     [property: Id(0)] string Identity,
-    [property: Id(1)] IReadOnlyList<string> Groups);
+    [property: Id(1)] IReadOnlyList<string> Groups)
+{
+    /// <summary>When the admin API vouched for this approver (<see cref="ApprovalProofs.Vouch"/>).</summary>
+    [Id(2)] public DateTimeOffset VouchedAt { get; init; }
+
+    /// <summary>The admin API's proof that it authenticated this approver for one request; the approval grain checks it.</summary>
+    [Id(3)] public string? Proof { get; init; }
+}
 
 /// <summary>An approve or deny that cannot be taken: the approver is the requester, not in an approver group, it is decided already, …</summary>
 [GenerateSerializer]

@@ -19,7 +19,7 @@ namespace OrleansGate.Grains.Approvals;
 /// </remarks>
 public sealed partial class ApprovalGrain(
     [PersistentState("approval", ApprovalGrain.Storage)] IPersistentState<ApprovalState> stored,
-    TimeProvider clock, IApprovalNotifier notifier, ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain
+    TimeProvider clock, IApprovalNotifier notifier, ApprovalProofs proofs, ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain
 {
     /// <summary>The grain storage approvals, their windows and the index are kept in.</summary>
     public const string Storage = "approvals";
@@ -35,7 +35,12 @@ public sealed partial class ApprovalGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        Publish(stored.State.View);
+        if (stored.State.View is { IsPending: true } pending)
+        {
+            Publish(pending);
+        }
+
+        // A decision is published by CatchUpAsync once its steps are in the record.
         await CatchUpAsync().ConfigureAwait(true);
     }
 
@@ -159,6 +164,14 @@ public sealed partial class ApprovalGrain(
     /// <summary>The request, if it is pending and the approver may act on it; otherwise a refusal that says why.</summary>
     private async Task<ApprovalView> PendingForAsync(Approver approver, string verb)
     {
+        // Only the admin API, which authenticated the approver, can vouch for one: a caller that
+        // reached the grain some other way cannot approve as anyone.
+        if (!proofs.IsVouched(Id, approver))
+        {
+            LogUnvouched(logger, Id, approver.Identity, verb);
+            throw new ApprovalRefusedException($"cannot {verb} {Id}: the approver was not authenticated by the admin API");
+        }
+
         await CatchUpAsync().ConfigureAwait(true);
         if (stored.State.View is not { } view)
         {
@@ -201,7 +214,12 @@ public sealed partial class ApprovalGrain(
             throw;
         }
 
-        Publish(next);
+        if (next.IsPending)
+        {
+            // A vote short of the count lets nothing go; a decision is published once recorded (CarryOutAsync).
+            Publish(next);
+        }
+
         if (previousView is null || (previousView.IsPending && !next.IsPending))
         {
             // The webhook hears of every new request and every outcome (it only queues: never blocks the hold).
@@ -238,24 +256,30 @@ public sealed partial class ApprovalGrain(
             return;
         }
 
+        // First the record: the decision's steps in the session's stream. Audit first applies to
+        // approvals too: a window opens, and a held statement is let go (Publish), only once the
+        // ApprovalGranted that allows it is committed.
         var changed = false;
-        if (view.Status == ApprovalStatus.Granted && view.WindowUntil is { } until && !state.WindowStored)
+        var steps = ApprovalState.Steps(state);
+        if (steps.Count > state.Recorded)
+        {
+            var total = steps.Count;
+            var pending = steps[state.Recorded..];
+            changed |= await TryAsync("record it in the session's stream", async () =>
+            {
+                await GrainFactory.GetGrain<ISessionGrain>(view.Request.SessionId)
+                    .RecordApprovalAsync(pending, proofs.SignSteps(view.Request.SessionId, pending)).ConfigureAwait(true);
+                state.Recorded = total;
+            }).ConfigureAwait(true);
+        }
+
+        var recorded = state.Recorded >= steps.Count;
+        if (recorded && view.Status == ApprovalStatus.Granted && view.WindowUntil is { } until && !state.WindowStored)
         {
             changed |= await TryAsync("open its window", async () =>
             {
                 await GrainFactory.GetGrain<IApprovalWindowGrain>(ApprovalWindowKey.For(view.Request)).OpenAsync(until, Id).ConfigureAwait(true);
                 state.WindowStored = true;
-            }).ConfigureAwait(true);
-        }
-
-        var steps = ApprovalState.Steps(state);
-        if (steps.Count > state.Recorded)
-        {
-            var total = steps.Count;
-            changed |= await TryAsync("record it in the session's stream", async () =>
-            {
-                await GrainFactory.GetGrain<ISessionGrain>(view.Request.SessionId).RecordApprovalAsync(steps[state.Recorded..]).ConfigureAwait(true);
-                state.Recorded = total;
             }).ConfigureAwait(true);
         }
 
@@ -280,6 +304,11 @@ public sealed partial class ApprovalGrain(
         if (changed)
         {
             await TryAsync("save its progress", () => stored.WriteStateAsync()).ConfigureAwait(true);
+        }
+
+        if (recorded)
+        {
+            Publish(view);
         }
     }
 
@@ -335,6 +364,9 @@ public sealed partial class ApprovalGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Approval {ApprovalId} expired")]
     private static partial void LogExpired(ILogger logger, string approvalId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Approval {ApprovalId}: refused to {Verb} for {Approver}: not vouched for by the admin API")]
+    private static partial void LogUnvouched(ILogger logger, string approvalId, string approver, string verb);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Approval {ApprovalId}: could not {What}, will retry on the next call: {Reason}")]
     private static partial void LogConsequenceFailed(ILogger logger, string approvalId, string what, string reason);

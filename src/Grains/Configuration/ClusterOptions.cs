@@ -32,7 +32,7 @@ public sealed class ClusterOptions
     /// <summary>Orleans silo-to-silo port; 0 picks a free one (tests).</summary>
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>Orleans client gateway port, for standalone proxies; 0 picks a free one.</summary>
+    /// <summary>Orleans client gateway port, for standalone proxies (Cluster mode; an all-in-one gateway takes no Orleans clients); 0 picks a free one.</summary>
     public int GatewayPort { get; set; } = 30000;
 
     /// <summary>Orleans cluster id: silos and proxies with the same id form one gateway.</summary>
@@ -46,6 +46,9 @@ public sealed class ClusterOptions
     /// the host name resolves to. The silo listens on all addresses either way.
     /// </summary>
     public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Mutual TLS between silos and proxies (required in Cluster mode).</summary>
+    public ClusterTlsOptions Tls { get; set; } = new();
 
     /// <summary>Standalone proxy: how long it keeps trying to reach a silo at start-up before it gives up.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(1);
@@ -144,6 +147,15 @@ public sealed class ClusterOptionsValidator(IConfiguration configuration, bool r
         if (options.ConnectTimeout <= TimeSpan.Zero)
         {
             failures.Add($"{ClusterOptions.Section}:ConnectTimeout: must be positive");
+        }
+
+        try
+        {
+            _ = ClusterCertificates.Load(options.Tls);
+        }
+        catch (ClusterCertificateException e)
+        {
+            failures.Add(e.Message);
         }
     }
 }

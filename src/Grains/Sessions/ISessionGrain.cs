@@ -26,10 +26,11 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>
     /// Appends an approval's steps (ApprovalGranted, ApprovalDenied, ApprovalExpired,
     /// ApprovalWithdrawn) to the session's stream, so the stream keeps one writer. Called by the
-    /// approval grain after it persisted the change; throws when the record cannot be written (the
-    /// approval grain retries).
+    /// approval grain after it persisted the change, with its proof over the steps
+    /// (<see cref="Approvals.ApprovalProofs.SignSteps"/>): steps without it are refused. Throws when
+    /// the record cannot be written (the approval grain retries).
     /// </summary>
-    Task RecordApprovalAsync(IReadOnlyList<object> events);
+    Task RecordApprovalAsync(IReadOnlyList<object> events, string proof);
 
     /// <summary>Records the last outcomes and SessionEnded, and lets the grain go.</summary>
     Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null);

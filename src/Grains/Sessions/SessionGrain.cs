@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Audit.Events;
+using OrleansGate.Grains.Approvals;
 using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Policy;
 
@@ -14,7 +15,7 @@ namespace OrleansGate.Grains.Sessions;
 /// <see cref="AppendChainedAsync"/>, which links the events onto the session's hash chain
 /// (invariant 5, docs/audit-integrity.md).
 /// </summary>
-public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, TimeProvider clock, ChainKey chainKey,
+public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, TimeProvider clock, ChainKey chainKey, ApprovalProofs proofs,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     /// <summary>
@@ -185,7 +186,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         return approval is null ? decisions : await OpenApprovalAsync(approval, decisions).ConfigureAwait(true);
     }
 
-    public async Task RecordApprovalAsync(IReadOnlyList<object> events)
+    public async Task RecordApprovalAsync(IReadOnlyList<object> events, string proof)
     {
         var unexpected = events.FirstOrDefault(e => e is not (ApprovalGranted or ApprovalDenied or ApprovalExpired or ApprovalWithdrawn));
         if (unexpected is not null)
@@ -193,9 +194,25 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
             throw new ArgumentException($"not an approval step: {unexpected.GetType().Name}", nameof(events));
         }
 
+        // Only the approval grain records approval steps: nobody else holds the key its proof needs.
+        if (!proofs.AreSigned(SessionId, events, proof) || events.Any(e => StepSession(e) != SessionId))
+        {
+            LogForgedApproval(logger, SessionId);
+            throw new UnauthorizedAccessException($"approval steps for session {SessionId} without the approval grain's proof are refused");
+        }
+
         // After SessionEnded too: how a request of this session ended belongs in its record.
         await AppendChainedAsync(events.Cast<ChainedEvent>()).ConfigureAwait(true);
     }
+
+    private static string? StepSession(object step) => step switch
+    {
+        ApprovalGranted granted => granted.SessionId,
+        ApprovalDenied denied => denied.SessionId,
+        ApprovalExpired expired => expired.SessionId,
+        ApprovalWithdrawn withdrawn => withdrawn.SessionId,
+        _ => null,
+    };
 
     /// <summary>A request the proxy could not run as the server would: refused, and recorded as such.</summary>
     private static Decision? Refused(StatementRequest request) =>
@@ -292,6 +309,9 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: approval steps without the approval grain's proof were refused")]
+    private static partial void LogForgedApproval(ILogger logger, string sessionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: audit log unavailable, statements refused: {Reason}")]
     private static partial void LogAuditUnavailable(ILogger logger, string sessionId, string reason);

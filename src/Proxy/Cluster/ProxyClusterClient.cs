@@ -36,6 +36,12 @@ public static class ProxyClusterClient
             client.Services.AddOptions<Orleans.Configuration.AdoNetClusteringClientOptions>()
                 .Configure<IOptions<ClusterOptions>>((o, cluster) => o.ConnectionString = cluster.Value.ProviderConnectionString());
             client.Services.AddSingleton<IClientConnectionRetryFilter>(sp => sp.GetRequiredService<ClusterClientConnection>());
+            // Mutual TLS to the silos' gateways, with the certificate the silos trust (loaded after validation).
+            client.Services.AddOptions<Orleans.Configuration.ClientConnectionOptions>().Configure<IOptions<ClusterOptions>>((o, cluster) =>
+            {
+                var tls = ClusterTls.Options(ClusterCertificates.Load(cluster.Value.Tls));
+                o.ConfigureConnection(connection => connection.UseClientTls(tls));
+            });
         });
     }
 }

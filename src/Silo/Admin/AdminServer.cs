@@ -21,7 +21,7 @@ namespace OrleansGate.Silo.Admin;
 /// <c>OrleansGate:Admin:Listen</c> is empty.
 /// </summary>
 public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFactory grains, ApiTokenAuthenticator authenticator,
-    TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
     private WebApplication? _app;
@@ -58,7 +58,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
             ? Results.Text("ok")
             : Results.Text("unavailable", statusCode: StatusCodes.Status503ServiceUnavailable));
         var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator));
-        ApprovalEndpoints.Map(api, grains, clock);
+        ApprovalEndpoints.Map(api, grains, clock, proofs);
         SessionEndpoints.Map(api, grains);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -13,7 +13,7 @@ namespace OrleansGate.Silo.Admin;
 /// </summary>
 public static class ApprovalEndpoints
 {
-    public static void Map(RouteGroupBuilder api, IGrainFactory grains, TimeProvider clock)
+    public static void Map(RouteGroupBuilder api, IGrainFactory grains, TimeProvider clock, ApprovalProofs proofs)
     {
         api.MapGet("/approvals", async () =>
         {
@@ -40,7 +40,7 @@ public static class ApprovalEndpoints
                 window = parsed;
             }
 
-            return await DecideAsync(id, grain => grain.ApproveAsync(AdminAuthentication.Approver(context), Blank(body?.Reason), window))
+            return await DecideAsync(id, grain => grain.ApproveAsync(proofs.Vouch(id, AdminAuthentication.Approver(context)), Blank(body?.Reason), window))
                 .ConfigureAwait(false);
         });
 
@@ -51,7 +51,7 @@ public static class ApprovalEndpoints
                 return AdminResults.Error(StatusCodes.Status400BadRequest, "a reason is required to deny");
             }
 
-            return await DecideAsync(id, grain => grain.DenyAsync(AdminAuthentication.Approver(context), reason)).ConfigureAwait(false);
+            return await DecideAsync(id, grain => grain.DenyAsync(proofs.Vouch(id, AdminAuthentication.Approver(context)), reason)).ConfigureAwait(false);
         });
 
         async Task<IResult> DecideAsync(string id, Func<IApprovalGrain, Task<ApprovalView>> decide)

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Orleans.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansGate.Grains.Configuration;
 using ClusterOptions = OrleansGate.Grains.Configuration.ClusterOptions;
 
 namespace OrleansGate.Silo.Clustering;
@@ -20,11 +22,14 @@ public static class SiloClustering
     /// </param>
     public static void Configure(ISiloBuilder silo, ClusterOptions cluster, Func<string> allInOneStorage)
     {
+        Secure(silo, cluster.IsCluster);
         if (!cluster.IsCluster)
         {
+            // No gateway: the proxy of an all-in-one gateway calls its grains in-process, so no
+            // Orleans client has anything to connect to. The silo port listens on loopback only.
             silo.UseLocalhostClustering(
                 siloPort: PortOrFree(cluster.SiloPort),
-                gatewayPort: PortOrFree(cluster.GatewayPort),
+                gatewayPort: 0,
                 serviceId: cluster.ServiceId,
                 clusterId: cluster.ClusterId);
             // Held requests must survive a restart in this mode too: the same ADO.NET storage as in
@@ -64,6 +69,25 @@ public static class SiloClustering
         {
             o.Invariant = Invariant;
             o.ConnectionString = cluster.ProviderConnectionString();
+        });
+    }
+
+    /// <summary>
+    /// Mutual TLS on every Orleans connection: silo to silo, proxy to silo. A cluster uses the
+    /// configured certificate (loaded after validation, which names a bad key in one line); an
+    /// all-in-one gateway one it makes at start-up and trusts alone.
+    /// </summary>
+    private static void Secure(ISiloBuilder silo, bool cluster)
+    {
+        silo.Services.AddSingleton(sp => cluster
+            ? ClusterCertificates.Load(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.Tls)
+            : ClusterCertificates.Ephemeral());
+        silo.Services.AddOptions<SiloConnectionOptions>().Configure<ClusterCertificates>((o, certificates) =>
+        {
+            var tls = Proxy.Cluster.ClusterTls.Options(certificates);
+            o.ConfigureSiloInboundConnection(connection => connection.UseServerTls(tls));
+            o.ConfigureGatewayInboundConnection(connection => connection.UseServerTls(tls));
+            o.ConfigureSiloOutboundConnection(connection => connection.UseClientTls(tls));
         });
     }
 

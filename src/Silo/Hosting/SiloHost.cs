@@ -1,3 +1,4 @@
+using OrleansGate.Grains.Approvals;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -97,6 +98,7 @@ public static class SiloHost
         // A malformed value is reported by GatewayOptionsValidator, a missing one by AuditStoreOptionsValidator.
         services.AddSingleton(_ => new ChainKey(SecretsOptions.Decode(configuration[AuditStoreOptionsValidator.AuditKeySetting])
             ?? throw new InvalidOperationException($"{AuditStoreOptionsValidator.AuditKeySetting}: is required")));
+        services.AddSingleton(sp => new ApprovalProofs(sp.GetRequiredService<ChainKey>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ProxyHeartbeats(sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value));
         services.AddHostedService<AuditSchema>();
     }

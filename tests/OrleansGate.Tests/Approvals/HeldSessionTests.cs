@@ -47,7 +47,7 @@ public sealed class HeldSessionTests(PostgresFixture postgres) : AuditTestBase(p
         Assert.False(running.IsCompleted);
         Assert.DoesNotContain(note, await TouchesAsync());
 
-        await Grains.GetGrain<IApprovalGrain>(request.Id).ApproveAsync(Bob, "looks fine", window: null);
+        await Grains.GetGrain<IApprovalGrain>(request.Id).ApproveVouchedAsync(Bob, "looks fine", window: null);
 
         Assert.Equal(note, await running.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains(note, await TouchesAsync());
@@ -65,7 +65,7 @@ public sealed class HeldSessionTests(PostgresFixture postgres) : AuditTestBase(p
         var running = command.ExecuteScalarAsync();
         var request = await PendingAsync(note);
 
-        await Grains.GetGrain<IApprovalGrain>(request.Id).DenyAsync(Bob, "not during the audit");
+        await Grains.GetGrain<IApprovalGrain>(request.Id).DenyVouchedAsync(Bob, "not during the audit");
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => running.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal("42501", error.SqlState);
@@ -126,7 +126,7 @@ public sealed class HeldSessionTests(PostgresFixture postgres) : AuditTestBase(p
         await using var command = new NpgsqlCommand($"SELECT touch('{held}')", connection, transaction);
         var running = command.ExecuteScalarAsync();
         var request = await PendingAsync(held);
-        await Grains.GetGrain<IApprovalGrain>(request.Id).DenyAsync(Bob, "no");
+        await Grains.GetGrain<IApprovalGrain>(request.Id).DenyVouchedAsync(Bob, "no");
         await Assert.ThrowsAsync<PostgresException>(() => running.WaitAsync(TimeSpan.FromSeconds(30)));
 
         // Nothing reached the server, so its transaction is still open and sound: it goes on and commits.
@@ -155,7 +155,7 @@ public sealed class HeldSessionTests(PostgresFixture postgres) : AuditTestBase(p
         var request = await PendingAsync(second);
         Assert.Equal(2, request.Statements.Count);
 
-        await Grains.GetGrain<IApprovalGrain>(request.Id).DenyAsync(Bob, "no batches today");
+        await Grains.GetGrain<IApprovalGrain>(request.Id).DenyVouchedAsync(Bob, "no batches today");
 
         await Assert.ThrowsAsync<PostgresException>(() => running.WaitAsync(TimeSpan.FromSeconds(30)));
         var touches = await TouchesAsync();

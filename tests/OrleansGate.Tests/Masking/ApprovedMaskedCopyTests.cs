@@ -35,7 +35,7 @@ public sealed class ApprovedMaskedCopyTests(PostgresFixture postgres) : MaskingT
             sql => sql.StartsWith("COPY customers", StringComparison.Ordinal), "the COPY");
         Assert.Equal("masking:copy-out", request.Rule);
         await Gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IApprovalGrain>(request.Id)
-            .ApproveAsync(new Approver("bob", ["approvers"]), "masked export", null);
+            .ApproveVouchedAsync(new Approver("bob", ["approvers"]), "masked export", null);
 
         var copied = await copying.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(

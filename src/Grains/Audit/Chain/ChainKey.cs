@@ -43,5 +43,11 @@ public sealed class ChainKey
         return key;
     }
 
+    /// <summary>
+    /// A key for another purpose, derived from the audit key: HMAC-SHA256(AuditKey, "orleansgate-" +
+    /// <paramref name="purpose"/>). Never a chain key (their label is different).
+    /// </summary>
+    public byte[] Derive(string purpose) => HMACSHA256.HashData(_auditKey, Encoding.UTF8.GetBytes("orleansgate-" + purpose));
+
     public override string ToString() => "ChainKey(hidden)";
 }

@@ -145,8 +145,8 @@ public sealed class ChainHeadsTests(PostgresFixture postgres) : IntegrityTestBas
         // The grain let itself go at the end; an approval step reactivates it, and it must link
         // onto the chain it rebuilds from the stream (key ratcheted from k_1 again).
         var grains = Gateway.Services.GetRequiredService<IGrainFactory>();
-        await grains.GetGrain<ISessionGrain>(id).RecordApprovalAsync(
-            [new ApprovalWithdrawn(id, "ap-test", "client went away", DateTimeOffset.UtcNow)]);
+        object[] steps = [new ApprovalWithdrawn(id, "ap-test", "client went away", DateTimeOffset.UtcNow)];
+        await grains.GetGrain<ISessionGrain>(id).RecordApprovalAsync(steps, VouchedApprovals.Proofs.SignSteps(id, steps));
 
         var rows = await RowsAsync(id);
         Assert.Equal(before + 1, rows.Count);

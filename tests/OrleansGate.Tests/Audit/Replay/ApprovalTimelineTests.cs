@@ -43,7 +43,7 @@ public sealed class ApprovalTimelineTests(PostgresFixture postgres) : ReplayTest
             {
                 var running = write.ExecuteNonQueryAsync();
                 approvedId = (await PendingApprovals.WaitForAsync(grains, s => s.Contains("-approved", StringComparison.Ordinal), "the first insert")).Id;
-                await grains.GetGrain<IApprovalGrain>(approvedId).ApproveAsync(Bob, "ticket 42", window: null);
+                await grains.GetGrain<IApprovalGrain>(approvedId).ApproveVouchedAsync(Bob, "ticket 42", window: null);
                 Assert.Equal(1, await running.WaitAsync(TimeSpan.FromSeconds(30)));
             }
 
@@ -51,7 +51,7 @@ public sealed class ApprovalTimelineTests(PostgresFixture postgres) : ReplayTest
             {
                 var running = write.ExecuteNonQueryAsync();
                 deniedId = (await PendingApprovals.WaitForAsync(grains, s => s.Contains("-denied", StringComparison.Ordinal), "the second insert")).Id;
-                await grains.GetGrain<IApprovalGrain>(deniedId).DenyAsync(Bob, "not during the freeze");
+                await grains.GetGrain<IApprovalGrain>(deniedId).DenyVouchedAsync(Bob, "not during the freeze");
                 var error = await Assert.ThrowsAsync<PostgresException>(() => running.WaitAsync(TimeSpan.FromSeconds(30)));
                 Assert.Equal("42501", error.SqlState);
             }

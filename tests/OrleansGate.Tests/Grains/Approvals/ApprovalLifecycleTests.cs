@@ -28,7 +28,7 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         Assert.Equal(["SELECT touch('lifecycle-approve')"], listed.Statements);
         Assert.Equal(["approvers"], listed.ApproverGroups);
 
-        var view = await Approval(held.Id).ApproveAsync(Bob, "looks fine", null);
+        var view = await Approval(held.Id).ApproveVouchedAsync(Bob, "looks fine", null);
 
         Assert.Equal(ApprovalStatus.Granted, view.Status);
         var granted = Assert.Single(await ApprovalEventsAsync(held, 2), e => e.Type == "approval_granted");
@@ -55,7 +55,7 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         var wait = grain.WaitAsync(TimeSpan.FromSeconds(15));
         await Task.Delay(300);
         Assert.False(wait.IsCompleted);
-        await grain.DenyAsync(Bob, "not during the freeze");
+        await grain.DenyVouchedAsync(Bob, "not during the freeze");
         var outcome = await wait;
 
         Assert.Equal(ApprovalStatus.Denied, outcome!.Status);
@@ -68,14 +68,14 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
     {
         await using var held = await HoldAsync("SELECT touch('lifecycle-deny')");
 
-        var view = await Approval(held.Id).DenyAsync(Bob, "no exports on Fridays");
+        var view = await Approval(held.Id).DenyVouchedAsync(Bob, "no exports on Fridays");
 
         Assert.Equal(ApprovalStatus.Denied, view.Status);
         Assert.Equal("no exports on Fridays", view.Denial!.Reason);
         var denied = Assert.Single(await ApprovalEventsAsync(held, 2), e => e.Type == "approval_denied");
         Assert.Equal("bob", denied.Text("Approver"));
         Assert.Equal("no exports on Fridays", denied.Text("Reason"));
-        var refused = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveAsync(Dave, null, null));
+        var refused = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveVouchedAsync(Dave, null, null));
         Assert.Contains("denied already", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(await Grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync(), r => r.Id == held.Id);
     }
@@ -90,7 +90,7 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         Assert.Equal(ApprovalStatus.Withdrawn, view!.Status);
         var withdrawn = Assert.Single(await ApprovalEventsAsync(held, 2), e => e.Type == "approval_withdrawn");
         Assert.Equal("the client cancelled", withdrawn.Text("Reason"));
-        var refused = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveAsync(Bob, null, null));
+        var refused = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveVouchedAsync(Bob, null, null));
         Assert.Contains("withdrawn already", refused.Message, StringComparison.Ordinal);
         // Withdrawing what is decided changes nothing.
         Assert.Equal(ApprovalStatus.Withdrawn, (await Approval(held.Id).WithdrawAsync("again"))!.Status);
@@ -109,7 +109,7 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         Assert.Equal(ApprovalStatus.Expired, outcome!.Status);
         Assert.True(outcome.DecidedAt >= view.Request.ExpiresAt);
         Assert.Single(await ApprovalEventsAsync(held, 2), e => e.Type == "approval_expired");
-        var refused = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveAsync(Bob, null, null));
+        var refused = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveVouchedAsync(Bob, null, null));
         Assert.Contains("expired already", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(await Grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync(), r => r.Id == held.Id);
     }
@@ -119,8 +119,8 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
     {
         await using var held = await HoldAsync("SELECT touch('lifecycle-self')");
 
-        var approve = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveAsync(AliceAsApprover, null, null));
-        var deny = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).DenyAsync(AliceAsApprover, "mine"));
+        var approve = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveVouchedAsync(AliceAsApprover, null, null));
+        var deny = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).DenyVouchedAsync(AliceAsApprover, "mine"));
 
         Assert.Equal($"alice cannot approve {held.Id}: it is their own request", approve.Message);
         Assert.Equal($"alice cannot deny {held.Id}: it is their own request", deny.Message);
@@ -133,8 +133,8 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
     {
         await using var held = await HoldAsync("SELECT touch('lifecycle-outsider')");
 
-        var approve = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveAsync(Carol, null, null));
-        await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).DenyAsync(Carol, "no"));
+        var approve = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveVouchedAsync(Carol, null, null));
+        await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).DenyVouchedAsync(Carol, "no"));
 
         Assert.Equal($"carol cannot approve {held.Id}: only members of approvers can", approve.Message);
         Assert.True((await Approval(held.Id).GetAsync())!.IsPending);
@@ -148,10 +148,10 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         await using var held = await HoldAsync("DELETE FROM touches");
         Assert.Equal(2, (await Approval(held.Id).GetAsync())!.Request.MinApprovals);
 
-        var afterBob = await Approval(held.Id).ApproveAsync(Bob, "ok", null);
-        var twice = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveAsync(Bob, "really ok", null));
+        var afterBob = await Approval(held.Id).ApproveVouchedAsync(Bob, "ok", null);
+        var twice = await Assert.ThrowsAsync<ApprovalRefusedException>(() => Approval(held.Id).ApproveVouchedAsync(Bob, "really ok", null));
         var stillPending = await Approval(held.Id).GetAsync();
-        var afterDave = await Approval(held.Id).ApproveAsync(Dave, "ok too", null);
+        var afterDave = await Approval(held.Id).ApproveVouchedAsync(Dave, "ok too", null);
 
         Assert.Equal(ApprovalStatus.Pending, afterBob.Status);
         Assert.Contains("has approved", twice.Message, StringComparison.Ordinal);

@@ -16,7 +16,7 @@ public sealed class ApprovalRestartTests(PostgresFixture postgres) : ApprovalTes
     public async Task A_pending_request_is_still_listed_after_a_restart_and_can_be_approved_then()
     {
         await using var held = await HoldAsync("DELETE FROM touches");
-        await Approval(held.Id).ApproveAsync(Bob, "first of two", null);
+        await Approval(held.Id).ApproveVouchedAsync(Bob, "first of two", null);
 
         await RestartGatewayAsync();
 
@@ -24,7 +24,7 @@ public sealed class ApprovalRestartTests(PostgresFixture postgres) : ApprovalTes
         var view = await Approval(held.Id).GetAsync();
         Assert.Equal(ApprovalStatus.Pending, view!.Status);
         Assert.Equal(["bob"], view.Approvals.Select(v => v.Approver));
-        Assert.Equal(ApprovalStatus.Granted, (await Approval(held.Id).ApproveAsync(Dave, "second", null)).Status);
+        Assert.Equal(ApprovalStatus.Granted, (await Approval(held.Id).ApproveVouchedAsync(Dave, "second", null)).Status);
         var grants = (await ApprovalEventsAsync(held, 3)).Where(e => e.Type == "approval_granted").ToList();
         Assert.Equal(["bob", "dave"], grants.Select(g => g.Text("Approver")));
         Assert.Equal(1, await StoredApprovalRowsAsync(held.Id));

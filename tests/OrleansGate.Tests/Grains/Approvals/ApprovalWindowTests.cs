@@ -14,7 +14,7 @@ public sealed class ApprovalWindowTests(PostgresFixture postgres) : ApprovalTest
     {
         await using (var held = await HoldAsync("SELECT touch('window-0')"))
         {
-            var view = await Approval(held.Id).ApproveAsync(Bob, "for a moment", TimeSpan.FromSeconds(2));
+            var view = await Approval(held.Id).ApproveVouchedAsync(Bob, "for a moment", TimeSpan.FromSeconds(2));
             Assert.NotNull(view.WindowUntil);
             var granted = Assert.Single(await ApprovalEventsAsync(held, 2), e => e.Type == "approval_granted");
             Assert.Equal("00:00:02", granted.Text("Window"));
@@ -56,7 +56,7 @@ public sealed class ApprovalWindowTests(PostgresFixture postgres) : ApprovalTest
     {
         await using (var held = await HoldAsync("SELECT touch('once-0')"))
         {
-            Assert.Null((await Approval(held.Id).ApproveAsync(Bob, "just this once", null)).WindowUntil);
+            Assert.Null((await Approval(held.Id).ApproveVouchedAsync(Bob, "just this once", null)).WindowUntil);
         }
 
         var (record, ran) = await RunAsync("SELECT touch('once-1')");

@@ -40,7 +40,7 @@ public sealed class ApprovalFailoverTests(PostgresFixture postgres) : ClusterTes
 
         var waiter = WaitAsync(surviving.Grains.GetGrain<IApprovalGrain>(id));
         Assert.Contains(await surviving.Grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync(), r => r.Id == id);
-        await surviving.Grains.GetGrain<IApprovalGrain>(id).ApproveAsync(new Approver("bob", ["approvers"]), "after the failover", null);
+        await surviving.Grains.GetGrain<IApprovalGrain>(id).ApproveVouchedAsync(new Approver("bob", ["approvers"]), "after the failover", null);
 
         var outcome = await waiter.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(ApprovalStatus.Granted, outcome.Status);

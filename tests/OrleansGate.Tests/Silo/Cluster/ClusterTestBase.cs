@@ -14,6 +14,9 @@ public abstract class ClusterTestBase(PostgresFixture postgres) : IAsyncLifetime
 {
     private readonly List<ClusterSilo> _silos = [];
 
+    /// <summary>The certificate every silo and proxy of the test's cluster presents and trusts.</summary>
+    protected static TestCertificate ClusterCertificate { get; } = TestCertificate.Create("orleansgate");
+
     protected PostgresFixture Postgres { get; } = postgres;
 
     /// <summary>The target database of the standard configuration.</summary>
@@ -51,6 +54,11 @@ public abstract class ClusterTestBase(PostgresFixture postgres) : IAsyncLifetime
         cluster["AdvertisedAddress"] = "127.0.0.1";
         cluster["SiloPort"] = 0;
         cluster["GatewayPort"] = 0;
+        cluster["Tls"] = new JsonObject
+        {
+            ["CertificateFile"] = ClusterCertificate.PfxPath,
+            ["CertificatePassword"] = TestCertificate.PfxPassword,
+        };
         return configuration;
     }
 

@@ -48,7 +48,7 @@ public sealed partial class StandaloneProxyTests
             {
                 try
                 {
-                    await surviving.Grains.GetGrain<IApprovalGrain>(id).ApproveAsync(new Approver("bob", ["approvers"]), "after the restart", null);
+                    await surviving.Grains.GetGrain<IApprovalGrain>(id).ApproveVouchedAsync(new Approver("bob", ["approvers"]), "after the restart", null);
                     break;
                 }
                 catch (Exception e) when (e is not ApprovalRefusedException && attempt < 20)
