@@ -43,12 +43,23 @@ public static class MaskingAnalyzer
     {
         var index = CatalogIndex.For(catalog);
         // PREPARE and DECLARE are decided as what they hold (EXECUTE and FETCH run it); EXPLAIN
-        // returns a plan, not rows, but EXPLAIN ANALYZE runs what it holds.
-        var runs = statement.Kind is StatementKind.Prepare or StatementKind.Declare or StatementKind.Explain && statement.Inner is { } inner
-            ? inner
-            : statement;
-        var lineage = runs.Query is { } query && NeedsResolution(runs, index) ? LineageResolver.Resolve(query, index) : StatementLineage.Empty;
-        var returnsRows = statement.Kind != StatementKind.Explain;
+        // returns a plan, not rows, but EXPLAIN ANALYZE runs what it holds (a DECLARE's query too).
+        // By the command, not the kind: EXPLAIN ANALYZE takes the kind of what it explains.
+        var runs = statement;
+        while (runs.Command is "PrepareStmt" or "DeclareCursorStmt" or "ExplainStmt" && runs.Inner is { } inner)
+        {
+            runs = inner;
+        }
+
+        var needed = NeedsResolution(runs, index);
+        var lineage = runs.Query is { } query && needed ? LineageResolver.Resolve(query, index) : StatementLineage.Empty;
+        var returnsRows = statement.Command != "ExplainStmt";
+        // A statement that names what may hold masked values but has no shape to resolve (a kind of
+        // statement the gateway does not read into): fail closed.
+        var unread = needed && runs.Query is null && !runs.HasKind(StatementKind.Ddl) && runs.Copy == CopyEndpoint.None;
+        // Errors and notices can quote any value of a row the statement touches ("Failing row
+        // contains (…)", a key that already exists): withheld whenever it names such a relation.
+        var touchesMaskedRelation = runs.RelationsRead.Concat(runs.RelationsWritten).Any(index.MayHoldMaskedValues);
         // A target whose policy masks nothing masks only the built-in columns, which the catalog
         // knows by origin: there only masked origins count. User code and names the gateway could
         // not resolve are not proven clean, but carry no masked value of the target's own.
@@ -60,7 +71,7 @@ public static class MaskingAnalyzer
             : null;
         var copyRules = copiedTable is not null ? CopyColumnRules(statement, copiedTable, catalog) : [];
         var resultColumns = returnsRows ? ResultColumns(lineage, catalog, Clean) : [];
-        var outputsClean = !returnsRows || lineage.Outputs.All(o => Clean(o.Taint));
+        var outputsClean = !returnsRows || (!unread && lineage.Outputs.All(o => Clean(o.Taint)));
 
         var masked = returnsRows ? MaskedUses(lineage, index, Clean) : [];
         if (copiedTable is not null)
@@ -89,7 +100,7 @@ public static class MaskingAnalyzer
         return new MaskingAnalysis
         {
             Masked = masked.DistinctBy(m => (m.Column, m.Reason)).ToArray(),
-            Launders = !Clean(lineage.Written) || !Clean(lineage.Kept)
+            Launders = !Clean(lineage.Written) || !Clean(lineage.Kept) || (unread && Writes(runs))
                        || (writesOut && (!lineage.Outputs.All(o => Clean(o.Taint)) || copyRules.Any(r => r != MaskPlan.Clear))),
             UsesMaskedColumnInPredicate = predicate,
             CopiesMaskedColumns = copiesMasked,
@@ -101,7 +112,8 @@ public static class MaskingAnalyzer
                 MaskDerived = !outputsClean,
                 ResultColumns = resultColumns,
                 CopyColumnRules = copyRules,
-                ReadsMaskedValues = !Clean(lineage.Touched) || lineage.Touched.Origins.Length > 0 || predicate || copiesMasked,
+                ReadsMaskedValues = !Clean(lineage.Touched) || lineage.Touched.Origins.Length > 0 || predicate || copiesMasked || unread
+                                    || touchesMaskedRelation,
             },
         };
     }

@@ -45,7 +45,7 @@ public static class SafeDefaults
     /// <summary>Other sessions' statement text, whole (pg_stat_activity's query column is masked instead).</summary>
     private static readonly HashSet<string> OtherSessionsStatements = new(StringComparer.Ordinal)
     {
-        "pg_stat_get_activity", "pg_stat_statements", "pg_stat_statements_info",
+        "pg_stat_get_activity", "pg_stat_get_backend_activity", "pg_stat_statements", "pg_stat_statements_info",
     };
 
     /// <summary>Settings that decide how the server splits a statement's text into tokens (strings, escapes, characters).</summary>
@@ -111,7 +111,7 @@ public static class SafeDefaults
             s => Touches(s, written: false, r => SecretCatalogs.Contains(SqlNames.Unqualified(r))) || CallsAny(s, SecretFunctions.Contains)),
         new("internal-storage", "the statement reads the server's internal storage of values (TOAST tables, large objects, raw pages), which holds masked values outside their tables",
             s => Touches(s, written: false, IsInternalStorage) || Touches(s, written: true, IsInternalStorage) || CallsAny(s, RawStorageFunctions.Contains)),
-        new("other-sessions-statements", "the statement reads other sessions' statement text whole (pg_stat_statements, pg_stat_get_activity); pg_stat_activity shows it masked",
+        new("other-sessions-statements", "the statement reads other sessions' statement text whole (pg_stat_statements, pg_stat_get_activity, pg_stat_get_backend_activity); pg_stat_activity shows it masked",
             s => CallsAny(s, OtherSessionsStatements.Contains) || Touches(s, written: false, r => SqlNames.Unqualified(r) == "pg_stat_statements")),
     ];
 

@@ -51,6 +51,12 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
     private string? _failure;
     private IReadOnlyList<MaskedValueCount> _finished = [];
 
+    // A cursor WITH HOLD over masked values runs its query when its transaction commits: its
+    // errors then come with COMMIT or Sync, not with a statement that reads masked values. From
+    // the request that declared it (its ReadyForQuery number) to the end of that transaction,
+    // every error and notice is withheld.
+    private long _withholdFrom = long.MaxValue;
+
     /// <summary>Takes a newer catalog (already without the masks the session's groups are exempt from).</summary>
     public void Use(MaskingCatalog catalog)
     {
@@ -80,6 +86,15 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
     public void ExpectDescribe(bool injected, StatementMasking? masking) =>
         _describes.Enqueue(new DescribeReply(replies.ExpectedCount, injected, masking));
 
+    /// <summary>A request that declares a cursor WITH HOLD over masked values goes upstream; its replies come as ReadyForQuery number <paramref name="reply"/>.</summary>
+    public void WithholdMessagesUntilIdle(long reply)
+    {
+        if (reply < _withholdFrom)
+        {
+            _withholdFrom = reply;
+        }
+    }
+
     /// <summary>Masked-value counts of the result that just completed, for its outcome.</summary>
     public IReadOnlyList<MaskedValueCount> TakeCounts()
     {
@@ -108,7 +123,7 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
                 BackendMessageType.CopyData when _copy is not null => RewriteCopyRow(frame.Payload, output),
                 BackendMessageType.CommandComplete or BackendMessageType.PortalSuspended or BackendMessageType.EmptyQueryResponse => Finish(),
                 BackendMessageType.ErrorResponse or BackendMessageType.NoticeResponse => OnErrorOrNotice(type, frame, output),
-                BackendMessageType.ReadyForQuery => OnReadyForQuery(output),
+                BackendMessageType.ReadyForQuery => OnReadyForQuery(frame, output),
                 _ => ServerFrameVerdict.Forward,
             };
         }
@@ -164,7 +179,7 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
             Finish();
         }
 
-        if (masking?.Plan is not ({ ReadsMaskedValues: true } or { MaskEveryColumn: true }))
+        if (masking?.Plan is not ({ ReadsMaskedValues: true } or { MaskEveryColumn: true }) && replies.AnsweredCount < _withholdFrom)
         {
             return ServerFrameVerdict.Forward;
         }
@@ -422,9 +437,15 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         return _failure is null ? ServerFrameVerdict.Forward : ServerFrameVerdict.Drop;
     }
 
-    private ServerFrameVerdict OnReadyForQuery(ArrayBufferWriter<byte> output)
+    private ServerFrameVerdict OnReadyForQuery(in Frame frame, ArrayBufferWriter<byte> output)
     {
         Finish();
+        if (replies.AnsweredCount >= _withholdFrom && frame.Payload.Length == 1 && frame.Payload.FirstSpan[0] == (byte)'I')
+        {
+            // The transaction that would materialize the cursor is over.
+            _withholdFrom = long.MaxValue;
+        }
+
         if (_failure is not { } failure)
         {
             return ServerFrameVerdict.Forward;

@@ -38,6 +38,12 @@ internal sealed partial class DecisionPoint
                 }
 
                 var statements = parser.Parse(parse.Sql).ToArray();
+                if (TooLong(parse.StatementName) is { } longParse)
+                {
+                    _requests.Add(longParse);
+                    return null;
+                }
+
                 if (!SqlText.ReadsTheSameUnderEverySetting(parse.Sql) && (Unanswered || _flushedWithoutSync || _requests.Exists(r => r.Phase == StatementPhase.Execute)))
                 {
                     // The server parses this after running what came before it in the batch.
@@ -63,6 +69,12 @@ internal sealed partial class DecisionPoint
                     return "malformed Bind message";
                 }
 
+                if ((TooLong(bind.StatementName) ?? TooLong(bind.PortalName)) is { } longBind)
+                {
+                    _requests.Add(longBind);
+                    return null;
+                }
+
                 if (Find(Namespace.Statement, bind.StatementName, out var uncertainStatement) is not PreparedStatement prepared)
                 {
                     // PostgreSQL's own answer (26000); the gateway never binds what it cannot account for.
@@ -80,6 +92,12 @@ internal sealed partial class DecisionPoint
                     return "malformed Execute message";
                 }
 
+                if (TooLong(execute.PortalName) is { } longExecute)
+                {
+                    _requests.Add(longExecute);
+                    return null;
+                }
+
                 if (Find(Namespace.Portal, execute.PortalName, out var uncertainPortal) is not Portal portal)
                 {
                     _requests.Add(Refused(Empty($"-- Execute of portal \"{execute.PortalName}\""), "names:unknown-portal", "34000",
@@ -93,13 +111,29 @@ internal sealed partial class DecisionPoint
             case FrontendMessageType.Close:
                 if (!CloseMessage.TryDecode(frame.Payload, out var close))
                 {
-                    return "malformed Close message";
+                    return UnknownKind("CLOSE", frame) ? null : "malformed Close message";
+                }
+
+                if (TooLong(close.Name) is { } longClose)
+                {
+                    _requests.Add(longClose);
+                    return null;
                 }
 
                 _changes.Add((new NameChange(close.Kind == StatementOrPortal.Statement ? Namespace.Statement : Namespace.Portal, close.Name, null), -1));
                 return null;
             case FrontendMessageType.Describe:
-                return DescribeMessage.TryDecode(frame.Payload, out _) ? null : "malformed Describe message";
+                if (!DescribeMessage.TryDecode(frame.Payload, out var describe))
+                {
+                    return UnknownKind("DESCRIBE", frame) ? null : "malformed Describe message";
+                }
+
+                if (TooLong(describe.Name) is { } longDescribe)
+                {
+                    _requests.Add(longDescribe);
+                }
+
+                return null;
             default:
                 return $"unexpected frontend message type {MessageTypeNames.Printable((byte)type)}";
         }
@@ -152,18 +186,20 @@ internal sealed partial class DecisionPoint
     /// <summary>The names a SQL statement changes when it succeeds.</summary>
     private static IEnumerable<NameChange> Changes(StatementInfo statement)
     {
+        // By the command, not the kind: EXPLAIN ANALYZE DECLARE c … takes DECLARE's kind and name,
+        // but explains the query without making a cursor.
         switch (statement.Kind)
         {
-            case StatementKind.Prepare when statement is { ObjectName: { } name, Inner: { } runs }:
+            case StatementKind.Prepare when statement is { Command: "PrepareStmt", ObjectName: { } name, Inner: { } runs }:
                 yield return new NameChange(Namespace.Statement, name, new PreparedStatement(statement.Sql, runs, []));
                 break;
-            case StatementKind.Declare when statement is { ObjectName: { } cursor, Inner: { } query }:
+            case StatementKind.Declare when statement is { Command: "DeclareCursorStmt", ObjectName: { } cursor, Inner: { } query }:
                 yield return new NameChange(Namespace.Portal, cursor, new Portal(query, [], statement.Holdable));
                 break;
-            case StatementKind.Deallocate:
+            case StatementKind.Deallocate when statement.Command == "DeallocateStmt":
                 yield return statement.ObjectName is { } deallocated ? new NameChange(Namespace.Statement, deallocated, null) : NameChange.RemoveAll(Namespace.Statement);
                 break;
-            case StatementKind.Close:
+            case StatementKind.Close when statement.Command == "ClosePortalStmt":
                 yield return statement.ObjectName is { } closed ? new NameChange(Namespace.Portal, closed, null) : NameChange.RemoveAll(Namespace.Portal);
                 break;
             case StatementKind.Other when statement is { Command: "DiscardStmt", ObjectName: "ALL" }:
@@ -210,6 +246,30 @@ internal sealed partial class DecisionPoint
     private static string Unknown(string what, string name, bool uncertain) => uncertain
         ? $"{what} \"{name}\" cannot be used through the gateway: the server has not confirmed what it holds (a change to it is still unanswered, or a rollback may have removed it)"
         : $"{what} \"{name}\" does not exist";
+
+    /// <summary>
+    /// The server keys prepared statements and portals by their first 63 bytes (NAMEDATALEN - 1):
+    /// two longer names that share them are one name to it and two to a comparison of whole
+    /// names. The gateway takes no such name rather than imitate the truncation.
+    /// </summary>
+    private static StatementRequest? TooLong(string name) =>
+        System.Text.Encoding.UTF8.GetByteCount(name) <= MaxNameBytes ? null
+        : Refused(Empty($"-- a prepared statement or portal name of {System.Text.Encoding.UTF8.GetByteCount(name)} bytes"), "names:too-long", "42622",
+            $"prepared statement and portal names longer than {MaxNameBytes} bytes are not accepted through the gateway (the server reads only their first {MaxNameBytes})");
+
+    private const int MaxNameBytes = 63;
+
+    // A Describe or Close with an unknown kind: PostgreSQL answers it with an error and goes on (the batch is refused, the session stays).
+    private bool UnknownKind(string message, Frame frame)
+    {
+        if (!StatementOrPortalName.HasUnknownKind(frame.Payload, out var kind))
+        {
+            return false;
+        }
+
+        _requests.Add(Refused(Empty($"-- {message} message of subtype {kind}"), "protocol:subtype", "08P01", $"invalid {message} message subtype {kind}"));
+        return true;
+    }
 
     /// <summary>Requests went upstream whose replies have not all come back.</summary>
     private bool Unanswered => replies.ExpectedCount > replies.AnsweredCount;

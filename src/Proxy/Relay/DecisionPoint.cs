@@ -158,6 +158,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
             return null;
         }
 
+        WithholdForHoldableCursors(requests, decided);
         replies.ExpectForwarded(decided.Running, masking: decided.RunningMasking, group: _group);
         ForwardBatchNames(decided.Sequences);
         NextGroup();
@@ -183,6 +184,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
                 masking!.ExpectDescribe(injected, injected && request < decided.RequestMasking.Length ? decided.RequestMasking[request] : null);
             }
 
+            WithholdForHoldableCursors(_requests, decided);
             if (endsWithSync)
             {
                 // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
@@ -211,6 +213,22 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         else
         {
             _refusedUntilSync = decided.Refusal;
+        }
+    }
+
+    /// <summary>
+    /// A cursor WITH HOLD runs its query at COMMIT (or at the end of the implicit transaction),
+    /// where errors belong to no statement: masking withholds them from this request on.
+    /// </summary>
+    private void WithholdForHoldableCursors(IReadOnlyList<StatementRequest> requests, Decided decided)
+    {
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (requests[i].Statement is { Command: "DeclareCursorStmt", Holdable: true }
+                && i < decided.RequestMasking.Length && decided.RequestMasking[i]?.Plan.ReadsMaskedValues == true)
+            {
+                masking?.WithholdMessagesUntilIdle(replies.ExpectedCount);
+            }
         }
     }
 

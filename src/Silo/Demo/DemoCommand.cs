@@ -124,7 +124,8 @@ public static class DemoCommand
                         new
                         {
                             Name = "analysts-read-only", Groups = new[] { "analysts" },
-                            Kinds = new[] { "Insert", "Update", "Delete", "Merge", "Truncate", "Ddl" }, Action = "Block",
+                            // Write: everything not proven read-only (locks, maintenance, NOTIFY and writing functions too).
+                            Kinds = new[] { "Write" }, Action = "Block",
                         },
                     },
                 },

@@ -33,6 +33,13 @@ public sealed record CloseMessage(StatementOrPortal Kind, string Name)
 
 internal static class StatementOrPortalName
 {
+    /// <summary>A well-formed Describe or Close whose kind byte is neither 'S' nor 'P' (the server answers that with an error, not a disconnect).</summary>
+    public static bool HasUnknownKind(in ReadOnlySequence<byte> payload, out byte kind)
+    {
+        var reader = new PayloadReader(payload);
+        return reader.TryReadByte(out kind) && kind is not ((byte)'S' or (byte)'P') && reader.TryReadCString(out _) && reader.End;
+    }
+
     public static bool TryDecode(in ReadOnlySequence<byte> payload, out StatementOrPortal kind, out string name)
     {
         kind = default;

@@ -116,6 +116,18 @@ internal sealed class SessionNames
                 }
             }
 
+            if (commandTag is "COMMIT" or "PREPARE TRANSACTION")
+            {
+                // Also COMMIT AND CHAIN, after which the session stays in a transaction: the
+                // transaction that made the portals ended all the same.
+                if (_confirmed.EndTransaction(_transactionRolledBack))
+                {
+                    Rebuild();
+                }
+
+                _transactionRolledBack = false;
+            }
+
             if (commandTag is "ROLLBACK")
             {
                 // ROLLBACK, or ROLLBACK TO SAVEPOINT: cursors declared since may be gone, or not.

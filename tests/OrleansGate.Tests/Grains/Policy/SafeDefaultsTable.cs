@@ -95,6 +95,7 @@ public sealed class SafeDefaultsTable
         { "SELECT * FROM heap_page_items(get_raw_page('customers', 0))", "default:internal-storage" },
         { "SELECT query FROM pg_stat_statements", "default:other-sessions-statements" },
         { "SELECT * FROM pg_stat_get_activity(NULL)", "default:other-sessions-statements" },
+        { "SELECT pg_stat_get_backend_activity(s) FROM pg_stat_get_backend_idset() AS s", "default:other-sessions-statements" },
         // Look-alikes the defaults must not block.
         { "SET backslash_quote TO DEFAULT", PolicyEngine.NoRuleMatched },
         { "RESET backslash_quote", PolicyEngine.NoRuleMatched },
