@@ -35,6 +35,13 @@ public sealed partial class ApprovalGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (!stored.IsIntact(proofs, this.GetGrainId()))
+        {
+            // State nobody sealed (written into grain storage by hand): there is no such request.
+            LogTampered(logger, Id);
+            stored.State = new ApprovalState();
+        }
+
         if (stored.State.View is { IsPending: true } pending)
         {
             Publish(pending);
@@ -206,7 +213,7 @@ public sealed partial class ApprovalGrain(
         stored.State.VoteWindows = windows;
         try
         {
-            await stored.WriteStateAsync().ConfigureAwait(true);
+            await stored.WriteSealedAsync(proofs, this.GetGrainId()).ConfigureAwait(true);
         }
         catch
         {
@@ -303,7 +310,7 @@ public sealed partial class ApprovalGrain(
 
         if (changed)
         {
-            await TryAsync("save its progress", () => stored.WriteStateAsync()).ConfigureAwait(true);
+            await TryAsync("save its progress", () => stored.WriteSealedAsync(proofs, this.GetGrainId())).ConfigureAwait(true);
         }
 
         if (recorded)
@@ -364,6 +371,9 @@ public sealed partial class ApprovalGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Approval {ApprovalId} expired")]
     private static partial void LogExpired(ILogger logger, string approvalId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Approval {ApprovalId}: its stored state does not carry the gateway's seal; it is ignored")]
+    private static partial void LogTampered(ILogger logger, string approvalId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Approval {ApprovalId}: refused to {Verb} for {Approver}: not vouched for by the admin API")]
     private static partial void LogUnvouched(ILogger logger, string approvalId, string approver, string verb);

@@ -4,8 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace OrleansGate.Grains.Approvals;
 
 [GenerateSerializer]
-public sealed class ApprovalIndexState
+public sealed class ApprovalIndexState : ISealedState
 {
+    [Id(1)] public string? Seal { get; set; }
+
     /// <summary>The pending requests by id.</summary>
     [Id(0)] public Dictionary<string, ApprovalRequest> Pending { get; set; } = new(StringComparer.Ordinal);
 }
@@ -18,13 +20,25 @@ public sealed class ApprovalIndexState
 /// </summary>
 public sealed partial class ApprovalIndexGrain(
     [PersistentState("index", ApprovalGrain.Storage)] IPersistentState<ApprovalIndexState> index,
-    TimeProvider clock, ILogger<ApprovalIndexGrain> logger) : Grain, IApprovalIndexGrain
+    TimeProvider clock, ApprovalProofs proofs, ILogger<ApprovalIndexGrain> logger) : Grain, IApprovalIndexGrain
 {
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!index.IsIntact(proofs, this.GetGrainId()))
+        {
+            // Requests listed by hand are not requests; the real ones add themselves again when next touched.
+            LogTampered(logger);
+            index.State = new ApprovalIndexState();
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task AddAsync(ApprovalRequest request)
     {
         if (index.State.Pending.TryAdd(request.Id, request))
         {
-            await index.WriteStateAsync().ConfigureAwait(true);
+            await index.WriteSealedAsync(proofs, this.GetGrainId()).ConfigureAwait(true);
         }
     }
 
@@ -32,7 +46,7 @@ public sealed partial class ApprovalIndexGrain(
     {
         if (index.State.Pending.Remove(approvalId))
         {
-            await index.WriteStateAsync().ConfigureAwait(true);
+            await index.WriteSealedAsync(proofs, this.GetGrainId()).ConfigureAwait(true);
         }
     }
 
@@ -50,6 +64,9 @@ public sealed partial class ApprovalIndexGrain(
         IReadOnlyList<ApprovalRequest> pending = index.State.Pending.Values.Where(r => r.ExpiresAt > now).OrderBy(r => r.RequestedAt).ToArray();
         return Task.FromResult(pending);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The approvals index's stored state does not carry the gateway's seal; it is ignored")]
+    private static partial void LogTampered(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Approval {ApprovalId} is overdue and could not be woken to expire: {Reason}")]
     private static partial void LogWakeFailed(ILogger logger, string approvalId, string reason);

@@ -18,6 +18,7 @@ public sealed class ApprovalProofs(ChainKey keys, TimeProvider clock)
 
     private readonly byte[] _approverKey = keys.Derive("approver");
     private readonly byte[] _stepsKey = keys.Derive("approval-steps");
+    private readonly byte[] _stateKey = keys.Derive("grain-state");
 
     /// <summary>The admin API vouches for an approver it authenticated, for one request.</summary>
     public Approver Vouch(string approvalId, Approver approver)
@@ -52,6 +53,29 @@ public sealed class ApprovalProofs(ChainKey keys, TimeProvider clock)
         Span<byte> presented = stackalloc byte[32];
         return Convert.FromHexString(proof, presented, out _, out var written) == System.Buffers.OperationStatus.Done && written == 32
                && CryptographicOperations.FixedTimeEquals(presented, StepsMac(sessionId, steps));
+    }
+
+    /// <summary>The seal of a grain's state (<see cref="SealedState"/>).</summary>
+    public string SealOf(string grain, byte[] state) => Convert.ToHexStringLower(StateMac(grain, state));
+
+    public bool IsSeal(string grain, byte[] state, string? seal)
+    {
+        if (seal is not { Length: 64 })
+        {
+            return false;
+        }
+
+        Span<byte> presented = stackalloc byte[32];
+        return Convert.FromHexString(seal, presented, out _, out var written) == System.Buffers.OperationStatus.Done && written == 32
+               && CryptographicOperations.FixedTimeEquals(presented, StateMac(grain, state));
+    }
+
+    private byte[] StateMac(string grain, byte[] state)
+    {
+        using var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _stateKey);
+        mac.AppendData(Encoding.UTF8.GetBytes(grain + "\n"));
+        mac.AppendData(state);
+        return mac.GetHashAndReset();
     }
 
     private byte[] ApproverMac(string approvalId, Approver approver, DateTimeOffset at) =>

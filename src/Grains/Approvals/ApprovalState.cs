@@ -8,8 +8,11 @@ namespace OrleansGate.Grains.Approvals;
 /// retried on the next call when they failed, the decision itself is never undone.
 /// </summary>
 [GenerateSerializer]
-public sealed class ApprovalState
+public sealed class ApprovalState : ISealedState
 {
+    /// <summary>The HMAC over the rest (<see cref="SealedState"/>).</summary>
+    [Id(6)] public string? Seal { get; set; }
+
     [Id(0)] public ApprovalView? View { get; set; }
 
     /// <summary>The window each vote of <see cref="ApprovalView.Approvals"/> asked for, in the same order.</summary>

@@ -43,7 +43,7 @@ public static partial class StrictBinding
         {
             var names = unknown.Groups["names"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Select(n => n.Trim('\''));
-            return string.Join("; ", names.Select(n => $"{sectionPath}:{n}: unknown key"));
+            return string.Join("; ", names.Select(n => $"{KeyPath(root, sectionPath, n)}: unknown key"));
         }
 
         return null;
@@ -65,6 +65,20 @@ public static partial class StrictBinding
         }
 
         return failure is null ? [] : [failure];
+    }
+
+    /// <summary>
+    /// The binder names an unknown key without the nested section it sits in
+    /// (<c>Cluster:Tls:CertificateFiel</c> comes out as just <c>CertificateFiel</c>): find it.
+    /// </summary>
+    private static string KeyPath(IConfiguration? root, string sectionPath, string name)
+    {
+        var nested = root?.GetSection(sectionPath).AsEnumerable(makePathsRelative: true)
+            .Select(pair => pair.Key)
+            .Where(key => key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.EndsWith(":" + name, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(key => key.Length)
+            .FirstOrDefault();
+        return $"{sectionPath}:{nested ?? name}";
     }
 
     private static IEnumerable<Exception> Causes(Exception e)

@@ -1,3 +1,4 @@
+using OrleansGate.Grains.Approvals;
 using System.Net;
 using System.Net.Sockets;
 using Orleans.Configuration;
@@ -38,6 +39,7 @@ public static class SiloClustering
             {
                 o.Invariant = Invariant;
                 o.ConnectionString = ClusterOptions.WithUtcTimeZone(allInOneStorage());
+                o.GrainStorageSerializer = new ApprovalStorageSerializer();
             });
             return;
         }
@@ -69,6 +71,7 @@ public static class SiloClustering
         {
             o.Invariant = Invariant;
             o.ConnectionString = cluster.ProviderConnectionString();
+            o.GrainStorageSerializer = new ApprovalStorageSerializer();
         });
     }
 
