@@ -47,6 +47,15 @@ public sealed record ApprovalRequest
 
     /// <summary>The statements' fingerprint (libpg_query's, joined): what a window approval lets through again.</summary>
     [Id(11)] public required string Fingerprint { get; init; }
+
+    /// <summary>
+    /// For each held statement, what it runs when that is not its own text: the PREPARE (or the
+    /// Parse message's SQL) behind an EXECUTE, the DECLARE behind a FETCH. Null for the others.
+    /// </summary>
+    [Id(12)] public IReadOnlyList<string?> Runs { get; init; } = [];
+
+    /// <summary>For each held statement, the values bound to its parameters (extended protocol), as text; null for SQL NULL.</summary>
+    [Id(13)] public IReadOnlyList<IReadOnlyList<string?>> Parameters { get; init; } = [];
 }
 
 /// <summary>One approver's word.</summary>

@@ -26,7 +26,7 @@ public sealed record ApprovalEvent
 
     public required string Rule { get; init; }
 
-    /// <summary>The held statements' SQL, in order.</summary>
+    /// <summary>The held statements as approvers read them (<see cref="HeldStatementText"/>).</summary>
     public required IReadOnlyList<string> Sql { get; init; }
 
     /// <summary>Who granted (the last approver) or denied; null for requested, expired, withdrawn.</summary>
@@ -68,7 +68,7 @@ public sealed record ApprovalEvent
         Requester = request.Requester,
         Target = request.Target,
         Rule = request.Rule,
-        Sql = request.Statements,
+        Sql = HeldStatementText.All(request),
         Approver = approver,
         Reason = reason,
         At = at,

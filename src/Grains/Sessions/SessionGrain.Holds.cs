@@ -69,6 +69,8 @@ public sealed partial class SessionGrain
             Requester = subject.Identity,
             Target = subject.Target,
             Statements = batch.Select(r => r.Statement.Sql).ToArray(),
+            Runs = batch.Select(r => r.Statement.HasKind(Statements.StatementKind.Execute) || r.Statement.HasKind(Statements.StatementKind.Fetch) ? r.Statement.Inner?.Sql : null).ToArray(),
+            Parameters = batch.Select(r => r.Parameters).ToArray(),
             Sequences = batch.Select((_, i) => firstSequence + i).ToArray(),
             Rule = string.Join(", ", rules),
             ApproverGroups = groups,

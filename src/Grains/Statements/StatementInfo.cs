@@ -108,7 +108,10 @@ public sealed record StatementInfo
     /// </summary>
     [Id(29)] public QueryShape? Query { get; init; }
 
-    /// <summary>The statement PREPARE, DECLARE or EXPLAIN holds: what EXECUTE or FETCH later runs.</summary>
+    /// <summary>
+    /// The statement PREPARE, DECLARE or EXPLAIN holds: what EXECUTE or FETCH later runs. For an
+    /// EXECUTE or FETCH (decided as what it runs), the prepared statement or cursor's query.
+    /// </summary>
     [Id(30)] public StatementInfo? Inner { get; init; }
 
     /// <summary>

@@ -14,7 +14,8 @@ public static class ApprovalsApproveCommand
         var reason = new Option<string?>("--reason") { Description = "Why (recorded with the approval)" };
         var window = new Option<string?>("--window")
         {
-            Description = "Let the same statement by the same identity on the same target through for this long (e.g. 10m, 1h, 00:30:00)",
+            Description = "For this long (e.g. 10m, 1h, 00:30:00), let the same identity on the same target run statements with the same " +
+                          "fingerprint without a new hold: the same statements with any constants and parameter values, not only these",
         };
         window.Validators.Add(result =>
         {

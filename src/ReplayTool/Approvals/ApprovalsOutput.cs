@@ -43,7 +43,7 @@ internal static class ApprovalsOutput
         foreach (var item in items)
         {
             table.AddRow(Cell(item.Id), Cell(item.Requester), Cell(item.Target), Cell(item.Rule), Cell(Duration(item.Age)),
-                Cell(Duration(item.Expires - now)), Cell(string.Join(", ", item.ApproverGroups)), Cell(Shorten(item.Sql, 60)));
+                Cell(Duration(item.Expires - now)), Cell(string.Join(", ", item.ApproverGroups)), Cell(Compact(item.Sql)));
         }
 
         console.Write(table);
@@ -56,7 +56,7 @@ internal static class ApprovalsOutput
         {
             if (!string.IsNullOrEmpty(value))
             {
-                grid.AddRow(new Text(name, new Style(decoration: Decoration.Bold)), new Text(value));
+                grid.AddRow(new Text(name, new Style(decoration: Decoration.Bold)), new Text(TerminalText.Safe(value)));
             }
         }
 
@@ -86,7 +86,7 @@ internal static class ApprovalsOutput
         console.Write(grid);
     }
 
-    private static Text Cell(string text) => new(text);
+    private static Text Cell(string text) => new(TerminalText.Safe(text));
 
     private static string Time(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -96,9 +96,11 @@ internal static class ApprovalsOutput
             ? $"{(int)span.TotalHours}h{span.Minutes:00}m"
             : span.TotalMinutes >= 1 ? $"{span.Minutes}m{span.Seconds:00}s" : $"{span.Seconds}s";
 
-    private static string Shorten(string sql, int max)
-    {
-        var line = string.Join(' ', sql.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
-        return line.Length <= max ? line : line[..(max - 1)] + "…";
-    }
+    /// <summary>
+    /// The held SQL for a table cell, never cut: a statement after a long run of spaces is the one
+    /// an approver must not miss. Each line's runs of white space become one space.
+    /// </summary>
+    private static string Compact(string sql) => string.Join('\n', sql.ReplaceLineEndings("\n").Split('\n')
+        .Select(line => string.Join(' ', line.Split((char[])[' ', '\t', '\v', '\f'], StringSplitOptions.RemoveEmptyEntries)))
+        .Where(line => line.Length > 0));
 }

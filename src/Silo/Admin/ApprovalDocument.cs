@@ -10,10 +10,20 @@ public sealed record ApprovalDocument
 
     public required string Session { get; init; }
 
-    /// <summary>The held statements, joined with ";\n".</summary>
+    /// <summary>
+    /// The held statements as an approver must read them (<see cref="HeldStatementText"/>: what an
+    /// EXECUTE or FETCH runs and the bound parameter values follow each, as comments), joined with ";\n".
+    /// </summary>
     public required string Sql { get; init; }
 
+    /// <summary>The held statements' own SQL, in order.</summary>
     public required IReadOnlyList<string> Statements { get; init; }
+
+    /// <summary>For each statement, what an EXECUTE or FETCH runs (null for others).</summary>
+    public required IReadOnlyList<string?> Runs { get; init; }
+
+    /// <summary>For each statement, its bound parameter values as text (null: SQL NULL).</summary>
+    public required IReadOnlyList<IReadOnlyList<string?>> Parameters { get; init; }
 
     public required string Requester { get; init; }
 
@@ -56,8 +66,10 @@ public sealed record ApprovalDocument
     {
         Id = request.Id,
         Session = request.SessionId,
-        Sql = string.Join(";\n", request.Statements),
+        Sql = string.Join(";\n", HeldStatementText.All(request)),
         Statements = request.Statements,
+        Runs = request.Statements.Select((_, i) => i < request.Runs.Count ? request.Runs[i] : null).ToArray(),
+        Parameters = request.Statements.Select((_, i) => i < request.Parameters.Count ? request.Parameters[i] : []).ToArray(),
         Requester = request.Requester,
         Target = request.Target,
         Rule = request.Rule,

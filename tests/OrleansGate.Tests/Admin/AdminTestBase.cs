@@ -55,7 +55,7 @@ public abstract class AdminTestBase(PostgresFixture postgres) : GatewayTestBase(
 
     /// <summary>Opens a held request of <paramref name="requester"/> on target main, approvable by the approvers group.</summary>
     protected async Task<ApprovalRequest> OpenRequestAsync(string requester = "alice", string sql = "COPY secrets TO STDOUT",
-        string? sessionId = null, int minApprovals = 1)
+        string? sessionId = null, int minApprovals = 1, IReadOnlyList<string?>? parameters = null)
     {
         var now = DateTimeOffset.UtcNow;
         var request = new ApprovalRequest
@@ -72,6 +72,7 @@ public abstract class AdminTestBase(PostgresFixture postgres) : GatewayTestBase(
             RequestedAt = now,
             ExpiresAt = now.AddMinutes(5),
             Fingerprint = "fp-" + sql.GetHashCode(StringComparison.Ordinal),
+            Parameters = [parameters ?? []],
         };
         await Grains.GetGrain<IApprovalGrain>(request.Id).OpenAsync(request);
         return request;

@@ -111,4 +111,28 @@ public sealed class ApprovalsCliTests(PostgresFixture postgres) : AdminTestBase(
         Assert.Contains("cannot reach the admin API at http://127.0.0.1:9/", unreachable.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_list_shows_every_statement_in_full_and_no_terminal_control_reaches_the_terminal()
+    {
+        var padded = "SELECT 1;" + new string(' ', 200) + "DROP TABLE accounts";
+        var request = await OpenRequestAsync(sql: padded, parameters: ["\u001b]0;pwned\u0007\u001b[2Jok", null]);
+
+        var table = await CliAsync(["approvals", "list", "--url", AdminUrl.ToString()], token: BobToken);
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("DROP TABLE accounts", table.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', table.StandardOutput);
+        Assert.DoesNotContain('\u0007', table.StandardOutput);
+        Assert.Contains("\\u001B[2Jok", table.StandardOutput.Replace("\n", "", StringComparison.Ordinal).Replace("│", "", StringComparison.Ordinal)
+            .Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        var show = await CliAsync(["approvals", "show", request.Id, "--url", AdminUrl.ToString()], token: BobToken);
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("DROP TABLE accounts", show.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("-- $2 = NULL", show.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', show.StandardOutput);
+
+        var json = JsonDocument.Parse((await CliAsync(["approvals", "show", request.Id, "--json", "--url", AdminUrl.ToString()], token: BobToken)).StandardOutput).RootElement;
+        Assert.Equal("\u001b]0;pwned\u0007\u001b[2Jok", json.GetProperty("parameters")[0][0].GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("parameters")[0][1].ValueKind);
+    }
 }

@@ -186,4 +186,31 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         Assert.All(refused, d => Assert.Equal("Block", d.Text("Action")));
         Assert.DoesNotContain(blocked, e => e.Type == "approval_requested");
     }
+
+    [Fact]
+    public async Task The_approver_sees_the_values_bound_to_a_held_statement_each_on_one_line()
+    {
+        var app = App();
+        const string note = "harmless'\n-- $2 = 'also harmless'\u001b[2J";
+        await using var connection = new Npgsql.NpgsqlConnection(Gateway.ConnectionString("alice", GatewayConfig.AlicePassword, "main",
+            b => b.ApplicationName = app));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT touch(@note)", connection) { CommandTimeout = 30 };
+        command.Parameters.AddWithValue("note", note);
+        var client = command.ExecuteNonQueryAsync();
+
+        var record = await EventuallyAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, app),
+            events => events.Any(e => e.Type == "approval_requested"), TimeSpan.FromSeconds(15));
+        var id = record.Single(e => e.Type == "approval_requested").Text("ApprovalId");
+        var request = (await Approval(id).GetAsync())!.Request;
+
+        Assert.Equal(["SELECT touch($1)"], request.Statements);
+        Assert.Equal(note, Assert.Single(Assert.Single(request.Parameters)));
+        var shown = HeldStatementText.Of(request, 0).Split('\n');
+        Assert.Equal(["SELECT touch($1)", "-- $1 = E'harmless''\\n-- $2 = ''also harmless''\\u001B[2J'"], shown);
+
+        await Approval(id).ApproveVouchedAsync(Bob, "seen in full", null);
+        await client.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Contains(note, await TouchesAsync());
+    }
 }

@@ -64,4 +64,56 @@ public sealed class ApprovalWindowTests(PostgresFixture postgres) : ApprovalTest
         Assert.Equal("Hold", Assert.Single(DecisionsOn(record, "SELECT touch('once-1')")).Text("Action"));
         await Approval(record.Single(e => e.Type == "approval_requested").Text("ApprovalId")).WithdrawAsync("test over");
     }
+
+    [Fact]
+    public async Task An_approved_PREPARE_lets_no_EXECUTE_through_and_a_window_on_EXECUTE_covers_only_what_it_ran()
+    {
+        // PREPARE of a held statement, approved: the name now exists on the server.
+        await using var prepared = await HoldAsync("PREPARE touching AS SELECT touch('prepared-0')");
+        await Approval(prepared.Id).ApproveVouchedAsync(Bob, "prepare it", null);
+        await prepared.Client.WaitAsync(TimeSpan.FromSeconds(15));
+
+        // Its EXECUTE is held again, and the approver sees what it runs.
+        var execute = await HoldOnAsync(prepared, "EXECUTE touching");
+        var request = (await Approval(execute.Id).GetAsync())!.Request;
+        Assert.Equal(["EXECUTE touching"], request.Statements);
+        Assert.Equal(["PREPARE touching AS SELECT touch('prepared-0')"], request.Runs);
+        Assert.DoesNotContain("prepared-0", await TouchesAsync());
+        await Approval(execute.Id).ApproveVouchedAsync(Bob, "run it, for a while", TimeSpan.FromMinutes(5));
+        await execute.Client.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Contains("prepared-0", await TouchesAsync());
+
+        // Another session prepares the same name as something else: the window on EXECUTE touching
+        // does not cover it.
+        await using var other = await HoldAsync("PREPARE touching AS SELECT 1, touch('prepared-1')");
+        await Approval(other.Id).ApproveVouchedAsync(Bob, "prepare it", null);
+        await other.Client.WaitAsync(TimeSpan.FromSeconds(15));
+        var again = await HoldOnAsync(other, "EXECUTE touching");
+        Assert.Equal(["PREPARE touching AS SELECT 1, touch('prepared-1')"], (await Approval(again.Id).GetAsync())!.Request.Runs);
+        await Approval(again.Id).WithdrawAsync("test over");
+        await again.Client.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.DoesNotContain("prepared-1", await TouchesAsync());
+    }
+
+    /// <summary>Sends <paramref name="sql"/> on the connection of an earlier hold (its client done) and returns once it is held.</summary>
+    private async Task<(string Id, Task Client)> HoldOnAsync(Held earlier, string sql)
+    {
+        var before = (await AuditRecord.SessionOfApplicationAsync(Postgres, earlier.App)).Count(e => e.Type == "approval_requested");
+        var client = Task.Run(async () =>
+        {
+            await using var command = new Npgsql.NpgsqlCommand(sql, earlier.Connection);
+            try
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+            catch (Npgsql.PostgresException)
+            {
+            }
+        });
+        var record = await EventuallyAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, earlier.App),
+            events => events.Count(e => e.Type == "approval_requested") > before || client.IsCompleted, TimeSpan.FromSeconds(15));
+        var requests = record.Where(e => e.Type == "approval_requested").ToList();
+        Assert.True(requests.Count > before, $"'{sql}' was not held");
+        return (requests[^1].Text("ApprovalId"), client);
+    }
 }
