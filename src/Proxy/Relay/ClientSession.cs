@@ -228,7 +228,9 @@ public sealed partial class ClientSession
         await upstreamIn.CompleteAsync().ConfigureAwait(false);
         await CompleteQuietlyAsync(clientOut, closing.Token).ConfigureAwait(false);
         await CompleteQuietlyAsync(upstreamOut, closing.Token).ConfigureAwait(false);
-        var reason = outcome.Detail is null ? outcome.End.ToString() : $"{outcome.End}: {outcome.Detail}";
+        var reason = _live is { TerminatedBy: { } by }
+            ? $"{outcome.End}: {Sessions.LiveSessions.TerminatedMessage} {by}"
+            : outcome.Detail is null ? outcome.End.ToString() : $"{outcome.End}: {outcome.Detail}";
         // Terminate from the client and a gateway stop are ends; anything else cut the session.
         return outcome.End is RelayEnd.ClientTerminated or RelayEnd.Stopped ? reason : $"failure: {reason}";
     }

@@ -55,7 +55,7 @@ public sealed partial class LiveSessions(TimeProvider clock, ILogger<LiveSession
         }
 
         LogTerminating(logger, sessionId, registration.Session.Identity, registration.Session.Target, requestedBy);
-        registration.Terminate();
+        registration.Terminate(requestedBy);
         return true;
     }
 
@@ -84,11 +84,14 @@ public sealed partial class LiveSessions(TimeProvider clock, ILogger<LiveSession
         public CancellationToken Token => _ending.Token;
 
         /// <summary>Set once an administrator ended the session.</summary>
-        public bool Terminated { get; private set; }
+        public bool Terminated => TerminatedBy is not null;
 
-        internal void Terminate()
+        /// <summary>The identity that ended the session through the admin API, for its record.</summary>
+        public string? TerminatedBy { get; private set; }
+
+        internal void Terminate(string requestedBy)
         {
-            Terminated = true;
+            TerminatedBy = requestedBy;
             try
             {
                 _ending.Cancel();

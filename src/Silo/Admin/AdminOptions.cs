@@ -8,6 +8,12 @@ public sealed class AdminOptions
     /// <summary>host:port the admin API listens on (port 0: any free port); empty: no admin API.</summary>
     public string? Listen { get; set; }
 
+    /// <summary>
+    /// Members of these groups list and end every live session and see every approval request.
+    /// Everyone else sees their own sessions and requests, and the requests their groups may decide.
+    /// </summary>
+    public List<string> AdminGroups { get; set; } = ["admins"];
+
     public WebhookOptions Webhook { get; set; } = new();
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Listen);

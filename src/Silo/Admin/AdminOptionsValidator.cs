@@ -19,6 +19,14 @@ public sealed class AdminOptionsValidator(IConfiguration configuration) : IValid
             failures.Add($"{key}:Listen: '{options.Listen}' is not host:port (e.g. 127.0.0.1:6480)");
         }
 
+        for (var i = 0; i < options.AdminGroups.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(options.AdminGroups[i]))
+            {
+                failures.Add($"{key}:AdminGroups:{i}: a group name cannot be empty");
+            }
+        }
+
         var webhook = options.Webhook;
         if (webhook.Enabled && (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
         {

@@ -58,8 +58,9 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
             ? Results.Text("ok")
             : Results.Text("unavailable", statusCode: StatusCodes.Status503ServiceUnavailable));
         var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator));
-        ApprovalEndpoints.Map(api, grains, clock, proofs);
-        SessionEndpoints.Map(api, grains);
+        var access = new AdminAccess(options.Value);
+        ApprovalEndpoints.Map(api, grains, clock, proofs, access);
+        SessionEndpoints.Map(api, grains, access);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;

@@ -8,22 +8,24 @@ namespace OrleansGate.Silo.Admin;
 
 /// <summary>
 /// <c>GET /approvals</c>, <c>GET /approvals/{id}</c>, <c>POST /approvals/{id}/approve</c>,
-/// <c>POST /approvals/{id}/deny</c>. The approver is the identity of the bearer token; the
-/// approval grain decides whether it may (never its own request, only approver groups).
+/// <c>POST /approvals/{id}/deny</c>. The approver is the identity of the bearer token; it sees
+/// only the requests <see cref="AdminAccess"/> shows it, and the approval grain decides whether it
+/// may decide one (never its own request, only approver groups).
 /// </summary>
 public static class ApprovalEndpoints
 {
-    public static void Map(RouteGroupBuilder api, IGrainFactory grains, TimeProvider clock, ApprovalProofs proofs)
+    public static void Map(RouteGroupBuilder api, IGrainFactory grains, TimeProvider clock, ApprovalProofs proofs, AdminAccess access)
     {
-        api.MapGet("/approvals", async () =>
+        api.MapGet("/approvals", async (HttpContext context) =>
         {
+            var who = AdminAuthentication.Approver(context);
             var pending = await grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync().ConfigureAwait(false);
             var now = clock.GetUtcNow();
-            return Results.Ok(pending.OrderBy(r => r.RequestedAt).Select(r => ApprovalDocument.Pending(r, now)).ToList());
+            return Results.Ok(pending.Where(r => access.MaySee(who, r)).OrderBy(r => r.RequestedAt).Select(r => ApprovalDocument.Pending(r, now)).ToList());
         });
 
-        api.MapGet("/approvals/{id}", async (string id) =>
-            await grains.GetGrain<IApprovalGrain>(id).GetAsync().ConfigureAwait(false) is { } view
+        api.MapGet("/approvals/{id}", async (string id, HttpContext context) =>
+            await VisibleAsync(id, context).ConfigureAwait(false) is { } view
                 ? Results.Ok(ApprovalDocument.Of(view, clock.GetUtcNow()))
                 : UnknownApproval(id));
 
@@ -40,7 +42,7 @@ public static class ApprovalEndpoints
                 window = parsed;
             }
 
-            return await DecideAsync(id, grain => grain.ApproveAsync(proofs.Vouch(id, AdminAuthentication.Approver(context)), Blank(body?.Reason), window))
+            return await DecideAsync(id, context, grain => grain.ApproveAsync(proofs.Vouch(id, AdminAuthentication.Approver(context)), Blank(body?.Reason), window))
                 .ConfigureAwait(false);
         });
 
@@ -51,13 +53,20 @@ public static class ApprovalEndpoints
                 return AdminResults.Error(StatusCodes.Status400BadRequest, "a reason is required to deny");
             }
 
-            return await DecideAsync(id, grain => grain.DenyAsync(proofs.Vouch(id, AdminAuthentication.Approver(context)), reason)).ConfigureAwait(false);
+            return await DecideAsync(id, context, grain => grain.DenyAsync(proofs.Vouch(id, AdminAuthentication.Approver(context)), reason)).ConfigureAwait(false);
         });
 
-        async Task<IResult> DecideAsync(string id, Func<IApprovalGrain, Task<ApprovalView>> decide)
+        // The request, when it exists and this identity may see it.
+        async Task<ApprovalView?> VisibleAsync(string id, HttpContext context) =>
+            await grains.GetGrain<IApprovalGrain>(id).GetAsync().ConfigureAwait(false) is { } view
+            && access.MaySee(AdminAuthentication.Approver(context), view.Request)
+                ? view
+                : null;
+
+        async Task<IResult> DecideAsync(string id, HttpContext context, Func<IApprovalGrain, Task<ApprovalView>> decide)
         {
             var grain = grains.GetGrain<IApprovalGrain>(id);
-            var before = await grain.GetAsync().ConfigureAwait(false);
+            var before = await VisibleAsync(id, context).ConfigureAwait(false);
             if (before is null)
             {
                 return UnknownApproval(id);

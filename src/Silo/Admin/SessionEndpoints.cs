@@ -6,13 +6,17 @@ using OrleansGate.Grains.Sessions.Live;
 
 namespace OrleansGate.Silo.Admin;
 
-/// <summary><c>GET /sessions</c> (the live sessions of every proxy) and <c>DELETE /sessions/{id}</c> (end one).</summary>
+/// <summary>
+/// <c>GET /sessions</c> (the live sessions of every proxy) and <c>DELETE /sessions/{id}</c> (end
+/// one): administrators every session, others their own (<see cref="AdminAccess"/>).
+/// </summary>
 public static class SessionEndpoints
 {
-    public static void Map(RouteGroupBuilder api, IGrainFactory grains)
+    public static void Map(RouteGroupBuilder api, IGrainFactory grains, AdminAccess access)
     {
-        api.MapGet("/sessions", async () =>
+        api.MapGet("/sessions", async (HttpContext context) =>
         {
+            var who = AdminAuthentication.Approver(context);
             var directory = grains.GetGrain<ISessionDirectoryGrain>(0);
             var sessions = directory.ListAsync();
             var pending = grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync();
@@ -29,14 +33,17 @@ public static class SessionEndpoints
             }
 
             var heldBySession = held.GroupBy(r => r.SessionId).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
-            return Results.Ok((await sessions.ConfigureAwait(false)).Select(s => new SessionDocument(s.Id, s.Identity, s.Target,
+            return Results.Ok((await sessions.ConfigureAwait(false)).Where(s => access.MaySee(who, s)).Select(s => new SessionDocument(s.Id, s.Identity, s.Target,
                 s.ClientAddress, s.StartedAt, s.ApplicationName, s.Proxy, heldBySession.GetValueOrDefault(s.Id))).ToList());
         });
 
         api.MapDelete("/sessions/{id}", async (string id, HttpContext context) =>
         {
-            var by = AdminAuthentication.Approver(context).Identity;
-            return await grains.GetGrain<ISessionDirectoryGrain>(0).TerminateAsync(id, by).ConfigureAwait(false)
+            var who = AdminAuthentication.Approver(context);
+            var directory = grains.GetGrain<ISessionDirectoryGrain>(0);
+            var visible = access.IsAdmin(who)
+                          || (await directory.ListAsync().ConfigureAwait(false)).Any(s => s.Id == id && access.MaySee(who, s));
+            return visible && await directory.TerminateAsync(id, who.Identity).ConfigureAwait(false)
                 ? Results.Ok(new { id, terminated = true })
                 : AdminResults.Error(StatusCodes.Status404NotFound, $"no live session '{id}'");
         });

@@ -96,7 +96,7 @@ public static class DemoCommand
             Identities = new object[]
             {
                 new { Name = "alice", Password = "alice-secret", Groups = new[] { "analysts" } },
-                new { Name = "bob", Password = "bob-secret", Groups = new[] { "approvers" }, ApiToken = "bob-token-0123456789" },
+                new { Name = "bob", Password = "bob-secret", Groups = new[] { "approvers", "admins" }, ApiToken = "bob-token-0123456789" },
             },
             Targets = new object[]
             {

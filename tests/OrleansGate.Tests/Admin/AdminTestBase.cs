@@ -13,7 +13,8 @@ namespace OrleansGate.Tests.Admin;
 
 /// <summary>
 /// A gateway with its admin API on a free loopback port and an ApiToken for each identity:
-/// alice (analysts, the usual requester), bob (approvers), carol (outsiders). Requests are
+/// alice (analysts, the usual requester), bob (approvers), carol (outsiders), erin (admins: sees
+/// and ends every session, sees every request). Requests are
 /// opened through <see cref="IApprovalGrain.OpenAsync"/>, as the proxy's hold path does.
 /// </summary>
 public abstract class AdminTestBase(PostgresFixture postgres) : GatewayTestBase(postgres)
@@ -21,6 +22,7 @@ public abstract class AdminTestBase(PostgresFixture postgres) : GatewayTestBase(
     public const string AliceToken = "alice-api-token-0001";
     public const string BobToken = "bob-api-token-000001";
     public const string CarolToken = "carol-api-token-0001";
+    public const string ErinToken = "erin-api-token-00001";
 
     protected static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -33,8 +35,10 @@ public abstract class AdminTestBase(PostgresFixture postgres) : GatewayTestBase(
     protected override void Configure(JsonObject configuration)
     {
         configuration.Section("Admin")["Listen"] = "127.0.0.1:0";
-        var tokens = new Dictionary<string, string> { ["alice"] = AliceToken, ["bob"] = BobToken, ["carol"] = CarolToken };
-        foreach (var identity in ((JsonArray)configuration["OrleansGate"]!["Identities"]!).OfType<JsonObject>())
+        var identities = (JsonArray)configuration["OrleansGate"]!["Identities"]!;
+        identities.Add(GatewayConfig.Identity("erin", "erin-secret", "admins"));
+        var tokens = new Dictionary<string, string> { ["alice"] = AliceToken, ["bob"] = BobToken, ["carol"] = CarolToken, ["erin"] = ErinToken };
+        foreach (var identity in identities.OfType<JsonObject>())
         {
             identity["ApiToken"] = tokens[(string)identity["Name"]!];
         }

@@ -92,13 +92,35 @@ public sealed class ApprovalEndpointTests(PostgresFixture postgres) : AdminTestB
         Assert.Equal(HttpStatusCode.Forbidden, self.StatusCode);
         Assert.Contains("own request", (await JsonOf(self)).GetProperty("error").GetString(), StringComparison.Ordinal);
 
+        // An administrator sees every request, but approves only as a member of its approver groups.
         var other = await OpenRequestAsync(requester: "alice");
-        var outsider = await Admin(CarolToken).PostAsJsonAsync($"approvals/{other.Id}/approve", new { reason = "why not" });
-        Assert.Equal(HttpStatusCode.Forbidden, outsider.StatusCode);
-        Assert.Contains("only members of approvers can", (await JsonOf(outsider)).GetProperty("error").GetString(), StringComparison.Ordinal);
+        var admin = await Admin(ErinToken).PostAsJsonAsync($"approvals/{other.Id}/approve", new { reason = "why not" });
+        Assert.Equal(HttpStatusCode.Forbidden, admin.StatusCode);
+        Assert.Contains("only members of approvers can", (await JsonOf(admin)).GetProperty("error").GetString(), StringComparison.Ordinal);
 
         var still = await JsonOf(await Admin(BobToken).GetAsync($"approvals/{other.Id}"));
         Assert.Equal("pending", still.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_request_is_shown_only_to_its_requester_its_approver_groups_and_administrators()
+    {
+        var request = await OpenRequestAsync(requester: "alice", sql: "COPY secrets TO STDOUT -- visibility");
+
+        foreach (var (token, sees) in new[] { (AliceToken, true), (BobToken, true), (ErinToken, true), (CarolToken, false) })
+        {
+            var listed = (await JsonOf(await Admin(token).GetAsync("approvals"))).EnumerateArray().Any(a => a.GetProperty("id").GetString() == request.Id);
+            Assert.Equal(sees, listed);
+            Assert.Equal(sees ? HttpStatusCode.OK : HttpStatusCode.NotFound, (await Admin(token).GetAsync($"approvals/{request.Id}")).StatusCode);
+        }
+
+        // To an outsider the request does not exist: the same answer as an id nobody made.
+        var outsider = await Admin(CarolToken).PostAsJsonAsync($"approvals/{request.Id}/deny", new { reason = "nosy" });
+        var unknown = await Admin(CarolToken).PostAsJsonAsync("approvals/ap-ffffffffffff/deny", new { reason = "nosy" });
+        Assert.Equal(HttpStatusCode.NotFound, outsider.StatusCode);
+        Assert.Equal((await JsonOf(unknown)).GetProperty("error").GetString()!.Replace("ap-ffffffffffff", request.Id, StringComparison.Ordinal),
+            (await JsonOf(outsider)).GetProperty("error").GetString());
+        Assert.Equal("pending", (await JsonOf(await Admin(BobToken).GetAsync($"approvals/{request.Id}"))).GetProperty("status").GetString());
     }
 
     [Fact]

@@ -1,0 +1,24 @@
+using OrleansGate.Grains.Approvals;
+using OrleansGate.Grains.Sessions.Live;
+
+namespace OrleansGate.Silo.Admin;
+
+/// <summary>
+/// What an authenticated identity may see and do through the admin API. A held request shows its
+/// statements, and a live session who is connected from where: each is shown only to those it
+/// concerns. Members of <see cref="AdminOptions.AdminGroups"/> see and end every session and see
+/// every request; an approver sees the requests its groups may decide; everyone sees their own.
+/// Whatever an identity may not see answers as if it did not exist (404), so ids cannot be probed.
+/// </summary>
+public sealed class AdminAccess(AdminOptions options)
+{
+    private readonly HashSet<string> _adminGroups = new(options.AdminGroups, StringComparer.Ordinal);
+
+    public bool IsAdmin(Approver who) => who.Groups.Any(_adminGroups.Contains);
+
+    public bool MaySee(Approver who, ApprovalRequest request) =>
+        IsAdmin(who) || who.Identity == request.Requester || who.Groups.Intersect(request.ApproverGroups, StringComparer.Ordinal).Any();
+
+    /// <summary>Listing and ending: administrators any session, others only their own.</summary>
+    public bool MaySee(Approver who, LiveSession session) => IsAdmin(who) || who.Identity == session.Identity;
+}
