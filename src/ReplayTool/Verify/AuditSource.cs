@@ -58,20 +58,28 @@ public sealed partial class AuditSource(string connectionString, string schema, 
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var streamVersions = new Dictionary<string, long>(StringComparer.Ordinal);
+        var archivedStreams = new HashSet<string>(StringComparer.Ordinal);
         await using (var command = new NpgsqlCommand(
-                         $"SELECT id, version FROM {schema}.mt_streams WHERE (@id::text IS NULL OR id = @id)", connection))
+                         $"SELECT id, version, coalesce(is_archived, false) FROM {schema}.mt_streams WHERE (@id::text IS NULL OR id = @id)", connection))
         {
             command.Parameters.AddWithValue("id", (object?)sessionId ?? DBNull.Value);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 streamVersions[reader.GetString(0)] = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
+                if (reader.GetBoolean(2))
+                {
+                    archivedStreams.Add(reader.GetString(0));
+                }
             }
         }
 
+        StoredStream Stream(string id, IReadOnlyList<StoredEvent> rows) =>
+            new(id, rows, streamVersions.TryGetValue(id, out var v) ? v : null, archivedStreams.Contains(id));
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         await using (var command = new NpgsqlCommand(
-                         $"SELECT stream_id, version, seq_id, type, data::text, timestamp FROM {schema}.mt_events " +
+                         $"SELECT stream_id, version, seq_id, type, data::text, mt_dotnet_type, coalesce(is_archived, false) FROM {schema}.mt_events " +
                          "WHERE (@id::text IS NULL OR stream_id = @id) ORDER BY stream_id, version, seq_id", connection))
         {
             command.Parameters.AddWithValue("id", (object?)sessionId ?? DBNull.Value);
@@ -84,26 +92,26 @@ public sealed partial class AuditSource(string connectionString, string schema, 
                 if (current is not null && stream != current)
                 {
                     seen.Add(current);
-                    yield return new StoredStream(current, rows, streamVersions.TryGetValue(current, out var v) ? v : null);
+                    yield return Stream(current, rows);
                     rows = [];
                 }
 
                 current = stream;
                 rows.Add(new StoredEvent(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5)));
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6)));
             }
 
             if (current is not null)
             {
                 seen.Add(current);
-                yield return new StoredStream(current, rows, streamVersions.TryGetValue(current, out var v) ? v : null);
+                yield return Stream(current, rows);
             }
         }
 
         // Streams whose every event was deleted still have their mt_streams row.
-        foreach (var (id, version) in streamVersions.Where(s => !seen.Contains(s.Key)).OrderBy(s => s.Key, StringComparer.Ordinal))
+        foreach (var id in streamVersions.Keys.Where(id => !seen.Contains(id)).Order(StringComparer.Ordinal))
         {
-            yield return new StoredStream(id, [], version);
+            yield return Stream(id, []);
         }
     }
 

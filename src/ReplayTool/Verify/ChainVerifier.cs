@@ -22,6 +22,14 @@ public sealed class ChainVerifier(ChainKey key)
     private static readonly Dictionary<string, string> TypeNames =
         AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), t => t.Name, StringComparer.Ordinal);
 
+    /// <summary>
+    /// What Marten writes to <c>mt_dotnet_type</c> for each event type name. Marten reads an event
+    /// as that .NET type when it does not know the type name, so a row whose two disagree shows the
+    /// tools something else than verify checked.
+    /// </summary>
+    private static readonly Dictionary<string, string> DotnetTypes =
+        AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), t => $"{t.FullName}, {t.Assembly.GetName().Name}", StringComparer.Ordinal);
+
     private static readonly HashSet<string> ApprovalSteps =
         [nameof(ApprovalGranted), nameof(ApprovalDenied), nameof(ApprovalExpired), nameof(ApprovalWithdrawn)];
 
@@ -36,6 +44,11 @@ public sealed class ChainVerifier(ChainKey key)
         {
             return SessionVerdict.Broken(id, 0, head is null ? BreakKind.Truncated : BreakKind.Deleted, 1,
                 "the stream has no events left" + (stream.StreamVersion is { } v ? $" (mt_streams says {v})" : string.Empty));
+        }
+
+        if (stream.Archived)
+        {
+            return SessionVerdict.Broken(id, count, BreakKind.Hidden, 1, "the stream is marked archived in mt_streams: the tools do not show it");
         }
 
         var keys = new KeyRatchet(key, id, maxPosition: (2 * count) + 16);
@@ -53,6 +66,18 @@ public sealed class ChainVerifier(ChainKey key)
             if (link.Hash is null || link.Position < 1)
             {
                 return SessionVerdict.Broken(id, count, BreakKind.Unchained, expected, $"{at}: {link.TypeName ?? link.Row.Type} has no chain fields");
+            }
+
+            if (link.Row.Archived)
+            {
+                return SessionVerdict.Broken(id, count, BreakKind.Hidden, link.Position,
+                    $"{at}: {link.TypeName ?? link.Row.Type} is marked archived in mt_events: the tools do not show it");
+            }
+
+            if (link.TypeName is not null && link.Row.DotnetType != DotnetTypes[link.Row.Type])
+            {
+                return SessionVerdict.Broken(id, count, BreakKind.Modified, link.Position,
+                    $"{at}: its mt_dotnet_type '{link.Row.DotnetType}' is not the type of {link.TypeName}: the tools would read it as another event");
             }
 
             var laterValid = validAt[expected].Any(index => index > i);
@@ -146,7 +171,9 @@ public sealed class ChainVerifier(ChainKey key)
             };
         }
 
-        var lastAt = last.Row.Timestamp ?? AtOf(last.Row);
+        // The chained At, not mt_events.timestamp: that column is outside the chain, and set in the
+        // future it would keep a session "open" past --require-seal.
+        var lastAt = AtOf(last.Row);
         var age = lastAt is { } t ? rules.Now - t : TimeSpan.MaxValue;
         if (age < rules.StaleAfter)
         {

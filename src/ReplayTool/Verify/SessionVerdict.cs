@@ -26,6 +26,12 @@ public static class BreakKind
 
     /// <summary>An event without Position, PrevHash or Hash: written before the chain existed, or by something other than the gateway.</summary>
     public const string Unchained = "unchained";
+
+    /// <summary>
+    /// An event or stream marked archived (the gateway never archives): Marten's reads, and so the
+    /// tool's timelines, replays and exports, skip it while its chain still verifies.
+    /// </summary>
+    public const string Hidden = "hidden";
 }
 
 /// <summary>How a session's record stands.</summary>

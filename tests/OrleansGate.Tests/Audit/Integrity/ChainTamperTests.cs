@@ -54,6 +54,44 @@ public sealed class ChainTamperTests(PostgresFixture postgres) : IntegrityTestBa
     }
 
     [Fact]
+    public async Task An_event_or_a_stream_marked_archived_is_hidden_for_the_tools_and_fails()
+    {
+        var id = await RunSessionAsync();
+        var target = (await RowsAsync(id)).Last(r => r.Type == "statement_received");
+        await TamperAsync(id, $"UPDATE <s>.mt_events SET is_archived = true WHERE stream_id = @id AND version = {target.Version}");
+        AssertBroken(await VerifyAsync(id), id, "hidden", target.Position);
+
+        var other = await RunSessionAsync();
+        await TamperAsync(other, "UPDATE <s>.mt_streams SET is_archived = true WHERE id = @id");
+        AssertBroken(await VerifyAsync(other), other, "hidden", 1);
+    }
+
+    [Fact]
+    public async Task An_event_whose_dotnet_type_was_changed_is_modified()
+    {
+        var id = await RunSessionAsync();
+        var target = (await RowsAsync(id)).Last(r => r.Type == "decision_made");
+
+        await TamperAsync(id, "UPDATE <s>.mt_events SET mt_dotnet_type = 'OrleansGate.Grains.Audit.Events.StatementCompleted, OrleansGate.Grains' " +
+                              $"WHERE stream_id = @id AND version = {target.Version}");
+
+        AssertBroken(await VerifyAsync(id), id, "modified", target.Position);
+    }
+
+    [Fact]
+    public async Task A_row_timestamp_set_in_the_future_does_not_keep_a_stale_unsealed_session_open()
+    {
+        // A session still connected: no seal, and its last event is a decision.
+        var id = await RunSessionAsync(close: false);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await TamperAsync(id, "UPDATE <s>.mt_events SET timestamp = now() + interval '10 years' WHERE stream_id = @id");
+
+        var run = await VerifyAsync(id, "--stale-after", "00:00:01", "--require-seal");
+        Assert.Equal("missing-seal", run.Result(id).GetProperty("kind").GetString());
+        Assert.Equal(ExitCodes.CheckFailed, run.ExitCode);
+    }
+
+    [Fact]
     public async Task A_deleted_event_is_deleted_at_its_position()
     {
         var id = await RunSessionAsync();
