@@ -52,6 +52,10 @@ public sealed partial class AuditSource(string connectionString, string schema, 
         return new AuditSource(connection, schema, new ChainKey(keyBytes));
     }
 
+    /// <summary>The same store through Marten, for what the other commands read (the projections).</summary>
+    public Marten.DocumentStore OpenStore() =>
+        Grains.Audit.AuditStore.Create(new Grains.Audit.AuditStoreOptions { ConnectionString = connectionString, Schema = schema });
+
     /// <summary>Every session stream (or the one named), one at a time, rows in stream version order.</summary>
     public async IAsyncEnumerable<StoredStream> StreamsAsync(string? sessionId,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

@@ -67,8 +67,21 @@ public static class VerifyCommand
                 await ChainHeads.WriteAsync(export, verdicts, now, cancellationToken).ConfigureAwait(false);
             }
 
-            VerifyOutput.Write(parse, parse.GetValue(globals.Json), verdicts);
-            return verdicts.Any(v => v.Failed) ? ExitCodes.CheckFailed : ExitCodes.Ok;
+            ProjectionReport projections;
+            using (var store = source.OpenStore())
+            {
+                try
+                {
+                    projections = await ProjectionCheck.RunAsync(store, verdicts, all: sessionId is null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (NpgsqlException e)
+                {
+                    throw new CommandFailedException($"cannot read the audit store's projections: {e.Message}");
+                }
+            }
+
+            VerifyOutput.Write(parse, parse.GetValue(globals.Json), verdicts, projections);
+            return verdicts.Any(v => v.Failed) || projections.Failed ? ExitCodes.CheckFailed : ExitCodes.Ok;
         }));
         return command;
     }

@@ -10,13 +10,13 @@ internal static class VerifyOutput
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static void Write(ParseResult parse, bool json, IReadOnlyList<SessionVerdict> verdicts)
+    public static void Write(ParseResult parse, bool json, IReadOnlyList<SessionVerdict> verdicts, ProjectionReport projections)
     {
         if (json)
         {
             var report = new
             {
-                ok = verdicts.All(v => !v.Failed),
+                ok = verdicts.All(v => !v.Failed) && !projections.Failed,
                 sessions = verdicts.Count,
                 failed = verdicts.Count(v => v.Failed),
                 results = verdicts.Select(v => new
@@ -24,6 +24,7 @@ internal static class VerifyOutput
                     session = v.SessionId, status = v.Status, ok = !v.Failed, events = v.Events, lastPosition = v.LastPosition,
                     lastHash = v.LastHash, @sealed = v.Sealed, kind = v.Kind, position = v.Position, detail = v.Detail,
                 }),
+                projections = new { ok = !projections.Failed, problems = projections.Problems, notes = projections.Notes },
             };
             parse.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(report, Indented));
             return;
@@ -54,6 +55,21 @@ internal static class VerifyOutput
         if (failed > 0 && verdicts.Where(v => v.Failed).All(v => v.Position == 1 && v.Kind is BreakKind.Modified))
         {
             console.WriteLine("Every failure is at position 1: is this the gateway's AuditKey?");
+        }
+
+        foreach (var problem in projections.Problems)
+        {
+            console.WriteLine($"projection FAILED: {TerminalText.Safe(problem)}");
+        }
+
+        foreach (var note in projections.Notes)
+        {
+            console.WriteLine($"projection note: {TerminalText.Safe(note)}");
+        }
+
+        if (projections.Failed)
+        {
+            console.WriteLine("The tools' listings and queries read these documents: rebuild them from the verified events (projections rebuild).");
         }
     }
 }
