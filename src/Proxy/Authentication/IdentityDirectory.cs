@@ -10,8 +10,9 @@ public sealed record GatewayIdentity(string Name, IReadOnlyList<string> Groups);
 
 /// <summary>
 /// Finds identities and targets in the current configuration and starts SCRAM exchanges for
-/// them. A clear-text password in the configuration is turned into a verifier once (per
-/// process, with a random salt) and kept, so PBKDF2 does not run on every login.
+/// them. A clear-text password in the configuration is turned into a verifier (per process,
+/// with a random salt) at start-up and on every configuration change, and kept: PBKDF2 does not
+/// run on every login, nor on the first one, whose extra time would tell a known name from an unknown one.
 /// </summary>
 public sealed class IdentityDirectory
 {
@@ -19,22 +20,37 @@ public sealed class IdentityDirectory
     private readonly ConcurrentDictionary<string, ScramVerifier> _derived = new(StringComparer.Ordinal);
     private readonly byte[] _mockKey = RandomNumberGenerator.GetBytes(32);
 
-    public IdentityDirectory(IOptionsMonitor<GatewayOptions> options) => _options = options;
+    public IdentityDirectory(IOptionsMonitor<GatewayOptions> options)
+    {
+        _options = options;
+        DeriveAll(options.CurrentValue);
+        options.OnChange(DeriveAll);
+    }
+
+    private void DeriveAll(GatewayOptions options)
+    {
+        foreach (var identity in options.Identities)
+        {
+            _ = VerifierOf(identity);
+        }
+    }
 
     /// <summary>
     /// Starts the SCRAM exchange for <paramref name="userName"/>: the real one when the identity
     /// exists, a mock one that cannot succeed otherwise (so both look the same to the client).
     /// </summary>
-    public (ScramServerExchange Exchange, GatewayIdentity? Identity) BeginScram(string userName)
+    /// <param name="userName">The startup packet's user.</param>
+    /// <param name="channelBinding">The TLS connection's <c>tls-server-end-point</c> data, or null (no TLS, or none to bind to).</param>
+    public (ScramServerExchange Exchange, GatewayIdentity? Identity) BeginScram(string userName, byte[]? channelBinding = null)
     {
         var options = FindIdentity(userName);
         if (options is null)
         {
-            return (ScramServerExchange.Mock(userName, _mockKey), null);
+            return (ScramServerExchange.Mock(userName, _mockKey, channelBinding), null);
         }
 
         var identity = new GatewayIdentity(options.Name, options.Groups.ToArray());
-        return (ScramServerExchange.For(VerifierOf(options)), identity);
+        return (ScramServerExchange.For(VerifierOf(options), channelBinding), identity);
     }
 
     public TargetOptions? FindTarget(string name)

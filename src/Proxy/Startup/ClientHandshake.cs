@@ -171,9 +171,9 @@ public sealed partial class ClientHandshake
             forwarded.Add(new(name, value));
         }
 
-        var (exchange, identity) = _directory.BeginScram(user);
+        var (exchange, identity) = _directory.BeginScram(user, tlsUsed ? _certificate?.ChannelBinding : null);
         using var builder = new MessageBuilder();
-        builder.AuthenticationSasl(ScramServerExchange.Mechanism);
+        builder.AuthenticationSasl([.. exchange.Mechanisms]);
         await StreamMessageIO.WriteAsync(stream, builder, cancellationToken).ConfigureAwait(false);
 
         var initial = await ReadPasswordMessageAsync(stream, cancellationToken).ConfigureAwait(false);
@@ -187,13 +187,7 @@ public sealed partial class ClientHandshake
             return await RefuseAsync(stream, SqlState.ProtocolViolation, "malformed SASLInitialResponse", cancellationToken).ConfigureAwait(false);
         }
 
-        if (mechanism != ScramServerExchange.Mechanism)
-        {
-            return await RefuseAsync(stream, SqlState.ProtocolViolation,
-                "client selected an invalid SASL authentication mechanism", cancellationToken).ConfigureAwait(false);
-        }
-
-        var serverFirst = exchange.HandleClientFirst(clientFirst, out var firstError);
+        var serverFirst = exchange.HandleClientFirst(mechanism, clientFirst, out var firstError);
         if (serverFirst is null)
         {
             return await RefuseAsync(stream, SqlState.ProtocolViolation, firstError!, cancellationToken).ConfigureAwait(false);
@@ -213,7 +207,8 @@ public sealed partial class ClientHandshake
         {
             if (malformed)
             {
-                return await RefuseAsync(stream, SqlState.ProtocolViolation, "malformed SCRAM message", cancellationToken).ConfigureAwait(false);
+                return await RefuseAsync(stream, SqlState.ProtocolViolation, exchange.Failure ?? "malformed SCRAM message", cancellationToken)
+                    .ConfigureAwait(false);
             }
 
             LogAuthenticationFailed(_logger, user);

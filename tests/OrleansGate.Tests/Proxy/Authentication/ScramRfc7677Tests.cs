@@ -51,7 +51,7 @@ public sealed class ScramRfc7677Tests
     {
         var server = Server();
 
-        var first = server.HandleClientFirst(Bytes(ClientFirst), out var error);
+        var first = server.HandleClientFirst(ScramServerExchange.Mechanism, Bytes(ClientFirst), out var error);
         Assert.Null(error);
         Assert.Equal(ServerFirst, Text(first!));
         var final = server.HandleClientFinal(Bytes(ClientFinal), out var malformed);
@@ -63,7 +63,7 @@ public sealed class ScramRfc7677Tests
     public void The_server_refuses_a_wrong_proof_as_a_wrong_password_not_as_a_malformed_message()
     {
         var server = Server();
-        server.HandleClientFirst(Bytes(ClientFirst), out _);
+        server.HandleClientFirst(ScramServerExchange.Mechanism, Bytes(ClientFirst), out _);
         var proof = Convert.FromBase64String("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
         proof[31] ^= 0x80;
         var wrong = ClientFinal[..(ClientFinal.LastIndexOf(",p=", StringComparison.Ordinal) + 3)] + Convert.ToBase64String(proof);
@@ -76,7 +76,7 @@ public sealed class ScramRfc7677Tests
     public void The_server_refuses_a_final_message_that_changes_the_nonce()
     {
         var server = Server();
-        server.HandleClientFirst(Bytes(ClientFirst), out _);
+        server.HandleClientFirst(ScramServerExchange.Mechanism, Bytes(ClientFirst), out _);
 
         Assert.Null(server.HandleClientFinal(Bytes(ClientFinal.Replace("k0,p=", "k1,p=", StringComparison.Ordinal)), out var malformed));
         Assert.True(malformed);
@@ -90,7 +90,7 @@ public sealed class ScramRfc7677Tests
         Assert.True(ScramVerifier.TryParse(text, out var parsed));
 
         var server = ScramServerExchange.WithFixedNonce(parsed, ServerNonceSuffix);
-        server.HandleClientFirst(Bytes(ClientFirst), out _);
+        server.HandleClientFirst(ScramServerExchange.Mechanism, Bytes(ClientFirst), out _);
         Assert.Equal(ServerFinal, Text(server.HandleClientFinal(Bytes(ClientFinal), out _)!));
     }
 
