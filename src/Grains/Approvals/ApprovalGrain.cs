@@ -116,10 +116,12 @@ public sealed partial class ApprovalGrain(
                 $"{approver.Identity} has approved {Id} already; it needs {view.Request.MinApprovals} different approvers");
         }
 
-        if (window is { } w && w <= TimeSpan.Zero)
+        if (window is { } w && (w <= TimeSpan.Zero || w > ApprovalLimits.MaxWindow))
         {
-            throw new ApprovalRefusedException($"a window must be longer than zero (got {w})");
+            throw new ApprovalRefusedException($"a window must be longer than zero and at most {ApprovalLimits.MaxWindow.TotalDays:0} days (got {w})");
         }
+
+        ApprovalLimits.CheckReason(reason);
 
         var now = clock.GetUtcNow();
         var approvals = view.Approvals.Append(new ApprovalVote(approver.Identity, reason, now)).ToArray();
@@ -146,6 +148,8 @@ public sealed partial class ApprovalGrain(
         {
             throw new ApprovalRefusedException("a denial needs a reason; the client is shown it");
         }
+
+        ApprovalLimits.CheckReason(reason);
 
         var view = await PendingForAsync(approver, "deny").ConfigureAwait(true);
         var now = clock.GetUtcNow();

@@ -36,10 +36,21 @@ public static class ApprovalEndpoints
             {
                 if (!TimeSpan.TryParse(body.Window, CultureInfo.InvariantCulture, out var parsed) || parsed <= TimeSpan.Zero)
                 {
-                    return AdminResults.Error(StatusCodes.Status400BadRequest, $"window '{body.Window}' is not a positive duration (hh:mm:ss)");
+                    return AdminResults.Error(StatusCodes.Status400BadRequest, $"window '{Shown(body.Window)}' is not a positive duration (hh:mm:ss)");
+                }
+
+                if (parsed > ApprovalLimits.MaxWindow)
+                {
+                    return AdminResults.Error(StatusCodes.Status400BadRequest,
+                        $"window '{body.Window}' is longer than the longest allowed, {ApprovalLimits.MaxWindow.TotalDays:0} days");
                 }
 
                 window = parsed;
+            }
+
+            if (ApprovalLimits.ReasonProblem(body?.Reason) is { } tooLong)
+            {
+                return AdminResults.Error(StatusCodes.Status400BadRequest, tooLong);
             }
 
             return await DecideAsync(id, context, grain => grain.ApproveAsync(proofs.Vouch(id, AdminAuthentication.Approver(context)), Blank(body?.Reason), window))
@@ -51,6 +62,11 @@ public static class ApprovalEndpoints
             if (Blank(body?.Reason) is not { } reason)
             {
                 return AdminResults.Error(StatusCodes.Status400BadRequest, "a reason is required to deny");
+            }
+
+            if (ApprovalLimits.ReasonProblem(reason) is { } tooLong)
+            {
+                return AdminResults.Error(StatusCodes.Status400BadRequest, tooLong);
             }
 
             return await DecideAsync(id, context, grain => grain.DenyAsync(proofs.Vouch(id, AdminAuthentication.Approver(context)), reason)).ConfigureAwait(false);
@@ -89,6 +105,9 @@ public static class ApprovalEndpoints
             }
         }
     }
+
+    /// <summary>A value from the request, cut short for an error message.</summary>
+    private static string Shown(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 

@@ -144,4 +144,24 @@ public sealed class ApprovalEndpointTests(PostgresFixture postgres) : AdminTestB
         Assert.Equal(HttpStatusCode.Conflict,
             (await bob.PostAsJsonAsync($"approvals/{request.Id}/approve", new { reason = "changed my mind" })).StatusCode);
     }
+
+    [Fact]
+    public async Task An_absurd_window_or_an_overlong_reason_is_400_and_the_request_stays_pending()
+    {
+        var request = await OpenRequestAsync();
+        var bob = Admin(BobToken);
+
+        var huge = await bob.PostAsJsonAsync($"approvals/{request.Id}/approve", new { window = "10675199.02:48:05.4775807" });
+        Assert.Equal(HttpStatusCode.BadRequest, huge.StatusCode);
+        Assert.Contains("longest allowed, 30 days", (await JsonOf(huge)).GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        var essay = await bob.PostAsJsonAsync($"approvals/{request.Id}/deny", new { reason = new string('x', 100_000) });
+        Assert.Equal(HttpStatusCode.BadRequest, essay.StatusCode);
+        Assert.Contains("at most 1000 characters", (await JsonOf(essay)).GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await bob.PostAsJsonAsync($"approvals/{request.Id}/approve", new { reason = new string('x', 1001) })).StatusCode);
+
+        Assert.Equal("pending", (await JsonOf(await bob.GetAsync($"approvals/{request.Id}"))).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await bob.PostAsJsonAsync($"approvals/{request.Id}/approve", new { window = "30.00:00:00" })).StatusCode);
+    }
 }

@@ -28,6 +28,9 @@ public sealed class WebhookReceiver : IDisposable
 
     public string Url { get; }
 
+    /// <summary>Where a 3xx answer points (its Location header).</summary>
+    public string? RedirectTo { get; init; }
+
     public ConcurrentQueue<Delivery> Deliveries { get; } = new();
 
     public sealed record Delivery(string Body, string? Signature, string? Event, string? ContentType, int AnsweredWith);
@@ -64,6 +67,11 @@ public sealed class WebhookReceiver : IDisposable
             Deliveries.Enqueue(new Delivery(body, context.Request.Headers["X-OrleansGate-Signature"], context.Request.Headers["X-OrleansGate-Event"],
                 context.Request.ContentType, status));
             context.Response.StatusCode = status;
+            if (status is >= 300 and < 400 && RedirectTo is not null)
+            {
+                context.Response.RedirectLocation = RedirectTo;
+            }
+
             context.Response.Close();
         }
     }

@@ -32,7 +32,12 @@ public sealed partial class WebhookNotifier : BackgroundService, IApprovalNotifi
     {
         _options = options.Value.Webhook;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // A redirect would carry the signed body (and its signature) to wherever the answer points.
+            AllowAutoRedirect = false,
+        })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
