@@ -285,7 +285,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
     private List<ChainedEvent> Completions(IReadOnlyList<StatementOutcome>? completed) =>
         (completed ?? []).Select(o => (ChainedEvent)new StatementCompleted(SessionId, o.Sequence, o.Kind, o.CommandTag, o.Rows, o.SqlState,
-            o.Message, o.At) { MaskedValues = o.MaskedValues, Preview = o.Preview }).ToList();
+            o.Message, o.At) { MaskedValues = o.MaskedValues, Preview = o.Preview, CopyIn = o.CopyIn }).ToList();
 
     // Invariant 6: if one statement of a batch is refused, none of it runs. The others are refused
     // too, and the record says which statement and rule caused it. A block wins over a hold: a

@@ -11,6 +11,11 @@ public enum OutcomeKind
     Failed,
     /// <summary>An earlier statement of the same batch failed, so the server skipped this one.</summary>
     NotRun,
+    /// <summary>
+    /// The client left while it ran and the server did not answer within the gateway's wait: it
+    /// may have completed (an autocommit write commits) or not. The message says how long was waited.
+    /// </summary>
+    Unknown,
 }
 
 /// <summary>What became of one forwarded statement, seen in the server's replies.</summary>
@@ -29,7 +34,21 @@ public sealed record StatementOutcome(
 
     /// <summary>The first rows of the result as the client saw them (after masking), when the policy keeps a preview.</summary>
     [Id(8)] public ResultPreview? Preview { get; init; }
+
+    /// <summary>What a COPY FROM STDIN received from the client, digested (the rows themselves are not recorded).</summary>
+    [Id(9)] public CopyInput? CopyIn { get; init; }
 }
+
+/// <summary>
+/// The data a client sent into COPY FROM STDIN: its size and the SHA-256 of the CopyData payloads
+/// in order, so an auditor holding a file can prove it is (or is not) what was loaded.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record CopyInput(
+    [property: Id(0)] long Bytes,
+    [property: Id(1)] long Messages,
+    [property: Id(2)] string Sha256,
+    [property: Id(3)] bool Failed);
 
 /// <summary>How many values of one result column were masked.</summary>
 [GenerateSerializer, Immutable]

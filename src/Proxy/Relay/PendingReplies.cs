@@ -44,6 +44,7 @@ internal sealed class PendingReplies(TimeProvider clock)
 
     private readonly ConcurrentQueue<Entry> _queue = new();
     private readonly ConcurrentQueue<StatementOutcome> _completed = new();
+    private CopyInput? _copyInput;
     private long _expected;
     private long _answered;
 
@@ -67,6 +68,26 @@ internal sealed class PendingReplies(TimeProvider clock)
 
     /// <summary>How many ReadyForQuery replies have arrived: the replies now coming belong to request number AnsweredCount.</summary>
     public long AnsweredCount => Interlocked.Read(ref _answered);
+
+    /// <summary>Requests went upstream whose ReadyForQuery has not come back yet.</summary>
+    public bool HasUnanswered => AnsweredCount < ExpectedCount;
+
+    /// <summary>
+    /// The gateway stops waiting for the server's answers (the client left, the wait ran out):
+    /// every statement not answered yet gets an <see cref="OutcomeKind.Unknown"/> outcome saying why.
+    /// </summary>
+    public void GiveUp(string why)
+    {
+        while (_queue.TryDequeue(out var entry))
+        {
+            for (; entry.Next < entry.Statements.Length; entry.Next++)
+            {
+                _completed.Enqueue(new StatementOutcome(entry.Statements[entry.Next], OutcomeKind.Unknown, null, null, null, why, clock.GetUtcNow()));
+            }
+
+            Interlocked.Increment(ref _answered);
+        }
+    }
 
     /// <summary>For a simple Query: the masking of the statement whose replies are coming now.</summary>
     public Masking.StatementMasking? CurrentMasking() =>
@@ -123,6 +144,9 @@ internal sealed class PendingReplies(TimeProvider clock)
     }
 
     /// <summary>Matches a server reply that ends a statement to the next statement of the current request.</summary>
+    /// <summary>The client ended COPY FROM STDIN: its data goes with the COPY's outcome, the next one the server reports.</summary>
+    public void NoteCopyInput(CopyInput input) => Volatile.Write(ref _copyInput, input);
+
     public void Observe(BackendMessageType type, in ReadOnlySequence<byte> payload, IReadOnlyList<MaskedValueCount>? masked = null,
         ResultPreview? preview = null)
     {
@@ -170,6 +194,11 @@ internal sealed class PendingReplies(TimeProvider clock)
             if (masked is { Count: > 0 })
             {
                 outcome = outcome with { MaskedValues = masked };
+            }
+
+            if (outcome.Kind != OutcomeKind.Suspended && Interlocked.Exchange(ref _copyInput, null) is { } copyIn)
+            {
+                outcome = outcome with { CopyIn = copyIn };
             }
 
             _completed.Enqueue(preview is null ? outcome : outcome with { Preview = preview });

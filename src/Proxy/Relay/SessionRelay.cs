@@ -17,7 +17,7 @@ namespace OrleansGate.Proxy.Relay;
 public sealed class SessionRelay
 {
     private readonly PipeReader _clientIn;
-    private readonly PipeWriter _clientOut;
+    private PipeWriter _clientOut;
     private readonly PipeReader _upstreamIn;
     private readonly PipeWriter _upstreamOut;
     private readonly int _maxMessageBytes;
@@ -28,6 +28,7 @@ public sealed class SessionRelay
     private readonly Masking.ResultMasking? _masking;
     private readonly PreviewCapture? _preview;
     private readonly ArrayBufferWriter<byte> _masked = new(1024);
+    private readonly CopyInputDigest _copyIn = new();
 
     // The server loop writes to the client; the client loop does too, rarely (a held request's NOTICE).
     private readonly SemaphoreSlim _clientWrite = new(1, 1);
@@ -70,6 +71,13 @@ public sealed class SessionRelay
     /// <summary>The transaction status of the last ReadyForQuery relayed.</summary>
     public TransactionStatus TransactionStatus => _status;
 
+    /// <summary>
+    /// How long the gateway keeps reading the server's answers after the client left with
+    /// statements running: a write the client sent commits whether or not anyone reads its answer,
+    /// and the record should say how it ended.
+    /// </summary>
+    public static readonly TimeSpan AnswersAfterClientLeft = TimeSpan.FromSeconds(30);
+
     /// <summary>Runs both directions until either ends, then stops the other and reports why it ended.</summary>
     public async Task<RelayOutcome> RunAsync(CancellationToken stopping)
     {
@@ -77,9 +85,50 @@ public sealed class SessionRelay
         var clientToUpstream = ClientToUpstreamAsync(both.Token);
         var upstreamToClient = UpstreamToClientAsync(both.Token);
         var first = await Task.WhenAny(clientToUpstream, upstreamToClient).ConfigureAwait(false);
+        if (first == clientToUpstream && !stopping.IsCancellationRequested &&
+            (await clientToUpstream.ConfigureAwait(false)).End is RelayEnd.ClientClosed or RelayEnd.ClientTerminated && _replies.HasUnanswered)
+        {
+            upstreamToClient = await ReadAnswersAfterClientLeftAsync(upstreamToClient, both.Token).ConfigureAwait(false);
+        }
+
         await both.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(clientToUpstream, upstreamToClient).ConfigureAwait(false);
         return stopping.IsCancellationRequested ? RelayOutcome.Stopped : await first.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The client is gone but statements it sent are still running: keep reading the server's
+    /// answers into the record (sent nowhere) until every request is answered, the server closes,
+    /// or <see cref="AnswersAfterClientLeft"/> passes; what is still unanswered then is recorded as unknown.
+    /// </summary>
+    private async Task<Task<RelayOutcome>> ReadAnswersAfterClientLeftAsync(Task<RelayOutcome> upstreamToClient, CancellationToken cancellationToken)
+    {
+        await _clientWrite.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _clientOut = PipeWriter.Create(Stream.Null);
+        _clientWrite.Release();
+        var deadline = Task.Delay(AnswersAfterClientLeft, cancellationToken);
+        while (_replies.HasUnanswered && !deadline.IsCompleted && !cancellationToken.IsCancellationRequested)
+        {
+            if (upstreamToClient.IsCompleted)
+            {
+                // It stopped writing to the departed client; reading goes on with nowhere to write.
+                if ((await upstreamToClient.ConfigureAwait(false)).End != RelayEnd.ClientClosed)
+                {
+                    break;
+                }
+
+                upstreamToClient = UpstreamToClientAsync(cancellationToken);
+            }
+
+            await Task.WhenAny(upstreamToClient, deadline, Task.Delay(20, CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        if (_replies.HasUnanswered)
+        {
+            _replies.GiveUp($"the client left while it ran; the server had not answered within {AnswersAfterClientLeft.TotalSeconds:0} s");
+        }
+
+        return upstreamToClient;
     }
 
     private async Task<RelayOutcome> ClientToUpstreamAsync(CancellationToken cancellationToken)
@@ -122,6 +171,17 @@ public sealed class SessionRelay
                 {
                     end = Violation(RelayEnd.ClientProtocolViolation, remaining, status);
                     break;
+                }
+
+                switch (type)
+                {
+                    case FrontendMessageType.CopyData:
+                        _copyIn.Add(frame.Payload);
+                        break;
+                    case FrontendMessageType.CopyDone or FrontendMessageType.CopyFail:
+                        // Noted before the frame goes upstream, so before the server's answer to it.
+                        _replies.NoteCopyInput(_copyIn.Finish(failed: type == FrontendMessageType.CopyFail));
+                        break;
                 }
 
                 if (_decisions.Intercepts(type))

@@ -44,9 +44,11 @@ public static class AuditRecord
     }
 
     /// <summary>The whole stream of that session once its SessionEnded is in (written just after the client has gone).</summary>
-    public static async Task<List<RecordedEvent>> EndedSessionOfApplicationAsync(PostgresFixture postgres, string applicationName)
+    public static async Task<List<RecordedEvent>> EndedSessionOfApplicationAsync(PostgresFixture postgres, string applicationName,
+        TimeSpan? timeout = null)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        while (DateTime.UtcNow < deadline)
         {
             var stream = await SessionOfApplicationAsync(postgres, applicationName);
             if (stream[^1].Type == "session_ended")

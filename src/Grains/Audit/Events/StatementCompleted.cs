@@ -23,5 +23,8 @@ public sealed record StatementCompleted(
     /// <summary>The first rows of the result as the client saw them (policy <c>ResultPreviewRows</c>); null when off or no rows.</summary>
     public ResultPreview? Preview { get; init; }
 
+    /// <summary>For COPY FROM STDIN: the size and SHA-256 of the data the client sent (CopyFail: <c>Failed</c>).</summary>
+    public CopyInput? CopyIn { get; init; }
+
     public int SchemaVersion { get; init; } = 1;
 }
