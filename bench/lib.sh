@@ -115,6 +115,7 @@ cpu_seconds_of() {
 }
 
 audit_event_count() { psql_admin -d og_audit -c "SELECT count(*) FROM og_audit.mt_events"; }
+audit_events_bytes() { psql_admin -d og_audit -c "SELECT pg_total_relation_size('og_audit.mt_events')"; }
 
 # Median of the numbers on stdin ("-" when there are none).
 median() {

@@ -18,6 +18,13 @@
 #   BENCH_CLIENTS="1 16"      client counts; -j is min(clients, BENCH_THREADS)
 #   BENCH_THREADS=2
 #   BENCH_SKIP_BUILD=1        use the already built Release binary instead of running dotnet build
+#   BENCH_POLICY=realistic    realistic: the gateway's target follows a policy with masks on two
+#                             columns and hold and block rules, all on tables the workload does not
+#                             touch (so masking analysis and the rules are on every statement's
+#                             path, as in a real deployment); none: the built-in policy only
+#   BENCH_PROFILE=0           N > 0: instead of the table, profile the gateway's CPU for N seconds
+#                             with perf (JIT frames named through DOTNET_PerfMapEnabled) under
+#                             pgbench -M prepared -c 16, and print its kernel share and top frames
 #   BENCH_AUDIT_SYNC=on       off: the audit database does not wait for its WAL flush at commit. A
 #                             diagnostic only (the record is then NOT durable, which the gateway
 #                             exists to guarantee): it shows what the relay and the decision cost
@@ -33,6 +40,8 @@ BENCH_CLIENTS=${BENCH_CLIENTS:-"1 16"}
 BENCH_THREADS=${BENCH_THREADS:-2}
 BENCH_SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
 BENCH_AUDIT_SYNC=${BENCH_AUDIT_SYNC:-on}
+BENCH_POLICY=${BENCH_POLICY:-realistic}
+BENCH_PROFILE=${BENCH_PROFILE:-0}
 
 BENCH_NAME=relay.sh
 PATHS=(direct pgbouncer gateway)
@@ -50,6 +59,28 @@ check_prerequisites() {
   # shellcheck disable=SC2086 # one mode per word
   check_pgbench_modes $BENCH_MODES
   [[ $BENCH_AUDIT_SYNC == on || $BENCH_AUDIT_SYNC == off ]] || die "BENCH_AUDIT_SYNC must be on or off (got '$BENCH_AUDIT_SYNC')"
+  [[ $BENCH_POLICY == realistic || $BENCH_POLICY == none ]] || die "BENCH_POLICY must be realistic or none (got '$BENCH_POLICY')"
+  [[ $BENCH_PROFILE =~ ^[0-9]+$ ]] || die "BENCH_PROFILE must be a number of seconds, 0 for none (got '$BENCH_PROFILE')"
+  [[ $BENCH_PROFILE == 0 ]] || command -v perf >/dev/null || die "BENCH_PROFILE needs perf (apt-get install linux-perf)"
+}
+
+# The realistic policy: masks, a hold and a block, on tables pgbench -S never reads.
+gateway_policy_config() {
+  [[ $BENCH_POLICY == realistic ]] || return 0
+  local key
+  key=$(head -c 32 /dev/urandom | base64 -w0)
+  GW_TARGET_EXTRA=', "Policy": "bench"'
+  GW_EXTRA_CONFIG=',
+    "Secrets": { "MaskingKey": "'$key'" },
+    "Policies": [
+      { "Name": "bench",
+        "Masks": [ { "Column": "public.customers.ssn", "Strategy": "Redact" },
+                   { "Column": "public.customers.email", "Strategy": "Email" } ],
+        "Rules": [
+          { "Name": "hold-payroll-writes", "Kinds": ["Update", "Delete"], "Relations": ["payroll"], "Action": "Hold",
+            "ApproverGroups": ["approvers"] },
+          { "Name": "no-truncate", "Kinds": ["Truncate"], "Action": "Block" } ] }
+    ]'
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -66,6 +97,8 @@ create_databases() {
   log "initialising pgbench scale $BENCH_SCALE (directly, once)"
   PGPASSWORD=$BENCH_PASSWORD pgbench -i -q -s "$BENCH_SCALE" -h 127.0.0.1 -p "$PG_PORT" -U bench bench >"$WORK/pgbench-init.log" 2>&1 \
     || die "pgbench -i failed: $(tail -n 3 "$WORK/pgbench-init.log" | tr '\n' ' ')"
+  psql_admin -d bench -c "CREATE TABLE customers (id int PRIMARY KEY, name text, email text, ssn text);
+    CREATE TABLE payroll (id int PRIMARY KEY, salary numeric); ALTER TABLE customers OWNER TO bench; ALTER TABLE payroll OWNER TO bench" >/dev/null
   psql_admin -d bench -c "VACUUM ANALYZE" >/dev/null
 }
 
@@ -91,11 +124,11 @@ run_pgbench() {
 # to the results file. cpu_per_1k and events_per_s are "-" where they do not apply.
 measure() {
   local path=$1 mode=$2 clients=$3 out cpu0 cpu1 ev0 ev1 t0 t1 tps lat tx failed cpu_per_1k="-" ev_per_s="-"
-  local busy0 busy1 audit_pids="" audit0 audit1 machine_us audit_us="-"
+  local busy0 busy1 audit_pids="" audit0 audit1 machine_us audit_us="-" size0 size1 bytes_per_tx="-"
   run_pgbench "$path" "$mode" "$clients" "$BENCH_WARMUP" >/dev/null \
     || die "warm-up of $path -M $mode -c $clients failed (see pgbench through it by hand)"
   case $path in
-    gateway) cpu0=$(cpu_seconds "$GW_PID"); ev0=$(audit_event_count)
+    gateway) cpu0=$(cpu_seconds "$GW_PID"); ev0=$(audit_event_count); size0=$(audit_events_bytes)
       audit_pids=$(audit_backend_pids); audit0=$(cpu_seconds_of $audit_pids) ;;
     pgbouncer) cpu0=$(cpu_seconds "$PGB_PID") ;;
   esac
@@ -115,7 +148,8 @@ measure() {
   [[ ${failed:-0} == 0 ]] || die "$failed transactions failed through $path -M $mode -c $clients"
   case $path in
     gateway)
-      cpu1=$(cpu_seconds "$GW_PID"); ev1=$(audit_event_count)
+      cpu1=$(cpu_seconds "$GW_PID"); ev1=$(audit_event_count); size1=$(audit_events_bytes)
+      bytes_per_tx=$(awk -v a="$size0" -v b="$size1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n }')
       cpu_per_1k=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$tx" 'BEGIN { printf "%.4f", (b - a) / n * 1000 }')
       ev_per_s=$(awk -v a="$ev0" -v b="$ev1" -v s0="$t0" -v s1="$t1" 'BEGIN { printf "%.0f", (b - a) / (s1 - s0) }')
       audit1=$(cpu_seconds_of $audit_pids)
@@ -125,7 +159,7 @@ measure() {
       cpu_per_1k=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$tx" 'BEGIN { printf "%.4f", (b - a) / n * 1000 }') ;;
   esac
   machine_us=$(awk -v a="$busy0" -v b="$busy1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n * 1e6 }')
-  echo "$path $mode $clients $tps $lat $cpu_per_1k $ev_per_s $machine_us $audit_us" >>"$RESULTS"
+  echo "$path $mode $clients $tps $lat $cpu_per_1k $ev_per_s $machine_us $audit_us $bytes_per_tx" >>"$RESULTS"
   log "$(printf '%-9s -M %-8s -c %-2s  tps %10.1f  latency %7.3f ms' "$path" "$mode" "$clients" "$tps" "$lat")"
 }
 
@@ -151,12 +185,13 @@ print_report() {
   done
   echo
   echo "== CPU per transaction, µs (median): the whole machine, and what the gateway's run spent in its own process and in the audit database =="
-  printf '%-9s %7s %10s %10s %10s %12s %10s\n' mode clients direct pgbouncer gateway "gw process" "audit db"
+  printf '%-9s %7s %10s %10s %10s %12s %10s %14s\n' mode clients direct pgbouncer gateway "gw process" "audit db" "event B/stmt"
   for mode in $BENCH_MODES; do
     for clients in $BENCH_CLIENTS; do
-      printf '%-9s %7s %10s %10s %10s %12s %10s\n' "$mode" "$clients" \
+      printf '%-9s %7s %10s %10s %10s %12s %10s %14s\n' "$mode" "$clients" \
         "$(result direct "$mode" "$clients" 8)" "$(result pgbouncer "$mode" "$clients" 8)" "$(result gateway "$mode" "$clients" 8)" \
-        "$(awk -v k="$(result gateway "$mode" "$clients" 6)" 'BEGIN { printf "%.0f", k * 1000 }')" "$(result gateway "$mode" "$clients" 9)"
+        "$(awk -v k="$(result gateway "$mode" "$clients" 6)" 'BEGIN { printf "%.0f", k * 1000 }')" "$(result gateway "$mode" "$clients" 9)" \
+        "$(result gateway "$mode" "$clients" 10)"
     done
   done
   echo
@@ -176,6 +211,7 @@ print_report() {
   echo "        PostgreSQL's own CPU (including the audit database's) is not in it."
   echo "audit ev/s: rows added to og_audit.mt_events per second of the measured gateway run (every one committed"
   echo "        before its statement was forwarded)."
+  echo "event B/stmt: growth of pg_total_relation_size(og_audit.mt_events) (table, TOAST, indexes) per transaction."
 }
 
 print_settings() {
@@ -189,7 +225,29 @@ print_settings() {
   fi
   echo "pgbench: $(pgbench --version | awk '{ print $3 }'), -S -n, scale $BENCH_SCALE, ${BENCH_SECONDS}s x $BENCH_REPEATS per cell after ${BENCH_WARMUP}s warm-up, -j min(clients,$BENCH_THREADS), all paths over TCP loopback, no TLS, SCRAM login"
   echo "pgbouncer: $(pgbouncer --version | head -n 1 | awk '{ print $2 }'), pool_mode=session (one server connection per client, as the gateway; needed by -M prepared)"
-  echo "gateway: $SILO_BIN, logging Warning, audit store og_audit (Marten, group commit)"
+  echo "gateway: $SILO_BIN, logging Warning, audit store og_audit (Marten, group commit), policy: $BENCH_POLICY"
+}
+
+# perf over the gateway process while pgbench -M prepared -c 16 runs: the share of samples in the
+# kernel, the top self frames, and the top frames with their callees (inclusive).
+profile_gateway() {
+  run_pgbench gateway prepared 16 "$BENCH_WARMUP" >/dev/null || die "warm-up failed"
+  run_pgbench gateway prepared 16 "$((BENCH_PROFILE + 4))" >"$WORK/profile-pgbench.txt" &
+  local bench=$!
+  sleep 2
+  perf record -F 499 -g -p "$GW_PID" -o "$WORK/perf.data" -- sleep "$BENCH_PROFILE" >"$WORK/perf.log" 2>&1 || die "perf record failed: $(tail -n 2 "$WORK/perf.log")"
+  wait "$bench"
+  log "tps during the profile: $(awk '/^tps/ { print $3 }' "$WORK/profile-pgbench.txt")"
+  local report=(perf report -i "$WORK/perf.data" --stdio --no-header)
+  echo "== gateway CPU by where it ran (kernel, libcoreclr, JIT code, ...) =="
+  "${report[@]}" --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9]' | head -n 12
+  echo
+  echo "== top 40 self frames =="
+  "${report[@]}" --no-children --sort sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 40
+  echo
+  echo "== top 60 frames with what they call (inclusive) =="
+  "${report[@]}" --children --sort sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 60
+  [[ -z ${BENCH_PROFILE_KEEP:-} ]] || cp "$WORK/perf.data" "$BENCH_PROFILE_KEEP"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -209,8 +267,14 @@ main() {
   log "starting pgbouncer"
   start_pgbouncer
   log "starting the gateway"
+  gateway_policy_config
+  [[ $BENCH_PROFILE == 0 ]] || export DOTNET_PerfMapEnabled=1
   start_gateway
   print_settings
+  if [[ $BENCH_PROFILE != 0 ]]; then
+    profile_gateway
+    return
+  fi
 
   # Paths interleaved within each cell, so a change in the machine's load over the run hits all
   # three alike rather than one path's whole series.

@@ -6,10 +6,12 @@ using Xunit;
 namespace OrleansGate.Tests.Support;
 
 /// <summary>
-/// The one PostgreSQL server of a test run, shared by every class in <see cref="PostgresCollection"/>:
-/// ORLEANSGATE_TEST_PG when set, else Testcontainers when a Docker engine answers, else a
-/// throwaway local cluster. It is stopped when the collection ends, whether tests passed or not.
-/// It also makes the upstream roles the gateway logs in as, one per password method.
+/// The PostgreSQL server of a test run, shared by every class of <see cref="PostgresCollection"/>
+/// and <see cref="SecondPostgresCollection"/> (the two run side by side): ORLEANSGATE_TEST_PG when
+/// set, else Testcontainers when a Docker engine answers, else a throwaway local cluster. It is
+/// stopped when the last collection using it ends, whether tests passed or not. It also makes the
+/// upstream roles the gateway logs in as, one per password method. Each collection records into
+/// an audit database of its own, so a test reading "every session" sees only its collection's.
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
@@ -20,14 +22,23 @@ public sealed class PostgresFixture : IAsyncLifetime
     /// <summary>Logs in with a cleartext password.</summary>
     public const string CleartextUser = "og_cleartext";
 
+    private static readonly SemaphoreSlim SharedLock = new(1, 1);
+    private static ProvisionedPostgres? _shared;
+    private static int _users;
+    private static int _fixtures;
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Task<string>> _classDatabases = new();
     private ProvisionedPostgres? _server;
 
     /// <summary>Random per run, so a leak of it into any client-visible byte can be searched for.</summary>
-    public string UpstreamPassword { get; } = "up-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+    public string UpstreamPassword => SharedPassword;
 
-    /// <summary>The audit database every test gateway records into (each session is its own stream).</summary>
-    public const string AuditDatabase = "og_audit";
+    private static readonly string SharedPassword = "up-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+
+    /// <summary>The audit database this collection's gateways record into (each session is its own stream).</summary>
+    public string AuditDatabase { get; } = AuditDatabaseNumber(Interlocked.Increment(ref _fixtures));
+
+    private static string AuditDatabaseNumber(int fixture) => fixture == 1 ? "og_audit" : $"og_audit_{fixture}";
 
     /// <summary>The audit store's connection string (the superuser: tests also read and tamper with it).</summary>
     public string AuditConnectionString =>
@@ -37,7 +48,30 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await PostgresProvisioner.ProvisionAsync(Environment.GetEnvironmentVariable(PostgresProvisioner.TestConnectionStringVariable));
+        await SharedLock.WaitAsync();
+        try
+        {
+            if (_shared is null)
+            {
+                _server = _shared = await PostgresProvisioner.ProvisionAsync(Environment.GetEnvironmentVariable(PostgresProvisioner.TestConnectionStringVariable));
+                await CreateRolesAsync();
+            }
+
+            _server = _shared;
+            _users++;
+        }
+        finally
+        {
+            SharedLock.Release();
+        }
+
+        await using var admin = await OpenAdminAsync();
+        await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {AuditDatabase} WITH (FORCE)");
+        await ExecuteAsync(admin, $"CREATE DATABASE {AuditDatabase}");
+    }
+
+    private async Task CreateRolesAsync()
+    {
         await using var admin = await OpenAdminAsync();
         foreach (var (role, encryption) in new[] { (ScramUser, "scram-sha-256"), (Md5User, "md5"), (CleartextUser, "scram-sha-256") })
         {
@@ -50,9 +84,6 @@ public sealed class PostgresFixture : IAsyncLifetime
                 """);
         }
 
-        await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {AuditDatabase} WITH (FORCE)");
-        await ExecuteAsync(admin, $"CREATE DATABASE {AuditDatabase}");
-
         await Server.AddHbaRulesAsync(
         [
             $"host all {Md5User} 127.0.0.1/32 md5",
@@ -62,9 +93,18 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        await SharedLock.WaitAsync();
+        try
         {
-            await _server.DisposeAsync();
+            if (_server is not null && --_users == 0)
+            {
+                await _shared!.DisposeAsync();
+                _shared = null;
+            }
+        }
+        finally
+        {
+            SharedLock.Release();
         }
     }
 
@@ -120,4 +160,15 @@ public sealed class PostgresFixture : IAsyncLifetime
 public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
 {
     public const string Name = "PostgreSQL";
+}
+
+/// <summary>
+/// A second collection over the same server, run beside the first (xunit runs the classes of one
+/// collection one after another): the approval, cluster, replay and integrity tests, about half of
+/// the suite's time, most of it spent waiting on timers and processes rather than the CPU.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SecondPostgresCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "PostgreSQL, second";
 }

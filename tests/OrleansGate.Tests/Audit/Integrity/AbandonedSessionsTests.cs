@@ -16,7 +16,7 @@ namespace OrleansGate.Tests.Audit.Integrity;
 /// writer: only unsealed, idle sessions of a proxy that is neither live nor heartbeating; a stream
 /// that ends on a StatementCompleted is reported as having lost its seal, never taken as a crash.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class AbandonedSessionsTests(PostgresFixture postgres)
 {
     private static readonly DateTimeOffset At = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);

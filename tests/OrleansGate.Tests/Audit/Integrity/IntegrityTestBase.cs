@@ -23,6 +23,7 @@ public sealed record VerifyRun(int ExitCode, string Output, string Error)
 /// only the test's sessions; tampering is done with SQL on that schema's mt_events, as an attacker
 /// with database access would; verify runs in-process through the CLI's entry point.
 /// </summary>
+[Collection(SecondPostgresCollection.Name)]
 public abstract class IntegrityTestBase(PostgresFixture postgres) : AuditTestBase(postgres), IDisposable
 {
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("og-integrity-");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrleansGate.Silo.Provisioning;
 using OrleansGate.Tests.Support;
+using Xunit;
 
 namespace OrleansGate.Tests.Audit.Replay;
 
@@ -10,6 +11,7 @@ namespace OrleansGate.Tests.Audit.Replay;
 /// A shop whose customers.ssn is masked and where analysts (alice) may not delete, a scripted psql
 /// workload through the gateway, and the replay tool run as a process against the audit database.
 /// </summary>
+[Collection(SecondPostgresCollection.Name)]
 public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase(postgres)
 {
     /// <summary>The scripted session: allowed, masked, a write, blocked, an error — in this order.</summary>

@@ -4,6 +4,7 @@ using Npgsql;
 using OrleansGate.Grains.Approvals;
 using OrleansGate.Tests.Audit;
 using OrleansGate.Tests.Support;
+using Xunit;
 
 namespace OrleansGate.Tests.Grains.Approvals;
 
@@ -13,6 +14,7 @@ namespace OrleansGate.Tests.Grains.Approvals;
 /// is built separately): they read the approval id from the session's record and assert on the
 /// grains and the record.
 /// </summary>
+[Collection(SecondPostgresCollection.Name)]
 public abstract class ApprovalTestBase(PostgresFixture postgres) : AuditTestBase(postgres)
 {
     protected static readonly Approver Bob = new("bob", ["approvers"]);
