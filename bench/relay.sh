@@ -25,6 +25,7 @@
 #   BENCH_PROFILE=0           N > 0: instead of the table, profile the gateway's CPU for N seconds
 #                             with perf (JIT frames named through DOTNET_PerfMapEnabled) under
 #                             pgbench -M prepared -c 16, and print its kernel share and top frames
+#   BENCH_PROFILE_CLIENTS=16  pgbench clients while profiling
 #   BENCH_AUDIT_SYNC=on       off: the audit database does not wait for its WAL flush at commit. A
 #                             diagnostic only (the record is then NOT durable, which the gateway
 #                             exists to guarantee): it shows what the relay and the decision cost
@@ -42,6 +43,7 @@ BENCH_SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
 BENCH_AUDIT_SYNC=${BENCH_AUDIT_SYNC:-on}
 BENCH_POLICY=${BENCH_POLICY:-realistic}
 BENCH_PROFILE=${BENCH_PROFILE:-0}
+BENCH_PROFILE_CLIENTS=${BENCH_PROFILE_CLIENTS:-16}
 
 BENCH_NAME=relay.sh
 PATHS=(direct pgbouncer gateway)
@@ -231,13 +233,16 @@ print_settings() {
 # perf over the gateway process while pgbench -M prepared -c 16 runs: the share of samples in the
 # kernel, the top self frames, and the top frames with their callees (inclusive).
 profile_gateway() {
-  run_pgbench gateway prepared 16 "$BENCH_WARMUP" >/dev/null || die "warm-up failed"
-  run_pgbench gateway prepared 16 "$((BENCH_PROFILE + 4))" >"$WORK/profile-pgbench.txt" &
+  run_pgbench gateway prepared "$BENCH_PROFILE_CLIENTS" "$BENCH_WARMUP" >/dev/null || die "warm-up failed"
+  run_pgbench gateway prepared "$BENCH_PROFILE_CLIENTS" "$((BENCH_PROFILE + 4))" >"$WORK/profile-pgbench.txt" &
   local bench=$!
   sleep 2
   perf record -F 499 -g -p "$GW_PID" -o "$WORK/perf.data" -- sleep "$BENCH_PROFILE" >"$WORK/perf.log" 2>&1 || die "perf record failed: $(tail -n 2 "$WORK/perf.log")"
   wait "$bench"
   log "tps during the profile: $(awk '/^tps/ { print $3 }' "$WORK/profile-pgbench.txt")"
+  [[ -z ${BENCH_PROFILE_KEEP:-} ]] || cp "$WORK/perf.data" "$BENCH_PROFILE_KEEP"
+  # The reports are cut with head, which closes the pipe early; that is not a failure.
+  set +o pipefail
   local report=(perf report -i "$WORK/perf.data" --stdio --no-header)
   echo "== gateway CPU by where it ran (kernel, libcoreclr, JIT code, ...) =="
   "${report[@]}" --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9]' | head -n 12
@@ -247,7 +252,7 @@ profile_gateway() {
   echo
   echo "== top 60 frames with what they call (inclusive) =="
   "${report[@]}" --children --sort sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 60
-  [[ -z ${BENCH_PROFILE_KEEP:-} ]] || cp "$WORK/perf.data" "$BENCH_PROFILE_KEEP"
+  set -o pipefail
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -268,7 +273,7 @@ main() {
   start_pgbouncer
   log "starting the gateway"
   gateway_policy_config
-  [[ $BENCH_PROFILE == 0 ]] || export DOTNET_PerfMapEnabled=1
+  [[ $BENCH_PROFILE == 0 ]] || export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
   start_gateway
   print_settings
   if [[ $BENCH_PROFILE != 0 ]]; then

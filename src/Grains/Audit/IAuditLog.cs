@@ -1,10 +1,12 @@
+using OrleansGate.Grains.Audit.Chain;
+
 namespace OrleansGate.Grains.Audit;
 
 /// <summary>The append-only record of sessions: one stream of events per session.</summary>
 public interface IAuditLog
 {
-    /// <summary>Appends events to a session's stream; completes only once they are durably committed.</summary>
-    Task AppendAsync(string sessionId, IReadOnlyList<object> events, CancellationToken cancellationToken = default);
+    /// <summary>Appends linked events to a session's stream, as serialised; completes only once they are durably committed.</summary>
+    Task AppendAsync(string sessionId, IReadOnlyList<LinkedEvent> events, CancellationToken cancellationToken = default);
 
     /// <summary>Every event of a session's stream, in order.</summary>
     Task<IReadOnlyList<object>> ReadStreamAsync(string sessionId, CancellationToken cancellationToken = default);

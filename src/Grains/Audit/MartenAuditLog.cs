@@ -3,6 +3,7 @@ using Marten;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansGate.Grains.Audit.Append;
+using OrleansGate.Grains.Audit.Chain;
 
 namespace OrleansGate.Grains.Audit;
 
@@ -21,7 +22,7 @@ namespace OrleansGate.Grains.Audit;
 /// </remarks>
 public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
 {
-    private sealed record PendingAppend(string SessionId, IReadOnlyList<object> Events, TaskCompletionSource Committed);
+    private sealed record PendingAppend(string SessionId, IReadOnlyList<LinkedEvent> Events, TaskCompletionSource Committed);
 
     private readonly IDocumentStore _store;
     private readonly AuditStoreOptions _options;
@@ -44,7 +45,7 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
     /// <summary>Checks that Marten's event tables are what the writer writes; run once the schema is applied.</summary>
     public Task VerifyTablesAsync(CancellationToken cancellationToken) => MartenEventTables.VerifyAsync(_dataSource, _options.Schema, cancellationToken);
 
-    public async Task AppendAsync(string sessionId, IReadOnlyList<object> events, CancellationToken cancellationToken = default)
+    public async Task AppendAsync(string sessionId, IReadOnlyList<LinkedEvent> events, CancellationToken cancellationToken = default)
     {
         var pending = new PendingAppend(sessionId, events, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))

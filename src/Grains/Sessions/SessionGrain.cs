@@ -85,7 +85,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         }
 
         _chain = head;
-        _state = linked.Aggregate(_state, SessionState.Apply);
+        _state = linked.Aggregate(_state, (state, e) => SessionState.Apply(state, e.Event));
     }
 
     public async Task StartAsync(SessionStart start)

@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Audit.Events;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -31,10 +32,10 @@ public sealed class AuditWriterTests(PostgresFixture postgres)
         // Each session appends its start, then three one-event appends, all sessions at once.
         await Task.WhenAll(sessions.Select(async id =>
         {
-            await log.AppendAsync(id, [Started(id) with { Position = 1 }]);
+            await log.AppendAsync(id, [LinkedEvent.Of(Started(id) with { Position = 1 })]);
             for (var position = 2; position <= 4; position++)
             {
-                await log.AppendAsync(id, [Ended(id, position)]);
+                await log.AppendAsync(id, [LinkedEvent.Of(Ended(id, position))]);
             }
         }));
 
@@ -64,13 +65,13 @@ public sealed class AuditWriterTests(PostgresFixture postgres)
         var (store, log) = await OpenAsync("second_writer");
         using var disposeStore = store;
         await using var disposeLog = log;
-        await log.AppendAsync("twice", [Started("twice") with { Position = 1 }]);
+        await log.AppendAsync("twice", [LinkedEvent.Of(Started("twice") with { Position = 1 })]);
 
         // Queued together, so they share commits: one of them repeats position 1 of "twice".
         var others = Enumerable.Range(0, 30).Select(n => $"other-{n:D2}").ToList();
-        var appends = others.Take(15).Select(id => log.AppendAsync(id, [Started(id) with { Position = 1 }])).ToList();
-        var duplicate = log.AppendAsync("twice", [Ended("twice", 1)]);
-        appends.AddRange(others.Skip(15).Select(id => log.AppendAsync(id, [Started(id) with { Position = 1 }])));
+        var appends = others.Take(15).Select(id => log.AppendAsync(id, [LinkedEvent.Of(Started(id) with { Position = 1 })])).ToList();
+        var duplicate = log.AppendAsync("twice", [LinkedEvent.Of(Ended("twice", 1))]);
+        appends.AddRange(others.Skip(15).Select(id => log.AppendAsync(id, [LinkedEvent.Of(Started(id) with { Position = 1 })])));
 
         var refused = await Assert.ThrowsAsync<AuditUnavailableException>(() => duplicate);
         Assert.Contains("pk_mt_events_stream_and_version", refused.Message, StringComparison.Ordinal);

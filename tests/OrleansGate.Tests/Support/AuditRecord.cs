@@ -6,7 +6,9 @@ namespace OrleansGate.Tests.Support;
 /// <summary>One event as Marten stored it in the audit database, with the time its transaction committed.</summary>
 public sealed record RecordedEvent(string StreamId, long Version, string Type, JsonElement Data, DateTime? CommittedAt)
 {
-    public string Text(string property) => Data.GetProperty(property).ValueKind == JsonValueKind.Null ? string.Empty : Data.GetProperty(property).ToString();
+    /// <summary>A property's text; empty when it is null or absent (the record omits null properties).</summary>
+    public string Text(string property) =>
+        Data.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null ? value.ToString() : string.Empty;
 
     public long Sequence => Data.TryGetProperty("Sequence", out var s) ? s.GetInt64() : 0;
 }

@@ -20,12 +20,10 @@ namespace OrleansGate.Grains.Audit.Append;
 /// </remarks>
 public sealed class MultiStreamAppend
 {
-    private readonly ISerializer _serializer;
     private readonly Dictionary<Type, (string Alias, string DotNetType)> _types;
 
     public MultiStreamAppend(IDocumentStore store, string schema)
     {
-        _serializer = store.Options.Serializer();
         _types = AuditStore.EventTypes.ToDictionary(t => t, t => (MartenEventTables.TypeAlias(store, t), MartenEventTables.DotNetTypeName(t)));
         Sql = $"""
             WITH streams AS (
@@ -51,16 +49,16 @@ public sealed class MultiStreamAppend
     ];
 
     /// <summary>The values of the statement's parameters for one batch, in the order of <see cref="ParameterTypes"/>.</summary>
-    public object[] Values(IEnumerable<(string SessionId, IReadOnlyList<object> Events)> appends)
+    public object[] Values(IEnumerable<(string SessionId, IReadOnlyList<LinkedEvent> Events)> appends)
     {
         var streamVersions = new Dictionary<string, long>(StringComparer.Ordinal);
         var (ids, streams, versions, datas, types, dotnetTypes) = (new List<Guid>(), new List<string>(), new List<long>(), new List<string>(), new List<string>(), new List<string>());
         foreach (var (sessionId, events) in appends)
         {
-            foreach (var e in events)
+            foreach (var (e, json) in events)
             {
-                var version = e is ChainedEvent { Position: > 0 } chained
-                    ? chained.Position
+                var version = e.Position > 0
+                    ? e.Position
                     : throw new InvalidOperationException($"an event of session {sessionId} was appended without its chain position");
                 var (alias, dotnetType) = _types.TryGetValue(e.GetType(), out var names)
                     ? names
@@ -68,7 +66,7 @@ public sealed class MultiStreamAppend
                 ids.Add(Guid.CreateVersion7());
                 streams.Add(sessionId);
                 versions.Add(version);
-                datas.Add(_serializer.ToJson(e));
+                datas.Add(json);
                 types.Add(alias);
                 dotnetTypes.Add(dotnetType);
                 streamVersions[sessionId] = Math.Max(version, streamVersions.GetValueOrDefault(sessionId));

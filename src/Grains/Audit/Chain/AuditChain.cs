@@ -32,18 +32,20 @@ public static class AuditChain
 
     /// <summary>
     /// Links events onto the chain at <paramref name="head"/>: each gets its position, the previous
-    /// hash and its own hash. Returns the linked copies and the head after them; the caller keeps
-    /// the new head only once the events are committed.
+    /// hash and its own hash, and is serialised once, into the JSON that is both hashed and stored.
+    /// Returns the linked events and the head after them; the caller keeps the new head only once
+    /// the events are committed.
     /// </summary>
-    public static (IReadOnlyList<ChainedEvent> Events, ChainHead Head) Link(ChainHead head, IEnumerable<ChainedEvent> events)
+    public static (IReadOnlyList<LinkedEvent> Events, ChainHead Head) Link(ChainHead head, IEnumerable<ChainedEvent> events)
     {
-        var linked = new List<ChainedEvent>();
+        var linked = new List<LinkedEvent>();
         var (position, key, prev) = (head.NextPosition, head.NextKey, head.LastHash);
         foreach (var e in events)
         {
-            var positioned = e with { Position = position, PrevHash = prev, Hash = null };
-            var hash = Hash(key, ChainCanonical.Of(positioned), prev);
-            linked.Add(positioned with { Hash = hash });
+            var positioned = e with { Position = position, PrevHash = null, Hash = null };
+            var json = ChainCanonical.JsonOf(positioned);
+            var hash = Hash(key, ChainCanonical.Prefixed(e.GetType().Name, json), prev);
+            linked.Add(new LinkedEvent(positioned with { PrevHash = prev, Hash = hash }, ChainCanonical.StoredJson(json, prev, hash)));
             (position, key, prev) = (position + 1, ChainKey.Next(key), hash);
         }
 

@@ -66,7 +66,7 @@ public sealed class AbandonedSessionsTests(PostgresFixture postgres)
             SchemaVersion = proxy is null ? 1 : 2,
             Position = 1,
         };
-        await log.AppendAsync(sessionId, [started, .. rest]);
+        await log.AppendAsync(sessionId, [LinkedEvent.Of(started), .. rest.Select(LinkedEvent.Of)]);
     }
 
     private static StatementReceived Received(long position) =>
