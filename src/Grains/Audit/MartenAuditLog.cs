@@ -47,7 +47,10 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
 
     public async Task AppendAsync(string sessionId, IReadOnlyList<LinkedEvent> events, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingAppend(sessionId, events, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Continuations run inline on the writer when it commits: what follows the await below is
+        // only the hand-back to the grain's own scheduler (a post), so the writer is not held up,
+        // and a thread-pool hop per statement is saved.
+        var pending = new PendingAppend(sessionId, events, new TaskCompletionSource());
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new AuditUnavailableException("the audit writer has stopped");
