@@ -38,7 +38,7 @@ public sealed class SessionEndpointTests(PostgresFixture postgres) : AdminTestBa
         Assert.Equal("57P01", error.SqlState);
         Assert.Equal("terminated by administrator", error.MessageText);
         Assert.Equal(System.Data.ConnectionState.Closed, connection.State);
-        await Eventually(async () => !(await SessionsAsync(erin)).Any(s => s.GetProperty("id").GetString() == id));
+        await Eventually.HoldsAsync(async () => !(await SessionsAsync(erin)).Any(s => s.GetProperty("id").GetString() == id));
         var ended = (await AuditRecord.EndedSessionOfApplicationAsync(Postgres, "admin-sessions-test")).Single(e => e.Type == "session_ended");
         Assert.Equal("Stopped: terminated by administrator erin", ended.Text("Reason"));
     }
@@ -86,21 +86,11 @@ public sealed class SessionEndpointTests(PostgresFixture postgres) : AdminTestBa
     private static async Task<JsonElement> ListedSessionAsync(HttpClient admin, string applicationName)
     {
         JsonElement? found = null;
-        await Eventually(async () =>
+        await Eventually.HoldsAsync(async () =>
         {
             found = (await SessionsAsync(admin)).SingleOrDefault(s => s.GetProperty("applicationName").GetString() == applicationName);
             return found.Value.ValueKind == JsonValueKind.Object;
         });
         return found!.Value;
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 15 s");
-            await Task.Delay(100);
-        }
     }
 }

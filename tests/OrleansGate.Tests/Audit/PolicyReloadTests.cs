@@ -43,7 +43,7 @@ public sealed class PolicyReloadTests(PostgresFixture postgres) : AuditTestBase(
         // A typo in the file: refused, logged with its key, and the rules in force stay.
         configuration["OrleansGate"]!["Policies"]![0]!["Rules"]![0]!["Kinds"] = new JsonArray("Delet");
         await File.WriteAllTextAsync(ConfigFile, configuration.ToJson());
-        await WaitUntilAsync(() => GatewayForFile.Log.Errors.Any(e => e.Contains("Policies:0:Rules:0:Kinds:0", StringComparison.Ordinal)));
+        await Eventually.HoldsAsync(() => GatewayForFile.Log.Errors.Any(e => e.Contains("Policies:0:Rules:0:Kinds:0", StringComparison.Ordinal)));
 
         Assert.Equal(1, await UpdateAsync(connection));
         await using var delete = new NpgsqlCommand("DELETE FROM secrets", connection);
@@ -64,16 +64,6 @@ public sealed class PolicyReloadTests(PostgresFixture postgres) : AuditTestBase(
         store.Reloaded += () => reloaded.TrySetResult();
         await File.WriteAllTextAsync(ConfigFile, configuration.ToJson());
         await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(15));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 150 && !condition(); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(condition(), "the gateway did not react to the file change in time");
     }
 
     public void Dispose() => _work.Delete(recursive: true);

@@ -23,6 +23,9 @@ public static class Eventually
         }
     }
 
+    public static Task HoldsAsync(Func<Task<bool>> condition, TimeSpan? timeout = null) =>
+        HoldsAsync(condition, held => held, timeout);
+
     public static Task HoldsAsync(Func<bool> condition, TimeSpan? timeout = null) =>
         HoldsAsync(() => Task.FromResult(condition()), held => held, timeout);
 }

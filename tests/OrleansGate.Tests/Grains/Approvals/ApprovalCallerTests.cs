@@ -46,7 +46,7 @@ public sealed class ApprovalCallerTests(PostgresFixture postgres) : ApprovalTest
 
         // The control: vouched for, the same approver approves and the statement runs.
         await Approval(held.Id).ApproveVouchedAsync(Bob, "vouched", null);
-        await EventuallyAsync(TouchesAsync, notes => notes.Contains(note), TimeSpan.FromSeconds(15));
+        await Eventually.HoldsAsync(TouchesAsync, notes => notes.Contains(note), TimeSpan.FromSeconds(15));
         await Approval(other.Id).DenyVouchedAsync(Bob, "not this one");
     }
 
@@ -91,7 +91,7 @@ public sealed class ApprovalCallerTests(PostgresFixture postgres) : ApprovalTest
 
         await transaction.CommitAsync();
         await approving.WaitAsync(TimeSpan.FromSeconds(30));
-        await EventuallyAsync(TouchesAsync, notes => notes.Contains(note), TimeSpan.FromSeconds(15));
+        await Eventually.HoldsAsync(TouchesAsync, notes => notes.Contains(note), TimeSpan.FromSeconds(15));
         var record = await AuditRecord.SessionOfApplicationAsync(Postgres, held.App);
         Assert.Contains(record, e => e.Type == "approval_granted" && e.Text("Approver") == "bob");
     }

@@ -199,7 +199,7 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         command.Parameters.AddWithValue("note", note);
         var client = command.ExecuteNonQueryAsync();
 
-        var record = await EventuallyAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, app),
+        var record = await Eventually.HoldsAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, app),
             events => events.Any(e => e.Type == "approval_requested"), TimeSpan.FromSeconds(15));
         var id = record.Single(e => e.Type == "approval_requested").Text("ApprovalId");
         var request = (await Approval(id).GetAsync())!.Request;

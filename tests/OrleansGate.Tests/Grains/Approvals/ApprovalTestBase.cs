@@ -80,7 +80,7 @@ public abstract class ApprovalTestBase(PostgresFixture postgres) : AuditTestBase
             {
             }
         });
-        var requested = await EventuallyAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, app),
+        var requested = await Eventually.HoldsAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, app),
             events => events.Any(e => e.Type == "approval_requested"), TimeSpan.FromSeconds(15));
         var id = requested.Single(e => e.Type == "approval_requested").Text("ApprovalId");
         return new Held(id, app, connection, client);
@@ -119,24 +119,9 @@ public abstract class ApprovalTestBase(PostgresFixture postgres) : AuditTestBase
         return record.Where(e => e.Type == "decision_made" && sequences.Contains(e.Sequence)).ToList();
     }
 
-    protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await read();
-            if (condition(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     /// <summary>The events of the approval in its session's stream, once there are at least <paramref name="count"/>.</summary>
     protected async Task<List<RecordedEvent>> ApprovalEventsAsync(Held held, int count) =>
-        (await EventuallyAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, held.App),
+        (await Eventually.HoldsAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, held.App),
             events => events.Count(e => e.Type.StartsWith("approval_", StringComparison.Ordinal)) >= count, TimeSpan.FromSeconds(15)))
         .Where(e => e.Type.StartsWith("approval_", StringComparison.Ordinal)).ToList();
 

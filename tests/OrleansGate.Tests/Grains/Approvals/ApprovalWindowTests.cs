@@ -110,7 +110,7 @@ public sealed class ApprovalWindowTests(PostgresFixture postgres) : ApprovalTest
             {
             }
         });
-        var record = await EventuallyAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, earlier.App),
+        var record = await Eventually.HoldsAsync(() => AuditRecord.SessionOfApplicationAsync(Postgres, earlier.App),
             events => events.Count(e => e.Type == "approval_requested") > before || client.IsCompleted, TimeSpan.FromSeconds(15));
         var requests = record.Where(e => e.Type == "approval_requested").ToList();
         Assert.True(requests.Count > before, $"'{sql}' was not held");

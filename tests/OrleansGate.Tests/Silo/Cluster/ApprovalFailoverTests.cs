@@ -21,7 +21,7 @@ public sealed class ApprovalFailoverTests(PostgresFixture postgres) : ClusterTes
     {
         var first = await StartSiloAsync(HoldTouch);
         var second = await StartSiloAsync(HoldTouch);
-        await EventuallyAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
 
         var sessionId = "failover-" + Guid.NewGuid().ToString("N")[..8];
         var session = first.Grains.GetGrain<ISessionGrain>(sessionId);
@@ -36,7 +36,7 @@ public sealed class ApprovalFailoverTests(PostgresFixture postgres) : ClusterTes
         var host = await management.GetActivationAddress(first.Grains.GetGrain<IApprovalGrain>(id));
         var (dying, surviving) = host == second.Address ? (second, first) : (first, second);
         await dying.StopAsync();
-        await EventuallyAsync(MembersAsync, m => m.Any(x => x.Status == Dead), TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(MembersAsync, m => m.Any(x => x.Status == Dead), TimeSpan.FromSeconds(20));
 
         var waiter = WaitAsync(surviving.Grains.GetGrain<IApprovalGrain>(id));
         Assert.Contains(await surviving.Grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync(), r => r.Id == id);
@@ -44,7 +44,7 @@ public sealed class ApprovalFailoverTests(PostgresFixture postgres) : ClusterTes
 
         var outcome = await waiter.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(ApprovalStatus.Granted, outcome.Status);
-        var stream = await EventuallyAsync(() => AuditRecord.ReadAsync(Postgres, sessionId),
+        var stream = await Eventually.HoldsAsync(() => AuditRecord.ReadAsync(Postgres, sessionId),
             events => events.Any(e => e.Type == "approval_granted"), TimeSpan.FromSeconds(10));
         Assert.Equal(["approval_requested", "approval_granted"],
             stream.Where(e => e.Type.StartsWith("approval_", StringComparison.Ordinal)).Select(e => e.Type));

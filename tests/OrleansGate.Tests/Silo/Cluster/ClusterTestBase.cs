@@ -89,22 +89,6 @@ public abstract class ClusterTestBase(PostgresFixture postgres) : IAsyncLifetime
         return members;
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds; the last value is returned either way.</summary>
-    protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await read();
-            if (condition(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
     /// <summary>Silo status codes as Orleans writes them (Orleans.Runtime.SiloStatus).</summary>
     protected const int Active = 3;
     protected const int Dead = 6;

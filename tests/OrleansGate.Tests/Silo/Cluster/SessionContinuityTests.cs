@@ -21,7 +21,7 @@ public sealed class SessionContinuityTests(PostgresFixture postgres) : ClusterTe
     {
         var first = await StartSiloAsync();
         var second = await StartSiloAsync();
-        await EventuallyAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
 
         var sessionId = Guid.NewGuid().ToString("N");
         var session = first.Grains.GetGrain<ISessionGrain>(sessionId);

@@ -19,7 +19,7 @@ public sealed partial class StandaloneProxyTests
     {
         var first = await StartSiloAsync(HoldSleep);
         var second = await StartSiloAsync(HoldSleep);
-        await EventuallyAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
         using var proxy = StartProxy(connectTimeout: "00:00:30");
         try
         {
@@ -34,13 +34,13 @@ public sealed partial class StandaloneProxyTests
             await using var command = new NpgsqlCommand($"SELECT '{marker}' FROM pg_sleep(0)", connection);
             var running = command.ExecuteScalarAsync();
 
-            var request = await EventuallyAsync(() => first.Grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync(),
+            var request = await Eventually.HoldsAsync(() => first.Grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync(),
                 p => p.Any(r => r.Statements.Any(s => s.Contains(marker, StringComparison.Ordinal))), TimeSpan.FromSeconds(20));
             var id = request.Single(r => r.Statements.Any(s => s.Contains(marker, StringComparison.Ordinal))).Id;
             var host = await first.Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(first.Grains.GetGrain<IApprovalGrain>(id));
             var (dying, surviving) = host == second.Address ? (second, first) : (first, second);
             await dying.StopAsync();
-            await EventuallyAsync(MembersAsync, m => m.Any(x => x.Status == Dead), TimeSpan.FromSeconds(20));
+            await Eventually.HoldsAsync(MembersAsync, m => m.Any(x => x.Status == Dead), TimeSpan.FromSeconds(20));
             Assert.False(running.IsCompleted);
 
             // While the cluster settles a call may still fail; the approver tries again, as the CLI user would.

@@ -26,7 +26,7 @@ public sealed partial class StandaloneProxyTests
         {
             var holdingPort = await ReadListeningPortAsync(holding);
             var otherPort = await ReadListeningPortAsync(other);
-            await EventuallyAsync(silo.Grains.GetGrain<ISessionDirectoryGrain>(0).ProxiesAsync, p => p.Count == 2, TimeSpan.FromSeconds(30));
+            await Eventually.HoldsAsync(silo.Grains.GetGrain<ISessionDirectoryGrain>(0).ProxiesAsync, p => p.Count == 2, TimeSpan.FromSeconds(30));
 
             await using var session = await RawClient.ConnectAsync(holdingPort);
             var login = await session.LoginAsync("alice", GatewayConfig.AlicePassword, "main");

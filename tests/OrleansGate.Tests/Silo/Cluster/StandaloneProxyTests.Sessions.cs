@@ -28,7 +28,7 @@ public sealed partial class StandaloneProxyTests
             await connection.OpenAsync();
 
             var directory = silo.Grains.GetGrain<ISessionDirectoryGrain>(0);
-            var sessions = await EventuallyAsync(directory.ListAsync, l => l.Any(s => s.ApplicationName == application), TimeSpan.FromSeconds(30));
+            var sessions = await Eventually.HoldsAsync(directory.ListAsync, l => l.Any(s => s.ApplicationName == application), TimeSpan.FromSeconds(30));
             var session = sessions.Single(s => s.ApplicationName == application);
             Assert.Equal("alice", session.Identity);
 
@@ -37,7 +37,7 @@ public sealed partial class StandaloneProxyTests
             var error = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(connection, "SELECT 1"));
             Assert.Equal("57P01", error.SqlState);
             Assert.Equal("terminated by administrator", error.MessageText);
-            var after = await EventuallyAsync(directory.ListAsync, l => l.All(s => s.Id != session.Id), TimeSpan.FromSeconds(10));
+            var after = await Eventually.HoldsAsync(directory.ListAsync, l => l.All(s => s.Id != session.Id), TimeSpan.FromSeconds(10));
             Assert.DoesNotContain(after, s => s.Id == session.Id);
         }
         finally

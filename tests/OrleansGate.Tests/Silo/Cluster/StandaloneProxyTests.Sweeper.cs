@@ -30,7 +30,7 @@ public sealed partial class StandaloneProxyTests
         {
             var doomedPort = await ReadListeningPortAsync(doomed);
             var survivingPort = await ReadListeningPortAsync(surviving);
-            await EventuallyAsync(silo.Grains.GetGrain<ISessionDirectoryGrain>(0).ProxiesAsync, p => p.Count == 2, TimeSpan.FromSeconds(30));
+            await Eventually.HoldsAsync(silo.Grains.GetGrain<ISessionDirectoryGrain>(0).ProxiesAsync, p => p.Count == 2, TimeSpan.FromSeconds(30));
 
             var cutApplication = "cut-" + Guid.NewGuid().ToString("N")[..8];
             var liveApplication = "live-" + Guid.NewGuid().ToString("N")[..8];

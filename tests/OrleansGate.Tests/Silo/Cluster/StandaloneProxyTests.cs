@@ -76,7 +76,7 @@ public sealed partial class StandaloneProxyTests(PostgresFixture postgres) : Clu
     {
         var first = await StartSiloAsync();
         var second = await StartSiloAsync();
-        await EventuallyAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
         using var proxy = StartProxy(connectTimeout: "00:00:30");
         try
         {

@@ -17,7 +17,7 @@ public sealed class TwoSiloClusterTests(PostgresFixture postgres) : ClusterTestB
         var first = await StartSiloAsync();
         var second = await StartSiloAsync();
 
-        var members = await EventuallyAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
+        var members = await Eventually.HoldsAsync(MembersAsync, m => m.Count(x => x.Status == Active) == 2, TimeSpan.FromSeconds(20));
         Assert.Equal(
             new[] { first.Address.Endpoint.Port, second.Address.Endpoint.Port }.Order(),
             members.Where(m => m.Status == Active).Select(m => m.Port).Order());
@@ -33,7 +33,7 @@ public sealed class TwoSiloClusterTests(PostgresFixture postgres) : ClusterTestB
         Assert.Equal(3, await StoredVersionAsync());
 
         await first.StopAsync();
-        members = await EventuallyAsync(MembersAsync, m => m.Any(x => x.Port == first.Address.Endpoint.Port && x.Status == Dead),
+        members = await Eventually.HoldsAsync(MembersAsync, m => m.Any(x => x.Port == first.Address.Endpoint.Port && x.Status == Dead),
             TimeSpan.FromSeconds(20));
         Assert.Contains((first.Address.Endpoint.Port, Dead), members);
 
@@ -54,7 +54,7 @@ public sealed class TwoSiloClusterTests(PostgresFixture postgres) : ClusterTestB
 
         // A second silo start over the same database re-applies every file (new release, restart).
         var again = await StartSiloAsync();
-        var members = await EventuallyAsync(MembersAsync, m => m.Any(x => x.Status == Active), TimeSpan.FromSeconds(20));
+        var members = await Eventually.HoldsAsync(MembersAsync, m => m.Any(x => x.Status == Active), TimeSpan.FromSeconds(20));
         Assert.Contains((again.Address.Endpoint.Port, Active), members);
 
         await using var connection = new NpgsqlConnection(ClusterConnectionString);
