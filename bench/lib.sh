@@ -313,3 +313,16 @@ build_gateway() {
     || die "dotnet build failed: $(grep -m 3 -E 'error' "$WORK/build.log" | tr '\n' ' ')"
   [[ -x $SILO_BIN ]] || die "dotnet build succeeded but $SILO_BIN is missing"
 }
+
+# Points the gateway's target at a policy named "bench" whose members (masks, rules) are given as
+# JSON text, with a masking key that is random per run.
+use_bench_policy() {
+  local key
+  key=$(head -c 32 /dev/urandom | base64 -w0)
+  GW_TARGET_EXTRA=', "Policy": "bench"'
+  GW_EXTRA_CONFIG=',
+    "Secrets": { "MaskingKey": "'$key'" },
+    "Policies": [
+      { "Name": "bench",'"$1"' }
+    ]'
+}

@@ -74,16 +74,9 @@ EOF
 
 # The gateway's policy: ssn redacted, email masked as an e-mail address; the key is random per run.
 gateway_masking_config() {
-  local key
-  key=$(head -c 32 /dev/urandom | base64 -w0)
-  GW_TARGET_EXTRA=', "Policy": "bench"'
-  GW_EXTRA_CONFIG=',
-    "Secrets": { "MaskingKey": "'$key'" },
-    "Policies": [
-      { "Name": "bench",
+  use_bench_policy '
         "Masks": [ { "Column": "public.wide.ssn", "Strategy": "Redact" },
-                   { "Column": "public.wide.email", "Strategy": "Email" } ] }
-    ]'
+                   { "Column": "public.wide.email", "Strategy": "Email" } ]'
 }
 
 # ---------------------------------------------------------------------------------------------

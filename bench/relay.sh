@@ -75,20 +75,13 @@ check_prerequisites() {
 # The realistic policy: masks, a hold and a block, on tables pgbench -S never reads.
 gateway_policy_config() {
   [[ $BENCH_POLICY == realistic ]] || return 0
-  local key
-  key=$(head -c 32 /dev/urandom | base64 -w0)
-  GW_TARGET_EXTRA=', "Policy": "bench"'
-  GW_EXTRA_CONFIG=',
-    "Secrets": { "MaskingKey": "'$key'" },
-    "Policies": [
-      { "Name": "bench",
+  use_bench_policy '
         "Masks": [ { "Column": "public.customers.ssn", "Strategy": "Redact" },
                    { "Column": "public.customers.email", "Strategy": "Email" } ],
         "Rules": [
           { "Name": "hold-payroll-writes", "Kinds": ["Update", "Delete"], "Relations": ["payroll"], "Action": "Hold",
             "ApproverGroups": ["approvers"] },
-          { "Name": "no-truncate", "Kinds": ["Truncate"], "Action": "Block" } ] }
-    ]'
+          { "Name": "no-truncate", "Kinds": ["Truncate"], "Action": "Block" } ]'
 }
 
 # ---------------------------------------------------------------------------------------------
