@@ -91,7 +91,7 @@ public static class GatewayHost
         {
             host.Services.GetService<IStartupValidator>()?.Validate();
             _ = host.Services.GetServices<IHostedService>().ToList();
-            return true;
+            return host.Services.GetService<ProxyServer>() is null || ParserLoads();
         }
         catch (Exception e) when (DescribeConfigurationError(e) is { } lines)
         {
@@ -99,6 +99,26 @@ public static class GatewayHost
             return false;
         }
     }
+
+    /// <summary>A proxy parses every statement with libpg_query: without it, it stops here with one line instead of refusing every statement.</summary>
+    private static bool ParserLoads()
+    {
+        try
+        {
+            Sql.SqlParser.EnsureAvailable();
+            return true;
+        }
+        catch (Exception e) when (DescribeMissingParser(e) is { } line)
+        {
+            Console.Error.WriteLine("start-up error: " + line);
+            return false;
+        }
+    }
+
+    /// <summary>The line for a libpg_query that cannot be loaded, or null when the exception is something else.</summary>
+    public static string? DescribeMissingParser(Exception e) => e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException
+        ? $"libpg_query (PostgreSQL's parser as a library) could not be loaded: {e.Message.ReplaceLineEndings(" ")}; install it (Debian: apt-get install libpg-query-dev)"
+        : null;
 
     private static void Report(IEnumerable<string> lines)
     {
