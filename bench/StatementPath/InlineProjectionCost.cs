@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using JasperFx;
-using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using OrleansGate.Grains.Audit;
@@ -10,7 +8,6 @@ using OrleansGate.Grains.Audit.Projections;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Sessions;
 using OrleansGate.Grains.Statements;
-using Weasel.Core;
 
 namespace OrleansGate.Bench.StatementPath;
 
@@ -35,18 +32,7 @@ public static class InlineProjectionCost
             var schema = "og_bench_" + Guid.NewGuid().ToString("N")[..6];
             using var store = DocumentStore.For(o =>
             {
-                o.Connection(connectionString);
-                o.DatabaseSchemaName = schema;
-                o.Events.DatabaseSchemaName = schema;
-                o.Events.StreamIdentity = StreamIdentity.AsString;
-                o.Events.AppendMode = EventAppendMode.Quick;
-                o.UseSystemTextJsonForSerialization(EnumStorage.AsString);
-                o.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-                foreach (var type in AuditStore.EventTypes)
-                {
-                    o.Events.AddEventType(type);
-                }
-
+                AuditStore.ConfigureEvents(o, connectionString, schema);
                 projection?.Invoke(o);
             });
             await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();

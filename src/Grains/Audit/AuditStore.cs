@@ -22,9 +22,20 @@ public static class AuditStore
     /// </param>
     public static DocumentStore Create(AuditStoreOptions options, bool runsProjections = false) => DocumentStore.For(store =>
     {
-        store.Connection(options.ConnectionString);
-        store.DatabaseSchemaName = options.Schema;
-        store.Events.DatabaseSchemaName = options.Schema;
+        ConfigureEvents(store, options.ConnectionString, options.Schema);
+        Projections.AuditProjections.Register(store);
+        if (runsProjections)
+        {
+            store.Projections.AsyncMode = JasperFx.Events.Daemon.DaemonMode.Solo;
+        }
+    });
+
+    /// <summary>The store's connection, schema and event settings, without projections (tools that measure the store add their own).</summary>
+    public static void ConfigureEvents(StoreOptions store, string connectionString, string schema)
+    {
+        store.Connection(connectionString);
+        store.DatabaseSchemaName = schema;
+        store.Events.DatabaseSchemaName = schema;
         store.Events.StreamIdentity = StreamIdentity.AsString;
         // The silo appends through MultiStreamAppend, not Marten's append; quick mode is what Marten
         // itself uses for anything else appended through it (tests, tools): no read of the stream first.
@@ -35,11 +46,5 @@ public static class AuditStore
         {
             store.Events.AddEventType(type);
         }
-
-        Projections.AuditProjections.Register(store);
-        if (runsProjections)
-        {
-            store.Projections.AsyncMode = JasperFx.Events.Daemon.DaemonMode.Solo;
-        }
-    });
+    }
 }
