@@ -24,7 +24,7 @@
 #                             path, as in a real deployment); none: the built-in policy only
 #   BENCH_PROFILE=0           N > 0: instead of the table, profile the gateway's CPU for N seconds
 #                             with perf (JIT frames named through DOTNET_PerfMapEnabled) under
-#                             pgbench -M prepared -c 16, and print its kernel share and top frames
+#                             pgbench (the next two knobs), and print its kernel share and top frames
 #   BENCH_PROFILE_CLIENTS=16  pgbench clients while profiling
 #   BENCH_PROFILE_MODE=prepared  pgbench -M while profiling
 #   BENCH_GATEWAY_WARMUP=30   seconds of load through the gateway, split over the modes, before the
@@ -257,7 +257,7 @@ print_audit_anatomy() {
     | awk -v n="$statements" '{ name = $1; for (i = 2; i < NF; i++) name = name " " $i; printf "  %-48s %8.0f B/stmt\n", name, (n > 0 ? $NF / n : 0) }'
 }
 
-# perf over the gateway process while pgbench -M prepared -c 16 runs: the share of samples in the
+# perf over the gateway process while pgbench runs (BENCH_PROFILE_MODE, BENCH_PROFILE_CLIENTS): the share of samples in the
 # kernel, the top self frames, and the top frames with their callees (inclusive).
 profile_gateway() {
   run_pgbench gateway "$BENCH_PROFILE_MODE" "$BENCH_PROFILE_CLIENTS" "$BENCH_WARMUP" >/dev/null || die "warm-up failed"

@@ -12,8 +12,8 @@ namespace OrleansGate.Grains.Audit.Chain;
 /// <code>
 ///   UTF-8(type name, e.g. "StatementReceived") ‖ 0x0A ‖ canonical JSON of the event
 /// </code>
-/// where the canonical JSON is the event's JSON value (as stored by Marten, or as
-/// <see cref="Options"/> serializes it) with the top-level <c>PrevHash</c> and <c>Hash</c> removed,
+/// where the canonical JSON is the event's JSON value (as stored, or as <see cref="Options"/>
+/// serializes it) with the top-level <c>PrevHash</c> and <c>Hash</c> removed,
 /// every object property whose value is null removed (so "null" and "absent" are the same),
 /// object properties sorted by ordinal comparison of their names, arrays kept in order, no
 /// whitespace, strings re-escaped with the relaxed encoder and numbers as their JSON text.
@@ -24,7 +24,8 @@ public static class ChainCanonical
 {
     /// <summary>
     /// Fixed on purpose (not Marten's settings): property names as declared, enums as their names.
-    /// Marten stores the same JSON value (System.Text.Json, enums as strings); a test checks it.
+    /// The events are stored in this shape (written once by <see cref="JsonOf"/>, nulls left out),
+    /// and Marten reads them back with the same names and enums as strings; a test checks it.
     /// </summary>
     public static readonly JsonSerializerOptions Options = new()
     {
