@@ -11,7 +11,7 @@ public static class AuditStore
 {
     public static readonly IReadOnlyList<Type> EventTypes =
         [
-            typeof(SessionStarted), typeof(StatementReceived), typeof(DecisionMade), typeof(StatementCompleted), typeof(SessionEnded),
+            typeof(SessionStarted), typeof(StatementDecided), typeof(StatementReceived), typeof(DecisionMade), typeof(StatementCompleted), typeof(SessionEnded),
             typeof(ApprovalRequested), typeof(ApprovalGranted), typeof(ApprovalDenied), typeof(ApprovalExpired), typeof(ApprovalWithdrawn),
         ];
 

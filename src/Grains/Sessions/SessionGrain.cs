@@ -124,23 +124,21 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         var target = policies.TargetFor(started.Target);
         var now = clock.GetUtcNow();
         var firstSequence = _state.NextSequence;
-        List<ChainedEvent> events = Completions(completed);
-        var received = Received(batch, firstSequence, now);
+        List<ChainedEvent> events = [];
 
         // A bulk-read threshold needs the planner's estimate, which means sending the statement's
         // text to the target (EXPLAIN, never executed). Invariant 1 says no byte of a statement goes
-        // upstream before it is recorded, so StatementReceived is committed first, on its own.
+        // upstream before it is recorded, so what arrived (StatementReceived) is committed first, on its own.
         var estimates = new long?[batch.Count];
         var wanted = Enumerable.Range(0, batch.Count).Where(i => HoldConditions.WantsEstimate(batch[i].Statement, subject, policy)).ToArray();
         var receivedCommitted = false;
         if (wanted.Length > 0)
         {
-            if (!await AppendAsync([.. events, .. received]).ConfigureAwait(true))
+            if (!await AppendAsync([.. Completions(completed), .. Received(batch, firstSequence, now)]).ConfigureAwait(true))
             {
                 return AuditUnavailable(batch);
             }
 
-            events = [];
             receivedCommitted = true;
             foreach (var i in wanted)
             {
@@ -158,19 +156,12 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
         ApplyAllOrNothing(decisions);
         var approval = await HoldAsync(batch, decisions, subject, firstSequence, now).ConfigureAwait(true);
 
-        if (!receivedCommitted)
-        {
-            events.AddRange(received);
-        }
-
         for (var i = 0; i < batch.Count; i++)
         {
-            var d = decisions[i] = decisions[i] with { Sequence = firstSequence + i };
-            events.Add(new DecisionMade(SessionId, d.Sequence, d.Action, d.Rule, d.SqlState, d.Message, d.MaskedColumns, now)
-            {
-                UsesMaskedColumnInPredicate = d.UsesMaskedColumnInPredicate,
-            });
+            decisions[i] = decisions[i] with { Sequence = firstSequence + i };
         }
+
+        events.AddRange(receivedCommitted ? Decided(decisions, now) : Decided(batch, decisions, completed, now));
 
         if (approval is not null)
         {
@@ -218,13 +209,46 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
     private static Decision? Refused(StatementRequest request) =>
         request.Refusal is { } refusal ? Decision.Block(refusal.Rule, refusal.Message, refusal.SqlState) : null;
 
-    private List<ChainedEvent> Received(IReadOnlyList<StatementRequest> batch, long firstSequence, DateTimeOffset now) =>
+    /// <summary>
+    /// One event per statement, what arrived and its decision together; the outcomes of earlier
+    /// statements ride in the first (StatementCompleted events of their own when the batch is empty).
+    /// </summary>
+    private IEnumerable<ChainedEvent> Decided(IReadOnlyList<StatementRequest> batch, Decision[] decisions, IReadOnlyList<StatementOutcome>? completed,
+        DateTimeOffset now)
+    {
+        if (batch.Count == 0)
+        {
+            return Completions(completed);
+        }
+
+        var earlier = completed is { Count: > 0 } ? completed.Select(CompletedStatement.Of).ToArray() : null;
+        return batch.Select(ChainedEvent (request, i) =>
+        {
+            var (s, d) = (request.Statement, decisions[i]);
+            return new StatementDecided(SessionId, d.Sequence, request.Phase, s.Sql, s.Kind, s.Kinds, s.Command, s.Fingerprint,
+                s.RelationsRead, s.RelationsWritten, s.Functions, s.Columns, request.Parameters, s.ParseError,
+                d.Action, d.Rule, d.SqlState, d.Message, d.MaskedColumns, now)
+            {
+                UsesMaskedColumnInPredicate = d.UsesMaskedColumnInPredicate,
+                Completed = i == 0 ? earlier : null,
+            };
+        });
+    }
+
+    /// <summary>The decisions alone, for statements whose arrival was committed before (the plan-estimate path).</summary>
+    private IEnumerable<ChainedEvent> Decided(Decision[] decisions, DateTimeOffset now) =>
+        decisions.Select(ChainedEvent (d) => new DecisionMade(SessionId, d.Sequence, d.Action, d.Rule, d.SqlState, d.Message, d.MaskedColumns, now)
+        {
+            UsesMaskedColumnInPredicate = d.UsesMaskedColumnInPredicate,
+        });
+
+    private IEnumerable<ChainedEvent> Received(IReadOnlyList<StatementRequest> batch, long firstSequence, DateTimeOffset now) =>
         batch.Select(ChainedEvent (request, i) =>
         {
             var s = request.Statement;
             return new StatementReceived(SessionId, firstSequence + i, request.Phase, s.Sql, s.Kind, s.Kinds, s.Command, s.Fingerprint,
                 s.RelationsRead, s.RelationsWritten, s.Functions, s.Columns, request.Parameters, s.ParseError, now);
-        }).ToList();
+        });
 
     /// <summary>Appends to the session's stream; false (logged) when the record cannot be written.</summary>
     private async Task<bool> AppendAsync(List<ChainedEvent> events)

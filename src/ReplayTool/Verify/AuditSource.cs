@@ -52,9 +52,13 @@ public sealed partial class AuditSource(string connectionString, string schema, 
         return new AuditSource(connection, schema, new ChainKey(keyBytes));
     }
 
-    /// <summary>The same store through Marten, for what the other commands read (the projections).</summary>
+    /// <summary>
+    /// The same store through Marten, for what the other commands read (the projections). As the
+    /// tool's other commands open it: as the process that builds the projections, which is also
+    /// what keeps Marten from printing its "async daemon is disabled" warning into <c>--json</c> output.
+    /// </summary>
     public Marten.DocumentStore OpenStore() =>
-        Grains.Audit.AuditStore.Create(new Grains.Audit.AuditStoreOptions { ConnectionString = connectionString, Schema = schema });
+        Grains.Audit.AuditStore.Create(new Grains.Audit.AuditStoreOptions { ConnectionString = connectionString, Schema = schema }, runsProjections: true);
 
     /// <summary>Every session stream (or the one named), one at a time, rows in stream version order.</summary>
     public async IAsyncEnumerable<StoredStream> StreamsAsync(string? sessionId,

@@ -62,8 +62,8 @@ public sealed class AuditFirstTests(PostgresFixture postgres) : AuditTestBase(po
         Assert.Equal(4 + 6 + 40, touches.Count);
 
         var events = await AuditRecord.ReadAsync(Postgres, withCommitTimes: true);
-        var received = events.Where(e => e.Type == "statement_received").ToList();
-        var decisions = events.Where(e => e.Type == "decision_made").ToDictionary(e => (e.StreamId, e.Sequence));
+        var received = events.Where(e => e.IsReceived).ToList();
+        var decisions = events.Where(e => e.IsDecision).ToDictionary(e => (e.StreamId, e.Sequence));
         foreach (var (note, ranAt) in touches)
         {
             var record = received.Where(e => Describes(e, note)).MinBy(e => e.CommittedAt);

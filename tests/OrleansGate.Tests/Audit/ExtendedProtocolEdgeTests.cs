@@ -107,7 +107,7 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
         // The gateway answers as the server would, and does not record an Execute of SQL that does not exist upstream.
         Assert.Equal("26000", RawClient.Error(Assert.Single(unknown, m => m.Type == 'E')).SqlState);
         await raw.DisposeAsync();
-        var executes = (await AuditRecord.ReadAsync(Postgres)).Where(e => e.Type == "statement_received"
+        var executes = (await AuditRecord.ReadAsync(Postgres)).Where(e => e.IsReceived
             && e.Text("Sql").Contains("never parsed upstream", StringComparison.Ordinal) && e.Text("Phase") == "Execute");
         Assert.Empty(executes);
     }

@@ -21,15 +21,14 @@ public sealed class SessionRecordTests(PostgresFixture postgres) : AuditTestBase
         }
 
         var recorded = await WaitForEndAsync(application);
-        var completions = recorded.Where(e => e.Type == "statement_completed").ToList();
         var all = recorded.Where(e => e.Type != "statement_completed").ToList();
         // Npgsql reads the server version and its types first; the test's own statements follow.
-        var ours = all.FindIndex(e => e.Type == "statement_received" && e.Text("Sql").Contains("FROM secrets", StringComparison.Ordinal));
+        var ours = all.FindIndex(e => e.IsReceived && e.Text("Sql").Contains("FROM secrets", StringComparison.Ordinal));
         var stream = all.Take(1).Concat(all.Skip(ours)).ToList();
-        var before = (ours - 1) / 2;
+        var before = ours - 1;
 
-        Assert.Equal(["session_started", "statement_received", "decision_made", "statement_received", "decision_made", "session_ended"],
-            stream.Select(e => e.Type));
+        // One event per statement: what arrived and what was decided, in one row.
+        Assert.Equal(["session_started", "statement_decided", "statement_decided", "session_ended"], stream.Select(e => e.Type));
         var started = stream[0];
         Assert.Equal("alice", started.Text("Identity"));
         Assert.Equal("main", started.Text("Target"));
@@ -39,21 +38,24 @@ public sealed class SessionRecordTests(PostgresFixture postgres) : AuditTestBase
         Assert.Equal("Execute", stream[1].Text("Phase"));
         Assert.Equal(["3"], stream[1].Data.GetProperty("Parameters").EnumerateArray().Select(p => p.GetString()));
         Assert.Equal(["secrets"], stream[1].Data.GetProperty("RelationsRead").EnumerateArray().Select(p => p.GetString()));
-        Assert.Equal("Allow", stream[2].Text("Action"));
-        Assert.Equal("default:allow", stream[2].Text("Rule"));
+        Assert.Equal("Allow", stream[1].Text("Action"));
+        Assert.Equal("default:allow", stream[1].Text("Rule"));
 
-        Assert.Equal("Delete", stream[3].Text("Kind"));
-        Assert.Equal("Block", stream[4].Text("Action"));
-        Assert.Equal("analysts-read-only", stream[4].Text("Rule"));
-        Assert.Equal("42501", stream[4].Text("SqlState"));
-        Assert.Equal([before + 1L, before + 1L, before + 2L, before + 2L], stream.Skip(1).Take(4).Select(e => e.Sequence));
-        Assert.All(all.Skip(1).SkipLast(1), e => Assert.Contains(e.Type, new[] { "statement_received", "decision_made" }));
+        Assert.Equal("Delete", stream[2].Text("Kind"));
+        Assert.Equal("Block", stream[2].Text("Action"));
+        Assert.Equal("analysts-read-only", stream[2].Text("Rule"));
+        Assert.Equal("42501", stream[2].Text("SqlState"));
+        Assert.Equal([before + 1L, before + 2L], stream.Skip(1).Take(2).Select(e => e.Sequence));
+        Assert.All(all.Skip(1).SkipLast(1), e => Assert.Equal("statement_decided", e.Type));
         // SessionStarted is at version 2 (it names its proxy, which the sweeper needs); the others at 1.
         Assert.All(recorded, e => Assert.Equal(e.Type == "session_started" ? 2 : 1, e.Data.GetProperty("SchemaVersion").GetInt32()));
         Assert.StartsWith(System.Net.Dns.GetHostName() + "/" + Environment.ProcessId + "/", started.Text("Proxy"), StringComparison.Ordinal);
 
-        // How the allowed statement ended upstream is recorded too; the blocked one never ran.
+        // How the allowed statement ended upstream is recorded too, carried by the next decision
+        // (the DELETE's row); the blocked one never ran.
+        var completions = recorded.Completions();
         var completed = Assert.Single(completions, c => c.Sequence == before + 1);
+        Assert.Equal(stream[2].Version, completed.Version);
         Assert.Equal("Completed", completed.Text("Outcome"));
         Assert.Equal("SELECT 1", completed.Text("CommandTag"));
         Assert.DoesNotContain(completions, c => c.Sequence == before + 2);
@@ -71,7 +73,7 @@ public sealed class SessionRecordTests(PostgresFixture postgres) : AuditTestBase
         }
 
         var stream = await WaitForEndAsync(application);
-        var outcomes = stream.Where(e => e.Type == "statement_completed").OrderBy(e => e.Sequence).ToList();
+        var outcomes = stream.Completions().OrderBy(e => e.Sequence).ToList();
 
         Assert.Equal(["Completed", "Failed", "NotRun"], outcomes.Select(o => o.Text("Outcome")));
         Assert.Equal("SELECT 3", outcomes[0].Text("CommandTag"));
@@ -91,7 +93,7 @@ public sealed class SessionRecordTests(PostgresFixture postgres) : AuditTestBase
             await raw.ReadUntilReadyAsync();
         }
 
-        var decisions = (await WaitForEndAsync(application)).Where(e => e.Type == "decision_made").ToList();
+        var decisions = (await WaitForEndAsync(application)).Where(e => e.IsDecision).ToList();
 
         Assert.Equal(["Block", "Block", "Block"], decisions.Select(d => d.Text("Action")));
         Assert.All(decisions, d => Assert.Equal("analysts-read-only", d.Text("Rule")));

@@ -46,7 +46,7 @@ public sealed class UnseenOutcomeTests(PostgresFixture postgres) : AuditTestBase
         }
 
         var record = await AuditRecord.EndedSessionOfApplicationAsync(Postgres, app);
-        var copies = record.Where(e => e.Type == "statement_completed" && e.Data.TryGetProperty("CopyIn", out var c) &&
+        var copies = record.Completions().Where(e => e.Data.TryGetProperty("CopyIn", out var c) &&
                                        c.ValueKind == System.Text.Json.JsonValueKind.Object).ToList();
         Assert.Equal(2, copies.Count);
         var loaded = copies[0].Data.GetProperty("CopyIn");
@@ -73,8 +73,8 @@ public sealed class UnseenOutcomeTests(PostgresFixture postgres) : AuditTestBase
         client.Abort();
 
         var record = await AuditRecord.EndedSessionOfApplicationAsync(Postgres, app, TimeSpan.FromSeconds(20));
-        var received = record.Single(e => e.Type == "statement_received" && e.Text("Sql") == sql);
-        var completed = record.Single(e => e.Type == "statement_completed" && e.Data.GetProperty("Sequence").GetInt64() == received.Sequence);
+        var received = record.Single(e => e.IsReceived && e.Text("Sql") == sql);
+        var completed = record.Completions().Single(e => e.Sequence == received.Sequence);
         Assert.Equal("Completed", completed.Text("Outcome"));
         Assert.Equal("SELECT 1", completed.Text("CommandTag"));
         Assert.Contains("left-behind", await TouchesAsync());

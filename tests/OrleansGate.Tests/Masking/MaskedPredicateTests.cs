@@ -28,8 +28,8 @@ public sealed class MaskedPredicateTests(PostgresFixture postgres) : MaskingTest
 
     private static System.Text.Json.JsonElement DecisionOf(List<RecordedEvent> stream, string sql)
     {
-        var received = stream.Single(e => e.Type == "statement_received" && e.Text("Sql") == sql);
-        return stream.Single(e => e.Type == "decision_made" && e.Sequence == received.Sequence).Data;
+        var received = stream.Single(e => e.IsReceived && e.Text("Sql") == sql);
+        return stream.Single(e => e.IsDecision && e.Sequence == received.Sequence).Data;
     }
 
     private async Task<List<RecordedEvent>> WaitForEndAsync(string application)

@@ -173,8 +173,8 @@ public sealed class NameResolutionTests(PostgresFixture postgres) : MaskingTestB
         Assert.Equal("34000", RawClient.Error(Assert.Single(fetch, m => m.Type == 'E')).SqlState);
         Assert.Equal("34000", RawClient.Error(Assert.Single(portal, m => m.Type == 'E')).SqlState);
         var session = await AuditRecord.SessionOfApplicationAsync(Postgres, application);
-        var received = session.Where(e => e.Type == "statement_received").ToDictionary(e => e.Sequence, e => e.Text("Sql"));
-        var refusals = session.Where(e => e.Type == "decision_made").Select(e => (Sql: received[e.Sequence], Rule: e.Text("Rule"))).ToList();
+        var received = session.Where(e => e.IsReceived).ToDictionary(e => e.Sequence, e => e.Text("Sql"));
+        var refusals = session.Where(e => e.IsDecision).Select(e => (Sql: received[e.Sequence], Rule: e.Text("Rule"))).ToList();
         Assert.Contains(("EXECUTE never_prepared", "names:unknown-statement"), refusals);
         Assert.Contains(("FETCH ALL FROM never_declared", "names:unknown-portal"), refusals);
         Assert.Contains(("-- Execute of portal \"never_bound\"", "names:unknown-portal"), refusals);

@@ -73,8 +73,8 @@ public sealed class ParserSyncTests(PostgresFixture postgres) : MaskingTestBase(
         Assert.Contains(replies, m => m.Type == 'E');
         Assert.Empty(BypassPaths.LeaksIn(raw.Received));
         var session = await AuditRecord.SessionOfApplicationAsync(Postgres, application);
-        var received = Assert.Single(session, e => e.Type == "statement_received" && e.Text("Sql") == TwoFaced);
-        var decided = Assert.Single(session, e => e.Type == "decision_made" && e.Sequence == received.Sequence);
+        var received = Assert.Single(session, e => e.IsReceived && e.Text("Sql") == TwoFaced);
+        var decided = Assert.Single(session, e => e.IsDecision && e.Sequence == received.Sequence);
         Assert.Equal("parser:unsettled", decided.Text("Rule"));
     }
 

@@ -11,6 +11,12 @@ public sealed record RecordedEvent(string StreamId, long Version, string Type, J
         Data.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null ? value.ToString() : string.Empty;
 
     public long Sequence => Data.TryGetProperty("Sequence", out var s) ? s.GetInt64() : 0;
+
+    /// <summary>The row says what arrived: a StatementReceived, or a StatementDecided (arrival and decision in one row).</summary>
+    public bool IsReceived => Type is "statement_received" or "statement_decided";
+
+    /// <summary>The row says what was decided: a DecisionMade, or a StatementDecided.</summary>
+    public bool IsDecision => Type is "decision_made" or "statement_decided";
 }
 
 /// <summary>Reads the audit record straight from its tables, the way an auditor with SQL would.</summary>
@@ -36,6 +42,20 @@ public static class AuditRecord
 
         return events;
     }
+
+    /// <summary>
+    /// How statements ended, wherever the record keeps it: a StatementCompleted row, or an entry of
+    /// a StatementDecided's <c>Completed</c> (the outcomes carried by the next decision). Each comes
+    /// back as a statement_completed event of the row's stream (stream and version of the row carrying it).
+    /// </summary>
+    public static List<RecordedEvent> Completions(this IEnumerable<RecordedEvent> rows) =>
+        rows.SelectMany(row => row.Type switch
+        {
+            "statement_completed" => [row],
+            "statement_decided" when row.Data.TryGetProperty("Completed", out var completed) =>
+                completed.EnumerateArray().Select(c => row with { Type = "statement_completed", Data = c }),
+            _ => Enumerable.Empty<RecordedEvent>(),
+        }).ToList();
 
     /// <summary>The stream of the session whose client set this application_name (tests make it unique).</summary>
     public static async Task<List<RecordedEvent>> SessionOfApplicationAsync(PostgresFixture postgres, string applicationName)

@@ -21,6 +21,19 @@ public sealed class SessionSummaryProjection : SingleStreamProjection<SessionSum
         Start = e.Data.At,
     };
 
+    public static void Apply(StatementDecided e, SessionSummary view)
+    {
+        foreach (var fact in AuditFacts.Of(e))
+        {
+            switch (fact)
+            {
+                case StatementCompleted completed: Apply(completed, view); break;
+                case StatementReceived received: Apply(received, view); break;
+                case DecisionMade decision: Apply(decision, view); break;
+            }
+        }
+    }
+
     public static void Apply(StatementReceived e, SessionSummary view) => view.Statements++;
 
     public static void Apply(DecisionMade e, SessionSummary view)

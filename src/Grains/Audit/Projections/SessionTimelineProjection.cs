@@ -15,6 +15,19 @@ public sealed class SessionTimelineProjection : SingleStreamProjection<SessionTi
         Start = e.Data.At,
     };
 
+    public static void Apply(StatementDecided e, SessionTimeline view)
+    {
+        foreach (var fact in AuditFacts.Of(e))
+        {
+            switch (fact)
+            {
+                case StatementCompleted completed: Apply(completed, view); break;
+                case StatementReceived received: Apply(received, view); break;
+                case DecisionMade decision: Apply(decision, view); break;
+            }
+        }
+    }
+
     public static void Apply(StatementReceived e, SessionTimeline view)
     {
         if (view.Entry(e.Sequence) is not null)

@@ -59,6 +59,21 @@ public sealed class ChainCanonicalTests
             Preview = new ResultPreview(["a", "ssn"], [["1", "***"], [null, "x\"y"]], true),
             CopyIn = new CopyInput(10, 2, "ab", false),
         },
+        new StatementDecided("s", 2, StatementPhase.Query, "SELECT ssn FROM t WHERE a = 'é'", StatementKind.Select, [StatementKind.Select],
+            "SELECT", "fp2", ["public.t"], [], [], ["public.t.ssn"], [], null, PolicyAction.Mask, "masks", null, null,
+            [new MaskedColumnUse("public.t.ssn", MaskReason.Origin)], At)
+        {
+            UsesMaskedColumnInPredicate = true,
+            Completed =
+            [
+                new CompletedStatement(1, OutcomeKind.Completed, "SELECT 2", 2, null, null, At)
+                {
+                    MaskedValues = [new MaskedValueCount("public.t.ssn", 2)],
+                    Preview = new ResultPreview(["a", "ssn"], [["1", "***"], [null, "x\"y"]], true),
+                },
+                new CompletedStatement(0, OutcomeKind.Failed, null, null, "42P01", "no \"t\"", At) { CopyIn = new CopyInput(10, 2, "ab", true) },
+            ],
+        },
         new SessionEnded("s", "client closed", 1, At),
         new ApprovalRequested("s", "ap", "alice", "main", [1, 2], "hold", ["approvers"], 2, At.AddMinutes(5), "fp", At),
         new ApprovalGranted("s", "ap", "bob", null, TimeSpan.FromMinutes(3), 1, false, At) { WindowUntil = At.AddMinutes(3) },

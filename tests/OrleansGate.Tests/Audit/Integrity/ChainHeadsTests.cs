@@ -50,7 +50,7 @@ public sealed class ChainHeadsTests(PostgresFixture postgres) : IntegrityTestBas
         var heads = WorkFile("heads.jsonl");
         Assert.Equal(ExitCodes.Ok, (await VerifyAsync(id, "--export-heads", heads)).ExitCode);
         var rows = await RowsAsync(id);
-        var keep = rows.FindLastIndex(r => r.Type == "decision_made");
+        var keep = rows.FindLastIndex(r => r.Type == "statement_decided");
 
         // A careful attacker: the tail from the last completion on, and the stream's version to match.
         await TamperAsync(id, $"""

@@ -46,7 +46,7 @@ public sealed class ChainTamperTests(PostgresFixture postgres) : IntegrityTestBa
     public async Task A_changed_statement_text_is_modified_at_its_position()
     {
         var id = await RunSessionAsync();
-        var target = (await RowsAsync(id)).Single(r => r.Type == "statement_received" && ((string?)r.Data["Sql"])!.Contains("id = 1", StringComparison.Ordinal));
+        var target = (await RowsAsync(id)).Single(r => r.Type == "statement_decided" && ((string?)r.Data["Sql"])!.Contains("id = 1", StringComparison.Ordinal));
 
         await TamperAsync(id, $"UPDATE <s>.mt_events SET data = jsonb_set(data, '{{Sql}}', '\"SELECT 42\"') WHERE stream_id = @id AND version = {target.Version}");
 
@@ -57,7 +57,7 @@ public sealed class ChainTamperTests(PostgresFixture postgres) : IntegrityTestBa
     public async Task An_event_or_a_stream_marked_archived_is_hidden_for_the_tools_and_fails()
     {
         var id = await RunSessionAsync();
-        var target = (await RowsAsync(id)).Last(r => r.Type == "statement_received");
+        var target = (await RowsAsync(id)).Last(r => r.Type == "statement_decided");
         await TamperAsync(id, $"UPDATE <s>.mt_events SET is_archived = true WHERE stream_id = @id AND version = {target.Version}");
         AssertBroken(await VerifyAsync(id), id, "hidden", target.Position);
 
@@ -70,7 +70,7 @@ public sealed class ChainTamperTests(PostgresFixture postgres) : IntegrityTestBa
     public async Task An_event_whose_dotnet_type_was_changed_is_modified()
     {
         var id = await RunSessionAsync();
-        var target = (await RowsAsync(id)).Last(r => r.Type == "decision_made");
+        var target = (await RowsAsync(id)).Last(r => r.Type == "statement_decided");
 
         await TamperAsync(id, "UPDATE <s>.mt_events SET mt_dotnet_type = 'OrleansGate.Grains.Audit.Events.StatementCompleted, OrleansGate.Grains' " +
                               $"WHERE stream_id = @id AND version = {target.Version}");
@@ -95,7 +95,7 @@ public sealed class ChainTamperTests(PostgresFixture postgres) : IntegrityTestBa
     public async Task A_deleted_event_is_deleted_at_its_position()
     {
         var id = await RunSessionAsync();
-        var target = (await RowsAsync(id)).Last(r => r.Type == "decision_made");
+        var target = (await RowsAsync(id)).Last(r => r.Type == "statement_decided");
 
         await TamperAsync(id, $"DELETE FROM <s>.mt_events WHERE stream_id = @id AND version = {target.Version}");
 
@@ -123,7 +123,7 @@ public sealed class ChainTamperTests(PostgresFixture postgres) : IntegrityTestBa
     public async Task A_forged_event_inserted_in_the_middle_is_inserted()
     {
         var id = await RunSessionAsync();
-        var target = (await RowsAsync(id)).Single(r => r.Type == "statement_received" && ((string?)r.Data["Sql"])!.Contains("id = 1", StringComparison.Ordinal));
+        var target = (await RowsAsync(id)).Single(r => r.Type == "statement_decided" && ((string?)r.Data["Sql"])!.Contains("id = 1", StringComparison.Ordinal));
 
         // Make room at the target's version, and put there a copy of the statement with another text
         // (its chain fields copied too: the forger cannot compute a hash without the key).

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace OrleansGate.Tests.Audit.Replay;
 
-/// <summary>Every example query of docs/audit-queries.md runs against a real audit database and finds the scripted session.</summary>
+/// <summary>Every example query of docs/audit-queries.md and docs/audit.md runs against a real audit database and finds the scripted session.</summary>
 public sealed partial class AuditQueriesDocTests(PostgresFixture postgres) : ReplayTestBase(postgres)
 {
     [Fact]
@@ -14,13 +14,36 @@ public sealed partial class AuditQueriesDocTests(PostgresFixture postgres) : Rep
         var id = await RunScriptedSessionAsync("doc-" + Token());
         Assert.Equal(0, (await ReplayAsync("sessions", "list", "--identity", "alice")).ExitCode); // catches the projections up
 
-        var doc = await File.ReadAllTextAsync(FindDoc());
-        var queries = SqlBlock().Matches(doc).Select(m => m.Groups[1].Value).ToList();
-        Assert.True(queries.Count >= 8, $"found {queries.Count} sql blocks");
+        var results = await RunExamplesAsync("audit-queries.md");
+        Assert.True(results.Count >= 8, $"found {results.Count} sql blocks");
+        Assert.All(results.Where(r => r.Sql.Contains("'Block'", StringComparison.Ordinal)), r => Assert.Contains(id, r.Output, StringComparison.Ordinal));
+
+        // The session queries (1–6) all find the scripted session's data.
+        Assert.All(results.Take(6), r => Assert.True(r.Rows > 0, r.Sql));
+    }
+
+    [Fact]
+    public async Task The_raw_event_queries_of_audit_md_find_what_the_session_ran_and_how_it_ended()
+    {
+        var id = await RunScriptedSessionAsync("rawdoc-" + Token());
+
+        var results = await RunExamplesAsync("audit.md");
+        Assert.Equal(3, results.Count);
+        Assert.Contains(id, results[0].Output, StringComparison.Ordinal);
+        Assert.All(Script, sql => Assert.Contains(sql.TrimEnd(';'), results[1].Output, StringComparison.Ordinal));
+        Assert.Contains("|Block|no-deletes|", results[1].Output, StringComparison.Ordinal);
+        Assert.Contains($"{id}|5|Failed|", results[2].Output, StringComparison.Ordinal);
+        Assert.Contains($"{id}|1|Completed|SELECT 3|", results[2].Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs every ```sql block of the doc on the audit database: its text, row count and rows as "a|b|…|" lines.</summary>
+    private async Task<List<(string Sql, int Rows, string Output)>> RunExamplesAsync(string doc)
+    {
+        var queries = SqlBlock().Matches(await File.ReadAllTextAsync(FindDoc(doc))).Select(m => m.Groups[1].Value).ToList();
         await using var audit = new NpgsqlConnection(Postgres.AuditConnectionString);
         await audit.OpenAsync();
-        var rowsPerQuery = new List<int>();
-        foreach (var sql in queries)
+        var results = new List<(string, int, string)>();
+        foreach (var sql in queries.SelectMany(q => q.Split(";\n\n", StringSplitOptions.RemoveEmptyEntries)))
         {
             await using var command = new NpgsqlCommand(sql, audit);
             await using var reader = await command.ExecuteReaderAsync();
@@ -33,31 +56,28 @@ public sealed partial class AuditQueriesDocTests(PostgresFixture postgres) : Rep
                 {
                     text.Append(reader.IsDBNull(i) ? "" : reader.GetValue(i).ToString()).Append('|');
                 }
+
+                text.Append('\n');
             }
 
-            rowsPerQuery.Add(rows);
-            if (sql.Contains("'Block'", StringComparison.Ordinal))
-            {
-                Assert.Contains(id, text.ToString(), StringComparison.Ordinal);
-            }
+            results.Add((sql, rows, text.ToString()));
         }
 
-        // The session queries (1–6) all find the scripted session's data.
-        Assert.All(rowsPerQuery.Take(6), r => Assert.True(r > 0));
+        return results;
     }
 
-    private static string FindDoc()
+    private static string FindDoc(string name)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "docs", "audit-queries.md");
+            var candidate = Path.Combine(dir.FullName, "docs", name);
             if (File.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new FileNotFoundException("docs/audit-queries.md");
+        throw new FileNotFoundException("docs/" + name);
     }
 
     [GeneratedRegex("```sql\\n(.*?)```", RegexOptions.Singleline)]

@@ -76,7 +76,11 @@ public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase
             _configFile = Path.Combine(Path.GetTempPath(), $"replay-config-{Token()}.json");
             var config = new JsonObject
             {
-                ["OrleansGate"] = new JsonObject { ["AuditStore"] = new JsonObject { ["ConnectionString"] = Postgres.AuditConnectionString } },
+                ["OrleansGate"] = new JsonObject
+                {
+                    ["AuditStore"] = new JsonObject { ["ConnectionString"] = Postgres.AuditConnectionString },
+                    ["Secrets"] = new JsonObject { ["AuditKey"] = GatewayConfig.AuditKeyBase64 },
+                },
             };
             File.WriteAllText(_configFile, config.ToJsonString());
         }

@@ -139,7 +139,7 @@ public sealed class SessionsCliTests(PostgresFixture postgres) : ReplayTestBase(
         Assert.Equal(["session", "version", "seq", "type", "timestamp", "data"], rows[0]);
         Assert.Equal(recorded.Count, rows.Count - 1);
         Assert.All(rows.Skip(1), r => Assert.Equal(6, r.Count));
-        Assert.Equal(Script[1].TrimEnd(';'), rows.Skip(1).Where(r => r[3] == "statement_received")
+        Assert.Equal(Script[1].TrimEnd(';'), rows.Skip(1).Where(r => r[3] == "statement_decided")
             .Select(r => JsonDocument.Parse(r[5]).RootElement.GetProperty("Sql").GetString()!.TrimEnd(';')).ElementAt(1));
     }
 

@@ -13,7 +13,7 @@ public sealed class ApprovalLifecycleTests(PostgresFixture postgres) : ApprovalT
         await using var held = await HoldAsync("SELECT touch('lifecycle-approve')");
 
         var record = await AuditRecord.SessionOfApplicationAsync(Postgres, held.App);
-        var decision = record.Single(e => e.Type == "decision_made" && e.Text("Rule") == "hold-touch");
+        var decision = record.Single(e => e.IsDecision && e.Text("Rule") == "hold-touch");
         Assert.Equal("Hold", decision.Text("Action"));
         var requested = record.Single(e => e.Type == "approval_requested");
         Assert.Matches("^ap-[0-9a-f]{12}$", held.Id);

@@ -115,8 +115,8 @@ public abstract class ApprovalTestBase(PostgresFixture postgres) : AuditTestBase
     /// <summary>The decisions on the statements with this SQL (the driver's own queries at login are in the record too).</summary>
     protected static List<RecordedEvent> DecisionsOn(List<RecordedEvent> record, params string[] sql)
     {
-        var sequences = record.Where(e => e.Type == "statement_received" && sql.Contains(e.Text("Sql"))).Select(e => e.Sequence).ToHashSet();
-        return record.Where(e => e.Type == "decision_made" && sequences.Contains(e.Sequence)).ToList();
+        var sequences = record.Where(e => e.IsReceived && sql.Contains(e.Text("Sql"))).Select(e => e.Sequence).ToHashSet();
+        return record.Where(e => e.IsDecision && sequences.Contains(e.Sequence)).ToList();
     }
 
     /// <summary>The events of the approval in its session's stream, once there are at least <paramref name="count"/>.</summary>

@@ -25,7 +25,7 @@ public sealed class MaskedCopyHoldTests(PostgresFixture postgres) : MaskingTestB
     {
         var record = await CopyAsync();
 
-        var decision = record.Single(e => e.Type == "decision_made" && e.Text("Rule") == "masking:copy-out");
+        var decision = record.Single(e => e.IsDecision && e.Text("Rule") == "masking:copy-out");
         Assert.Equal("Hold", decision.Text("Action"));
         Assert.Contains("public.customers.ssn", decision.Data.GetProperty("MaskedColumns").ToString(), StringComparison.Ordinal);
         var requested = record.Single(e => e.Type == "approval_requested");

@@ -43,9 +43,8 @@ public sealed class SessionContinuityTests(PostgresFixture postgres) : ClusterTe
 
         var events = await survivor.Services.GetRequiredService<IAuditLog>().ReadStreamAsync(sessionId);
         Assert.Single(events.OfType<SessionStarted>());
-        Assert.Equal([1L, 2L, 3L, 4L], events.OfType<StatementReceived>().Select(e => e.Sequence));
-        Assert.Equal([1L, 2L, 3L, 4L], events.OfType<DecisionMade>().Select(e => e.Sequence));
-        Assert.Equal("SELECT 4", events.OfType<StatementReceived>().Last().Sql.Trim());
+        Assert.Equal([1L, 2L, 3L, 4L], events.OfType<StatementDecided>().Select(e => e.Sequence));
+        Assert.Equal("SELECT 4", events.OfType<StatementDecided>().Last().Sql.Trim());
     }
 
     private static StatementRequest[] Requests(string sql) =>

@@ -54,7 +54,7 @@ public sealed partial class StandaloneProxyTests(PostgresFixture postgres) : Clu
             // Both were recorded by the silo, in the session the proxy opened through the cluster.
             var store = silo.Services.GetRequiredService<IDocumentStore>();
             await using var query = store.QuerySession();
-            var received = await query.Events.QueryRawEventDataOnly<StatementReceived>()
+            var received = await query.Events.QueryRawEventDataOnly<StatementDecided>()
                 .Where(e => e.Sql.Contains(marker)).ToListAsync();
             Assert.Equal(2, received.Count);
             Assert.Single(received.Select(e => e.SessionId).Distinct());
@@ -62,7 +62,7 @@ public sealed partial class StandaloneProxyTests(PostgresFixture postgres) : Clu
             // (Npgsql's own start-up queries are in the session too; only the marked ones matter here.)
             var marked = received.Select(r => r.Sequence).ToHashSet();
             Assert.Equal([PolicyAction.Allow, PolicyAction.Block],
-                events.OfType<DecisionMade>().Where(d => marked.Contains(d.Sequence)).OrderBy(d => d.Sequence).Select(d => d.Action));
+                events.OfType<StatementDecided>().Where(d => marked.Contains(d.Sequence)).OrderBy(d => d.Sequence).Select(d => d.Action));
             Assert.Equal("alice", Assert.Single(events.OfType<SessionStarted>()).Identity);
         }
         finally
@@ -121,9 +121,9 @@ public sealed partial class StandaloneProxyTests(PostgresFixture postgres) : Clu
             }
 
             var events = await survivor.Services.GetRequiredService<IAuditLog>().ReadStreamAsync(sessionId);
-            var sequences = events.OfType<StatementReceived>().Select(e => e.Sequence).ToList();
+            var sequences = events.OfType<StatementDecided>().Select(e => e.Sequence).ToList();
             Assert.Equal(Enumerable.Range(1, sequences.Count).Select(i => (long)i), sequences);
-            Assert.Equal("SELECT 2", events.OfType<StatementReceived>().Last().Sql);
+            Assert.Equal("SELECT 2", events.OfType<StatementDecided>().Last().Sql);
             Assert.Single(events.OfType<SessionStarted>());
         }
         finally
