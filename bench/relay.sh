@@ -249,7 +249,7 @@ print_audit_anatomy() {
   psql_admin -d og_audit -F ' ' -c "SELECT type, count(*), round(avg(pg_column_size(data))) FROM og_audit.mt_events GROUP BY type ORDER BY count(*) DESC" \
     | awk '{ printf "  %-22s %10s rows %6s B data\n", $1, $2, $3 }'
   local statements
-  statements=$(psql_admin -d og_audit -c "SELECT count(*) FROM og_audit.mt_events WHERE type = 'decision_made'")
+  statements=$(psql_admin -d og_audit -c "SELECT count(*) FROM og_audit.mt_events WHERE type IN ('statement_decided', 'decision_made')")
   psql_admin -d og_audit -F ' ' -c "
     SELECT 'heap', pg_relation_size('og_audit.mt_events')
     UNION ALL SELECT 'toast', coalesce(pg_total_relation_size(reltoastrelid), 0) FROM pg_class WHERE oid = 'og_audit.mt_events'::regclass

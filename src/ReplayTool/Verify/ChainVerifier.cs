@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Audit.Append;
 using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Audit.Events;
 
@@ -23,12 +24,13 @@ public sealed class ChainVerifier(ChainKey key)
         AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), t => t.Name, StringComparer.Ordinal);
 
     /// <summary>
-    /// What Marten writes to <c>mt_dotnet_type</c> for each event type name. Marten reads an event
-    /// as that .NET type when it does not know the type name, so a row whose two disagree shows the
-    /// tools something else than verify checked.
+    /// What Marten writes to <c>mt_dotnet_type</c> for each event type name (the audit writer leaves
+    /// it NULL; records written through Marten have it). Marten reads an event as that .NET type
+    /// when it does not know the type name, so a row whose two disagree shows the tools something
+    /// else than verify checked.
     /// </summary>
     private static readonly Dictionary<string, string> DotnetTypes =
-        AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), t => $"{t.FullName}, {t.Assembly.GetName().Name}", StringComparer.Ordinal);
+        AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), MartenEventTables.DotNetTypeName, StringComparer.Ordinal);
 
     private static readonly HashSet<string> ApprovalSteps =
         [nameof(ApprovalGranted), nameof(ApprovalDenied), nameof(ApprovalExpired), nameof(ApprovalWithdrawn)];
@@ -74,7 +76,7 @@ public sealed class ChainVerifier(ChainKey key)
                     $"{at}: {link.TypeName ?? link.Row.Type} is marked archived in mt_events: the tools do not show it");
             }
 
-            if (link.TypeName is not null && link.Row.DotnetType != DotnetTypes[link.Row.Type])
+            if (link.TypeName is not null && link.Row.DotnetType is not null && link.Row.DotnetType != DotnetTypes[link.Row.Type])
             {
                 return SessionVerdict.Broken(id, count, BreakKind.Modified, link.Position,
                     $"{at}: its mt_dotnet_type '{link.Row.DotnetType}' is not the type of {link.TypeName}: the tools would read it as another event");

@@ -98,7 +98,7 @@ public sealed class AuditWriterTests(PostgresFixture postgres)
                 CREATE SCHEMA og_audit;
                 CREATE TABLE og_audit.mt_streams (id varchar PRIMARY KEY, type varchar, version bigint, timestamp timestamptz NOT NULL DEFAULT now(), tenant_id varchar);
                 CREATE TABLE og_audit.mt_events (seq_id bigint NOT NULL, id uuid NOT NULL, stream_id varchar, version bigint NOT NULL, data jsonb NOT NULL,
-                    type varchar NOT NULL, timestamp timestamptz NOT NULL, tenant_id varchar, is_archived boolean, headers jsonb NOT NULL);
+                    type varchar NOT NULL, timestamp timestamptz NOT NULL, tenant_id varchar, mt_dotnet_type varchar NOT NULL, headers jsonb NOT NULL);
                 """);
         }
 
@@ -108,7 +108,8 @@ public sealed class AuditWriterTests(PostgresFixture postgres)
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => log.VerifyTablesAsync(CancellationToken.None));
 
         Assert.StartsWith("OrleansGate:AuditStore: Marten's event tables in schema og_audit", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("mt_events.mt_dotnet_type is missing", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("mt_events.is_archived is missing", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("mt_events.mt_dotnet_type is NOT NULL but written as NULL", failure.Message, StringComparison.Ordinal);
         Assert.Contains("mt_events.headers is required but not written", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', failure.Message);
     }
