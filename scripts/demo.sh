@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/ensure-deps.sh
+# The replay tool too: the demo prints its commands (approve a held statement, replay the sessions).
+dotnet build src/ReplayTool -c Release -nologo -v q
 exec dotnet run --project src/Silo -c Release -- demo "$@"

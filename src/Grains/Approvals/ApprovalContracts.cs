@@ -56,6 +56,9 @@ public sealed record ApprovalRequest
 
     /// <summary>For each held statement, the values bound to its parameters (extended protocol), as text; null for SQL NULL.</summary>
     [Id(13)] public IReadOnlyList<IReadOnlyList<string?>> Parameters { get; init; } = [];
+
+    /// <summary>Why it is held, in the holding rules' words (a masked COPY names the masked columns), once each.</summary>
+    [Id(14)] public IReadOnlyList<string> Why { get; init; } = [];
 }
 
 /// <summary>One approver's word.</summary>

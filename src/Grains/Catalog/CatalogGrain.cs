@@ -11,8 +11,7 @@ namespace OrleansGate.Grains.Catalog;
 /// a timer keeps it fresh while the grain is active. Not reentrant: a call that arrives during a
 /// read waits for it and then finds the fresh snapshot, so concurrent callers share one read.
 /// </summary>
-public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway, IOptions<CatalogOptions> options,
-    PolicyStore policies, TimeProvider clock, ILogger<CatalogGrain> logger) : Grain, ICatalogGrain
+public sealed partial class CatalogGrain(IOptions<CatalogOptions> options, GatewayConfiguration gateway, TimeProvider clock, ILogger<CatalogGrain> logger) : Grain, ICatalogGrain
 {
     // Sticky identity: by a mask's configured column, the columns the last good read found for it.
     // They stay masked while they exist, so ALTER TABLE … RENAME COLUMN does not unmask them.
@@ -68,12 +67,12 @@ public sealed partial class CatalogGrain(IOptionsMonitor<GatewayOptions> gateway
         return clock.GetUtcNow() - snapshot.LoadedAt < maxAge;
     }
 
-    private MaskRule[] CurrentRules() => Masking.BuiltInMasks.With((policies.PolicyFor(TargetName)?.Masks ?? []).Select(MaskRule.From));
+    private MaskRule[] CurrentRules() => Masking.BuiltInMasks.With((gateway.PolicyFor(TargetName)?.Masks ?? []).Select(MaskRule.From));
 
     private async Task<MaskingCatalog> ReadAsync(CancellationToken cancellationToken)
     {
         var rules = CurrentRules();
-        var target = gateway.CurrentValue.Targets.Find(t => t.Name == TargetName);
+        var target = gateway.TargetFor(TargetName);
         MaskingCatalog next;
         if (target is null)
         {

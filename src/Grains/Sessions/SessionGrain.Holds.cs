@@ -78,6 +78,7 @@ public sealed partial class SessionGrain
             RequestedAt = now,
             ExpiresAt = now + held.Min(i => decisions[i].HoldTimeout),
             Fingerprint = fingerprint,
+            Why = held.Select(i => decisions[i].Message).OfType<string>().Distinct(StringComparer.Ordinal).ToArray(),
         };
         for (var i = 0; i < decisions.Length; i++)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Audit.Events;
+using OrleansGate.Grains.Configuration;
 using OrleansGate.Grains.Approvals;
 using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Policy;
@@ -15,7 +16,7 @@ namespace OrleansGate.Grains.Sessions;
 /// <see cref="AppendChainedAsync"/>, which links the events onto the session's hash chain
 /// (invariant 5, docs/audit-integrity.md).
 /// </summary>
-public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, TimeProvider clock, ChainKey chainKey, ApprovalProofs proofs,
+public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration policies, TimeProvider clock, ChainKey chainKey, ApprovalProofs proofs,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     /// <summary>
@@ -120,7 +121,7 @@ public sealed partial class SessionGrain(IAuditLog audit, PolicyStore policies, 
 
         var subject = new SessionSubject(started.Identity, started.Groups, started.Target);
         var policy = policies.PolicyFor(started.Target);
-        // From the policy store, not IOptionsMonitor: a broken configuration file must not break decisions.
+        // The snapshot in force (GatewayConfiguration): a broken configuration file must not break decisions.
         var target = policies.TargetFor(started.Target);
         var now = clock.GetUtcNow();
         var firstSequence = _state.NextSequence;

@@ -119,9 +119,10 @@ internal static class HeldRequest
         var needed = request.MinApprovals > 1 ? $"; {request.MinApprovals} distinct approvals needed" : string.Empty;
         var minutes = Math.Max(0, (request.ExpiresAt - request.RequestedAt).TotalMinutes);
         using var builder = new MessageBuilder();
+        var why = request.Why.Count > 0 ? string.Join("; ", request.Why) + ". " : string.Empty;
         builder.NoticeResponse("00000",
             $"statement held for approval {request.Id} (rule '{request.Rule}'); it waits here until approved, denied or expired",
-            $"target {request.Target}; approvers: members of {string.Join(", ", request.ApproverGroups)} other than {request.Requester}" +
+            $"{why}target {request.Target}; approvers: members of {string.Join(", ", request.ApproverGroups)} other than {request.Requester}" +
             $"{needed}; expires {request.ExpiresAt:u} (after {minutes:0.#} min). Cancel (Ctrl-C) withdraws it.",
             $"approve: dotnet run --project src/ReplayTool -c Release -- --config FILE approvals approve {request.Id} [--reason R] [--window DURATION]" +
             $"  deny: … approvals deny {request.Id} --reason R");

@@ -16,15 +16,15 @@ public sealed record GatewayIdentity(string Name, IReadOnlyList<string> Groups);
 /// </summary>
 public sealed class IdentityDirectory
 {
-    private readonly IOptionsMonitor<GatewayOptions> _options;
+    private readonly GatewayConfiguration _configuration;
     private readonly ConcurrentDictionary<string, ScramVerifier> _derived = new(StringComparer.Ordinal);
     private readonly byte[] _mockKey = RandomNumberGenerator.GetBytes(32);
 
-    public IdentityDirectory(IOptionsMonitor<GatewayOptions> options)
+    public IdentityDirectory(GatewayConfiguration configuration)
     {
-        _options = options;
-        DeriveAll(options.CurrentValue);
-        options.OnChange(DeriveAll);
+        _configuration = configuration;
+        DeriveAll(configuration.Current);
+        configuration.Reloaded += DeriveAll;
     }
 
     private void DeriveAll(GatewayOptions options)
@@ -55,7 +55,7 @@ public sealed class IdentityDirectory
 
     public TargetOptions? FindTarget(string name)
     {
-        foreach (var target in _options.CurrentValue.Targets)
+        foreach (var target in _configuration.Current.Targets)
         {
             if (string.Equals(target.Name, name, StringComparison.Ordinal))
             {
@@ -82,7 +82,7 @@ public sealed class IdentityDirectory
 
     private IdentityOptions? FindIdentity(string name)
     {
-        foreach (var identity in _options.CurrentValue.Identities)
+        foreach (var identity in _configuration.Current.Identities)
         {
             if (string.Equals(identity.Name, name, StringComparison.Ordinal))
             {

@@ -20,7 +20,7 @@ public sealed class ProxyOptions
     /// <summary>How long a statement may wait for its decision (and audit commit) before it is refused.</summary>
     public TimeSpan DecisionTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Distinct SQL texts whose parse results are kept.</summary>
+    /// <summary>Distinct SQL texts whose parse results are kept (0: none, every statement is parsed).</summary>
     public int ParseCacheEntries { get; set; } = 4_096;
 
     public ProxyTlsOptions Tls { get; set; } = new();

@@ -34,6 +34,18 @@ public sealed class ProxyOptionsValidator(IConfiguration configuration) : IValid
             failures.Add($"{key}:AuthenticationTimeout: must be positive");
         }
 
+        // A statement waits this long for its decision and audit commit: zero or less would refuse
+        // every statement, and beyond an hour a stuck audit store would hold clients for good.
+        if (options.DecisionTimeout <= TimeSpan.Zero || options.DecisionTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{key}:DecisionTimeout: must be more than 0 and at most 01:00:00 (got {options.DecisionTimeout})");
+        }
+
+        if (options.ParseCacheEntries is < 0 or > 1_000_000)
+        {
+            failures.Add($"{key}:ParseCacheEntries: must be 0 (no cache) to 1000000 (got {options.ParseCacheEntries})");
+        }
+
         var tls = options.Tls;
         if (tls.Enabled && !File.Exists(tls.CertificatePath))
         {

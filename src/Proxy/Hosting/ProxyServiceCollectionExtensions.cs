@@ -34,14 +34,16 @@ public static class ProxyServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Identities, targets and policies, validated at start-up: the proxy authenticates with them
-    /// and the session grains decide with them, so a silo without a proxy needs them too.
+    /// Identities, targets and policies, validated at start-up and read through the one snapshot in
+    /// force (<see cref="GatewayConfiguration"/>): the proxy authenticates with them and the session
+    /// grains decide with them, so a silo without a proxy needs them too.
     /// </summary>
     public static IServiceCollection AddGatewayOptions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>>(new GatewayOptionsValidator(configuration));
         services.AddSingleton<IValidateOptions<GatewayOptions>, IdentityCredentialsValidator>();
+        services.TryAddSingleton<GatewayConfiguration>();
         return services;
     }
 }

@@ -119,6 +119,12 @@ public sealed partial class ClientSession
                 $"could not connect to target \"{client.Target.Name}\": {e.Reason}", stopping).ConfigureAwait(false);
             return;
         }
+        catch (Exception e) when (!ClientHandshake.IsClientOrStop(e))
+        {
+            LogLoginFault(_logger, client.Identity.Name, client.Target.Name, e);
+            await ClientHandshake.SendFatalAsync(client.Stream, SqlState.InternalError, ClientHandshake.LoginFaultMessage, stopping).ConfigureAwait(false);
+            return;
+        }
 
         await using (upstream.ConfigureAwait(false))
         {
@@ -137,7 +143,7 @@ public sealed partial class ClientSession
             {
                 LogAuditOpenFailed(_logger, client.Identity.Name, client.Target.Name, e.Message);
                 // 57P03 cannot_connect_now: drivers know to try again later.
-                await ClientHandshake.SendFatalAsync(client.Stream, "57P03",
+                await ClientHandshake.SendFatalAsync(client.Stream, SqlState.CannotConnectNow,
                     "the gateway could not open the audit record of this session; try again later", stopping).ConfigureAwait(false);
                 return;
             }
@@ -285,6 +291,9 @@ public sealed partial class ClientSession
 
     private static bool IsPeerGone(Exception e) =>
         e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Login of {Identity} to {Target} failed on a fault inside the gateway; the client was told so")]
+    private static partial void LogLoginFault(ILogger logger, string identity, string target, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session of {Identity} on {Target} started from {Remote} (TLS: {Tls})")]
     private static partial void LogSessionStarted(ILogger logger, string identity, string target, IPEndPoint? remote, bool tls);

@@ -118,8 +118,25 @@ public sealed partial class ClientHandshake
                 "this gateway accepts only TLS connections (use sslmode=require)", cancellationToken).ConfigureAwait(false);
         }
 
-        return await AuthenticateAsync(stream, tlsUsed, startup, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AuthenticateAsync(stream, tlsUsed, startup, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!IsClientOrStop(e))
+        {
+            // A fault of the gateway's own (never the client's doing): the client still gets an
+            // ErrorResponse saying so, not a closed socket; the details go to the log only.
+            LogLoginFault(_logger, startup["user"] ?? string.Empty, e);
+            return await RefuseAsync(stream, SqlState.InternalError, LoginFaultMessage, cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>What a client is told when its login fails on a fault inside the gateway.</summary>
+    public const string LoginFaultMessage = "the gateway could not complete the login because of an internal error (logged); try again later";
+
+    /// <summary>The client went away, broke the protocol, or the gateway is stopping: nothing to tell the client.</summary>
+    public static bool IsClientOrStop(Exception e) => e is IOException or System.Net.Sockets.SocketException or EndOfStreamException
+        or ObjectDisposedException or OperationCanceledException or WireProtocolException or System.Security.Authentication.AuthenticationException;
 
     private async Task<HandshakeResult> AuthenticateAsync(Stream stream, bool tlsUsed, StartupMessagePacket startup,
         CancellationToken cancellationToken)
@@ -303,4 +320,7 @@ public sealed partial class ClientHandshake
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Authentication failed for identity {Identity}")]
     private static partial void LogAuthenticationFailed(ILogger logger, string identity);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Login of {User} failed on a fault inside the gateway; the client was told so")]
+    private static partial void LogLoginFault(ILogger logger, string user, Exception exception);
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Approvals;
 using OrleansGate.Grains.Configuration;
 
@@ -12,7 +11,7 @@ namespace OrleansGate.Silo.Admin;
 /// every identity without stopping at a match, so neither a token's length nor its position
 /// leaks through timing. Tokens are never logged. Follows configuration reloads.
 /// </summary>
-public sealed class ApiTokenAuthenticator(IOptionsMonitor<GatewayOptions> gateway)
+public sealed class ApiTokenAuthenticator(GatewayConfiguration gateway)
 {
     /// <summary>The identity acting with this token, or null when no identity has it.</summary>
     public Approver? Authenticate(string? token)
@@ -26,7 +25,7 @@ public sealed class ApiTokenAuthenticator(IOptionsMonitor<GatewayOptions> gatewa
         Span<byte> expected = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes(token), presented);
         IdentityOptions? match = null;
-        foreach (var identity in gateway.CurrentValue.Identities)
+        foreach (var identity in gateway.Current.Identities)
         {
             if (string.IsNullOrEmpty(identity.ApiToken))
             {

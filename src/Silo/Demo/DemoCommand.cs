@@ -20,6 +20,8 @@ public static class DemoCommand
 {
     public const string ConnectionStringVariable = "ORLEANSGATE_DEMO_PG";
     private const int PreferredPort = 6432;
+    private const int PreferredAdminPort = 6480;
+    private const string BobToken = "bob-token-0123456789";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
@@ -42,9 +44,11 @@ public static class DemoCommand
         Console.WriteLine($"  Audit database '{AuditDatabase}' created: every statement is recorded there before it runs");
 
         var port = IsFree(PreferredPort) ? PreferredPort : 0;
+        // A concrete port, written into the file: the CLI finds the admin API through --config.
+        var adminPort = IsFree(PreferredAdminPort) ? PreferredAdminPort : FreePort();
         var folder = Directory.CreateTempSubdirectory("orleansgate-demo-");
         var configFile = Path.Combine(folder.FullName, "orleansgate.json");
-        await File.WriteAllTextAsync(configFile, JsonSerializer.Serialize(Configuration(postgres, ownerPassword, port),
+        await File.WriteAllTextAsync(configFile, JsonSerializer.Serialize(Configuration(postgres, ownerPassword, port, adminPort),
             new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
 
         using var host = SiloHost.Build(configFile, configure: null);
@@ -75,7 +79,7 @@ public static class DemoCommand
         }
     }
 
-    private static object Configuration(ProvisionedPostgres postgres, string ownerPassword, int port) => new
+    private static object Configuration(ProvisionedPostgres postgres, string ownerPassword, int port, int adminPort) => new
     {
         Logging = new { LogLevel = new { Default = "Warning", Orleans = "Error", OrleansGate = "Information" } },
         OrleansGate = new
@@ -93,10 +97,11 @@ public static class DemoCommand
                 AuditKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             },
             Proxy = new { Listen = $"127.0.0.1:{port}" },
+            Admin = new { Listen = $"127.0.0.1:{adminPort}" },
             Identities = new object[]
             {
                 new { Name = "alice", Password = "alice-secret", Groups = new[] { "analysts" } },
-                new { Name = "bob", Password = "bob-secret", Groups = new[] { "approvers", "admins" }, ApiToken = "bob-token-0123456789" },
+                new { Name = "bob", Password = "bob-secret", Groups = new[] { "approvers", "admins" }, ApiToken = BobToken },
             },
             Targets = new object[]
             {
@@ -112,6 +117,8 @@ public static class DemoCommand
                 new
                 {
                     Name = "shop",
+                    // Who approves the built-in holds (a COPY of masked columns: rule masking:copy-out).
+                    ApproverGroups = new[] { "approvers" },
                     Masks = new object[]
                     {
                         new { Column = "public.customers.ssn", Strategy = "Redact" },
@@ -135,6 +142,7 @@ public static class DemoCommand
 
     private static void PrintWelcome(IPEndPoint bound, string configFile)
     {
+        var tool = $"{ReplayToolCommand()} --config {configFile}";
         Console.WriteLine($"""
 
             OrleansGate is listening on {bound}  (configuration: {configFile})
@@ -155,14 +163,59 @@ public static class DemoCommand
               WITH x AS (DELETE FROM orders RETURNING *) SELECT count(*) FROM x;
               SELECT pg_read_file('/etc/passwd');  -- built-in rule default:server-file-functions
               SET ROLE postgres;                  -- built-in rule default:role-switch
-              COPY customers TO STDOUT;           -- masked columns: held for approval (rule masking:copy-out)
             Log in as bob (approvers, password bob-secret) to see phone numbers in clear.
             A wrong password, an unknown database or `PGOPTIONS='-c role=postgres'` are refused at login.
 
+            Just-in-time approval: in alice's psql, run
+              COPY customers TO STDOUT;
+            It copies masked columns, so it is held (rule masking:copy-out): psql waits, with a NOTICE
+            naming the request. In a second terminal, bob (group approvers) lists and approves it:
+              export ORLEANSGATE_TOKEN={BobToken}
+              {tool} approvals list
+              {tool} approvals approve <request id> --reason "demo export"
+            and alice's rows arrive, masked, in the same psql session.
+
             Every statement, allowed or not, is in the audit database '{AuditDatabase}' (Marten events,
-            table og_audit.mt_events) before it reaches the shop database.
+            table og_audit.mt_events) before it reaches the shop database. Replay and check it:
+              {tool} sessions list
+              {tool} sessions play <session id>
+              {tool} verify --all
+
             Press Ctrl-C here to stop the gateway and remove the demo database cluster.
             """);
+    }
+
+    /// <summary>
+    /// How to run the replay tool from here: its build output next to this one (scripts/demo.sh
+    /// builds it), else through dotnet run from the repository.
+    /// </summary>
+    private static string ReplayToolCommand()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        // …/src/Silo/bin/<configuration>/<framework>/ → …/src/ReplayTool/bin/<configuration>/<framework>/
+        var src = output.Parent?.Parent?.Parent?.Parent;
+        if (src is not null && output.Parent is { } configuration)
+        {
+            var tool = Path.Combine(src.FullName, "ReplayTool", "bin", configuration.Name, output.Name, "OrleansGate.ReplayTool.dll");
+            if (File.Exists(tool))
+            {
+                return $"dotnet {tool}";
+            }
+
+            if (File.Exists(Path.Combine(src.FullName, "ReplayTool", "OrleansGate.ReplayTool.csproj")))
+            {
+                return $"dotnet run --project {Path.Combine(src.FullName, "ReplayTool")} -c Release --";
+            }
+        }
+
+        return "OrleansGate.ReplayTool";
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     private static bool IsFree(int port)

@@ -44,7 +44,6 @@ public static class SiloHost
         builder.Services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ClusterOptions>>(new ClusterOptionsValidator(configuration));
         AddAuditStore(builder.Services, configuration);
-        builder.Services.AddSingleton<Grains.Policy.PolicyStore>();
         builder.Services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<CatalogOptions>>(new CatalogOptionsValidator(configuration));
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Catalog;
 using OrleansGate.Grains.Configuration;
 
@@ -11,11 +10,11 @@ namespace OrleansGate.Silo.Hosting;
 /// roles (or bypass row security, or replicate): the gateway's rules are then the only barrier.
 /// Runs in the background; a target that cannot be reached is noted and checked on no further.
 /// </summary>
-internal sealed partial class UpstreamRoleCheck(IOptionsMonitor<GatewayOptions> gateway, ILogger<UpstreamRoleCheck> logger) : BackgroundService
+internal sealed partial class UpstreamRoleCheck(GatewayConfiguration gateway, ILogger<UpstreamRoleCheck> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        foreach (var target in gateway.CurrentValue.Targets)
+        foreach (var target in gateway.Current.Targets)
         {
             try
             {

@@ -17,6 +17,8 @@ public sealed class ConfigurationErrorTests : IDisposable
         { "Proxy", """{ "Listen": "nonsense" }""", "OrleansGate:Proxy:Listen: 'nonsense' is not host:port" },
         { "Proxy", """{ "MaxMessageBytes": "lots" }""", "OrleansGate:Proxy:MaxMessageBytes: 'lots' is not a valid Int32" },
         { "Proxy", """{ "MaxMessageBytes": 100 }""", "OrleansGate:Proxy:MaxMessageBytes: must be at least" },
+        { "Proxy", """{ "DecisionTimeout": "00:00:00" }""", "OrleansGate:Proxy:DecisionTimeout: must be more than 0 and at most 01:00:00 (got 00:00:00)" },
+        { "Proxy", """{ "ParseCacheEntries": -1 }""", "OrleansGate:Proxy:ParseCacheEntries: must be 0 (no cache) to 1000000 (got -1)" },
         { "Proxy", """{ "Tls": { "CertificatePath": "/nonexistent/cert.pem" } }""", "OrleansGate:Proxy:Tls:CertificatePath: file '/nonexistent/cert.pem' does not exist" },
         { "Proxy", """{ "ExtraStartupParameters": ["options"] }""", "OrleansGate:Proxy:ExtraStartupParameters:0: 'options' can never be forwarded" },
         { "Cluster", """{ "Mode": "Galaxy" }""", "OrleansGate:Cluster:Mode: must be AllInOne or Cluster (got 'Galaxy')" },

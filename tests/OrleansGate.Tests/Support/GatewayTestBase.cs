@@ -22,15 +22,29 @@ public abstract class GatewayTestBase : IAsyncLifetime
     /// <summary>SQL run once, as the upstream role, when the class's database is created.</summary>
     protected virtual string? SetUpDatabaseSql => null;
 
+    /// <summary>True: the gateway reads its configuration from <see cref="WatchedConfigFile"/> and watches it, as an operator's --config file.</summary>
+    protected virtual bool WatchesConfigFile => false;
+
+    private DirectoryInfo? _configDirectory;
+
+    /// <summary>The configuration file the gateway watches (with <see cref="WatchesConfigFile"/>).</summary>
+    protected string WatchedConfigFile => Path.Combine(_configDirectory?.FullName ?? throw new InvalidOperationException("the gateway does not watch a file"),
+        "orleansgate.json");
+
     public virtual async Task InitializeAsync()
     {
         Database = await Postgres.DatabaseForClassAsync(GetType(), SetUpDatabaseSql);
         var configuration = GatewayConfig.Standard(Postgres, Database);
         Configure(configuration);
-        Gateway = await TestGateway.StartAsync(configuration);
+        _configDirectory = WatchesConfigFile ? Directory.CreateTempSubdirectory("og-config-") : null;
+        Gateway = await TestGateway.StartAsync(configuration, WatchesConfigFile ? WatchedConfigFile : null);
     }
 
-    public virtual async Task DisposeAsync() => await Gateway.DisposeAsync();
+    public virtual async Task DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        _configDirectory?.Delete(recursive: true);
+    }
 
     /// <summary>Stops the gateway (its silo goes away with everything in memory) and starts a new one with the same configuration.</summary>
     protected async Task RestartGatewayAsync(TimeSpan? downFor = null)
@@ -42,7 +56,7 @@ public abstract class GatewayTestBase : IAsyncLifetime
             await Task.Delay(pause);
         }
 
-        Gateway = await TestGateway.StartAsync(configuration);
+        Gateway = await TestGateway.StartAsync(configuration, WatchesConfigFile ? WatchedConfigFile : null);
     }
 
     /// <summary>Changes the gateway configuration of this class's tests before the gateway starts.</summary>

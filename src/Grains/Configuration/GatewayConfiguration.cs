@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using OrleansGate.Grains.Policy;
+
+namespace OrleansGate.Grains.Configuration;
+
+/// <summary>
+/// The gateway's configuration in force (identities, targets, policies): one validated snapshot
+/// that every part of the gateway reads — logins, decisions, masking, the catalog, the admin API.
+/// When the configuration file changes it is re-read and checked by every validator of
+/// <see cref="GatewayOptions"/>; a sound change replaces the snapshot in one step, a broken one is
+/// refused (each problem logged with its key) and every part stays on the snapshot in force.
+/// </summary>
+/// <remarks>
+/// Nothing reads <c>IOptionsMonitor&lt;GatewayOptions&gt;</c>: its CurrentValue re-validates the
+/// file on every read and throws on a broken one, which turned one bad edit into refused logins.
+/// The other sections (Proxy, Admin, Sweeper, AuditStore, Cluster) are read once at start-up.
+/// </remarks>
+public sealed partial class GatewayConfiguration : IDisposable
+{
+    private readonly IConfiguration _configuration;
+    private readonly IReadOnlyList<IValidateOptions<GatewayOptions>> _validators;
+    private readonly ILogger _logger;
+    private readonly IDisposable _subscription;
+    private volatile GatewayOptions _current;
+
+    public GatewayConfiguration(IConfiguration configuration, IOptions<GatewayOptions> initial, IEnumerable<IValidateOptions<GatewayOptions>> validators,
+        ILogger<GatewayConfiguration> logger)
+    {
+        _configuration = configuration;
+        _validators = validators.ToList();
+        _logger = logger;
+        _current = initial.Value;
+        _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
+    }
+
+    /// <summary>The snapshot in force. Never changed in place: a reload replaces it whole.</summary>
+    public GatewayOptions Current => _current;
+
+    /// <summary>Raised after a reload took effect, with the new snapshot.</summary>
+    public event Action<GatewayOptions>? Reloaded;
+
+    /// <summary>The policy the target's sessions follow; null when it names none.</summary>
+    public PolicyOptions? PolicyFor(string target)
+    {
+        var current = _current;
+        var name = current.Targets.Find(t => t.Name == target)?.Policy;
+        return name is null ? null : current.Policies.Find(p => p.Name == name);
+    }
+
+    /// <summary>The target as the configuration in force describes it; null when there is none of that name.</summary>
+    public TargetOptions? TargetFor(string target) => _current.Targets.Find(t => t.Name == target);
+
+    private void Reload()
+    {
+        try
+        {
+            var candidate = _configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+            var failures = _validators.Select(v => v.Validate(Options.DefaultName, candidate)).Where(r => r.Failed)
+                .SelectMany(r => r.Failures ?? [r.FailureMessage ?? "invalid"]).ToList();
+            if (failures.Count > 0)
+            {
+                foreach (var failure in failures)
+                {
+                    LogReloadRefused(_logger, failure);
+                }
+
+                return;
+            }
+
+            _current = candidate;
+            LogReloaded(_logger, candidate.Identities.Count, candidate.Targets.Count, candidate.Policies.Count);
+            Reloaded?.Invoke(candidate);
+        }
+#pragma warning disable CA1031 // A broken file must never take the gateway down; the configuration in force stays.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogReloadRefused(_logger, e.Message.ReplaceLineEndings(" "));
+        }
+    }
+
+    public void Dispose() => _subscription.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration reloaded ({Identities} identities, {Targets} targets, {Policies} policies)")]
+    private static partial void LogReloaded(ILogger logger, int identities, int targets, int policies);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration reload refused, the configuration in force stays: {Problem}")]
+    private static partial void LogReloadRefused(ILogger logger, string problem);
+}
