@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OrleansGate.Grains.Configuration;
 
 namespace OrleansGate.Proxy.Hosting;
 
@@ -16,18 +17,9 @@ public static class GatewayHost
     public const int ExitConfigurationError = 1;
     public const int ExitUsage = 2;
 
-    public static void AddGatewayConfiguration(IConfigurationBuilder configuration, string? configFile)
-    {
-        configuration.Sources.Clear();
-        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
-        configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true, reloadOnChange: false);
-        if (configFile is not null)
-        {
-            configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
-        }
-
-        configuration.AddEnvironmentVariables();
-    }
+    /// <summary>The sources every OrleansGate program reads (<see cref="ConfigurationSources"/>), the file watched for changes.</summary>
+    public static void AddGatewayConfiguration(IConfigurationBuilder configuration, string? configFile) =>
+        ConfigurationSources.Add(configuration, configFile, watch: true);
 
     /// <summary>Parses <c>[--config FILE]</c>; anything else is a usage error.</summary>
     public static bool TryParseConfigArgument(IReadOnlyList<string> args, out string? configFile, out string? error)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Globalization;
 using OrleansGate.Grains.Sessions;
 using OrleansGate.Proxy.Protocol;
 using OrleansGate.Proxy.Protocol.Backend;
@@ -176,7 +175,7 @@ internal sealed class PendingReplies(TimeProvider clock)
         StatementOutcome? outcome = type switch
         {
             BackendMessageType.CommandComplete when CommandComplete.TryDecode(payload, out var complete) =>
-                new(sequence, OutcomeKind.Completed, complete.Tag, RowCount(complete.Tag), null, null, clock.GetUtcNow()),
+                new(sequence, OutcomeKind.Completed, complete.Tag, complete.Rows, null, null, clock.GetUtcNow()),
             BackendMessageType.EmptyQueryResponse => new(sequence, OutcomeKind.Completed, null, 0, null, null, clock.GetUtcNow()),
             BackendMessageType.PortalSuspended => new(sequence, OutcomeKind.Suspended, null, null, null, null, clock.GetUtcNow()),
             BackendMessageType.ErrorResponse when ErrorResponse.TryDecode(payload, out var error) =>
@@ -220,12 +219,5 @@ internal sealed class PendingReplies(TimeProvider clock)
         }
 
         return drained;
-    }
-
-    /// <summary>The row count at the end of a command tag ("SELECT 5", "INSERT 0 3"), when there is one.</summary>
-    private static long? RowCount(string tag)
-    {
-        var space = tag.LastIndexOf(' ');
-        return space > 0 && long.TryParse(tag.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var rows) ? rows : null;
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OrleansGate.ReplayTool.Cli;
 
 namespace OrleansGate.ReplayTool.Admin;
@@ -14,7 +13,6 @@ public sealed record AdminEndpoint(Uri BaseUrl, string Token)
 {
     public const string DefaultListen = "127.0.0.1:6480";
     public const string TokenVariable = "ORLEANSGATE_TOKEN";
-    public const string ListenVariable = "OrleansGate__Admin__Listen";
 
     public static AdminEndpoint From(ParseResult parse, GlobalOptions globals)
     {
@@ -41,37 +39,10 @@ public sealed record AdminEndpoint(Uri BaseUrl, string Token)
                 : throw new CommandFailedException($"--url: '{url}' is not an http(s) URL", ExitCodes.Usage);
         }
 
-        var listen = Environment.GetEnvironmentVariable(ListenVariable);
-        if (string.IsNullOrWhiteSpace(listen) && config is not null)
-        {
-            listen = ListenFromFile(config);
-        }
-
+        var listen = ToolConfiguration.Load(config)["Admin:Listen"];
         listen = string.IsNullOrWhiteSpace(listen) ? DefaultListen : listen.Trim();
         return FromListen(listen) ?? throw new CommandFailedException(
             $"OrleansGate:Admin:Listen: '{listen}' is not host:port; give --url instead", ExitCodes.Usage);
-    }
-
-    private static string? ListenFromFile(FileInfo config)
-    {
-        if (!config.Exists)
-        {
-            throw new CommandFailedException($"--config: file '{config.FullName}' does not exist", ExitCodes.Usage);
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(config.FullName),
-                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            return document.RootElement.TryGetProperty("OrleansGate", out var gateway) && gateway.TryGetProperty("Admin", out var admin) &&
-                   admin.TryGetProperty("Listen", out var value) && value.ValueKind == JsonValueKind.String
-                ? value.GetString()
-                : null;
-        }
-        catch (JsonException e)
-        {
-            throw new CommandFailedException($"--config: '{config.FullName}' is not valid JSON ({e.Message})", ExitCodes.Usage);
-        }
     }
 
     /// <summary>The URL a client reaches a listen address at: a wildcard host means this machine.</summary>

@@ -30,17 +30,12 @@ internal sealed class AuditStoreAccess : IDisposable
 
     public static AuditStoreAccess Open(ParseResult parse, GlobalOptions globals)
     {
-        var options = new AuditStoreOptions();
-        if (parse.GetValue(globals.Config) is { } config)
+        var settings = ToolConfiguration.Load(parse.GetValue(globals.Config));
+        var options = new AuditStoreOptions
         {
-            ReadFile(config, options);
-        }
-
-        if (Environment.GetEnvironmentVariable(ConnectionVariable) is { Length: > 0 } fromEnvironment)
-        {
-            options.ConnectionString = fromEnvironment;
-        }
-
+            ConnectionString = settings["AuditStore:ConnectionString"] ?? string.Empty,
+            Schema = settings["AuditStore:Schema"] ?? new AuditStoreOptions().Schema,
+        };
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             throw new CommandFailedException(
@@ -88,36 +83,6 @@ internal sealed class AuditStoreAccess : IDisposable
         }
 
         return null;
-    }
-
-    private static void ReadFile(FileInfo config, AuditStoreOptions options)
-    {
-        if (!config.Exists)
-        {
-            throw new CommandFailedException($"--config: file '{config.FullName}' does not exist", ExitCodes.Usage);
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(config.FullName),
-                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            if (document.RootElement.TryGetProperty("OrleansGate", out var gateway) && gateway.TryGetProperty("AuditStore", out var audit))
-            {
-                if (audit.TryGetProperty("ConnectionString", out var connection) && connection.ValueKind == JsonValueKind.String)
-                {
-                    options.ConnectionString = connection.GetString() ?? string.Empty;
-                }
-
-                if (audit.TryGetProperty("Schema", out var schema) && schema.ValueKind == JsonValueKind.String)
-                {
-                    options.Schema = schema.GetString() ?? options.Schema;
-                }
-            }
-        }
-        catch (JsonException e)
-        {
-            throw new CommandFailedException($"--config: '{config.FullName}' is not valid JSON ({e.Message})", ExitCodes.Usage);
-        }
     }
 
     public void Dispose() => Store.Dispose();

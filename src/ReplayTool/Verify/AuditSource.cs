@@ -19,10 +19,10 @@ public sealed partial class AuditSource(string connectionString, string schema, 
 
     public static AuditSource From(FileInfo? config)
     {
-        var file = config is null ? default : Load(config);
-        var connection = Setting(file, "AuditStore", "ConnectionString");
-        var schema = Setting(file, "AuditStore", "Schema") ?? "og_audit";
-        var auditKey = Setting(file, "Secrets", "AuditKey");
+        var settings = ToolConfiguration.Load(config);
+        var connection = settings["AuditStore:ConnectionString"];
+        var schema = settings["AuditStore:Schema"] ?? "og_audit";
+        var auditKey = settings["Secrets:AuditKey"];
         if (string.IsNullOrWhiteSpace(connection))
         {
             throw new CommandFailedException("no audit store: give --config FILE with OrleansGate:AuditStore:ConnectionString", ExitCodes.Usage);
@@ -148,40 +148,6 @@ public sealed partial class AuditSource(string connectionString, string schema, 
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    private static JsonElement Load(FileInfo config)
-    {
-        if (!config.Exists)
-        {
-            throw new CommandFailedException($"--config: file '{config.FullName}' does not exist", ExitCodes.Usage);
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(config.FullName),
-                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            return document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new CommandFailedException($"--config: '{config.FullName}' is not valid JSON ({e.Message})", ExitCodes.Usage);
-        }
-    }
-
-    private static string? Setting(JsonElement file, string section, string name)
-    {
-        var environment = Environment.GetEnvironmentVariable($"OrleansGate__{section}__{name}");
-        if (!string.IsNullOrWhiteSpace(environment))
-        {
-            return environment;
-        }
-
-        return file.ValueKind == JsonValueKind.Object && file.TryGetProperty("OrleansGate", out var gateway) &&
-               gateway.TryGetProperty(section, out var s) && s.ValueKind == JsonValueKind.Object &&
-               s.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
     }
 
     [GeneratedRegex("^[a-z_][a-z0-9_]*$")]

@@ -91,7 +91,8 @@ public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase
     /// <summary>Runs the replay tool (<c>dotnet OrleansGate.ReplayTool.dll --config FILE …</c>) as an operator would.</summary>
     protected Task<ProcessResult> ReplayAsync(params string[] arguments) => CliAsync(["--config", ConfigFile(), .. arguments]);
 
-    protected static Task<ProcessResult> CliAsync(string[] arguments)
+    /// <summary>The tool as its own process, with no OrleansGate__ environment variables but <paramref name="environment"/>.</summary>
+    protected static Task<ProcessResult> CliAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetTempPath() };
         start.ArgumentList.Add(ToolPath());
@@ -103,6 +104,12 @@ public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("OrleansGate__", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(key);
+        }
+
+        start.Environment.Remove("ORLEANSGATE_TOKEN");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
         }
 
         return ProcessRunner.RunAsync(start, TimeSpan.FromMinutes(5));
