@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 ./scripts/ensure-deps.sh
 # The replay tool too: the demo prints its commands (approve a held statement, replay the sessions).
 dotnet build src/ReplayTool -c Release -nologo -v q
-exec dotnet run --project src/Silo -c Release -- demo "$@"
+exec dotnet run --project src/Demo -c Release -- "$@"

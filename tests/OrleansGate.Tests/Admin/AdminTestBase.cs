@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansGate.Grains.Approvals;
 using OrleansGate.Silo.Admin;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 using OrleansGate.Tests.Support;
 
 namespace OrleansGate.Tests.Admin;
@@ -83,33 +83,9 @@ public abstract class AdminTestBase(PostgresFixture postgres) : GatewayTestBase(
     }
 
     /// <summary>Runs the replay tool (<c>dotnet OrleansGate.ReplayTool.dll …</c>) as an operator would, with this token.</summary>
-    protected static Task<ProcessResult> CliAsync(string[] arguments, string? token = null)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetTempPath(),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "OrleansGate.ReplayTool.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment.Remove("ORLEANSGATE_TOKEN");
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("OrleansGate__", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        if (token is not null)
-        {
-            start.Environment["ORLEANSGATE_TOKEN"] = token;
-        }
-
-        return ProcessRunner.RunAsync(start, TimeSpan.FromSeconds(60));
-    }
+    protected static Task<ProcessResult> CliAsync(string[] arguments, string? token = null) =>
+        ReplayToolProcess.RunAsync(arguments, token is null ? null : new Dictionary<string, string> { ["ORLEANSGATE_TOKEN"] = token },
+            TimeSpan.FromSeconds(60));
 
     protected static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>(Json);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 using OrleansGate.Tests.Support;
 using Xunit;
 

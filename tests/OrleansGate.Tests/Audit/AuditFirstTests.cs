@@ -80,7 +80,7 @@ public sealed class AuditFirstTests(PostgresFixture postgres) : AuditTestBase(po
     private static bool Describes(RecordedEvent statement, string note)
     {
         var sql = statement.Text("Sql");
-        var parameters = statement.Data.GetProperty("Parameters").EnumerateArray().Select(p => p.ToString()).ToList();
+        var parameters = statement.Data.ListOf("Parameters").Select(p => p.ToString()).ToList();
         if (note.StartsWith("pgbench-", StringComparison.Ordinal))
         {
             var number = note["pgbench-".Length..];

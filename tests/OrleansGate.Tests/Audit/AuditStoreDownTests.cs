@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Npgsql;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 using OrleansGate.Tests.Support;
 using Xunit;
 

@@ -22,8 +22,8 @@ public sealed class MaskedPredicateTests(PostgresFixture postgres) : MaskingTest
         }
 
         var stream = await WaitForEndAsync(application);
-        Assert.True(DecisionOf(stream, Like).GetProperty("UsesMaskedColumnInPredicate").GetBoolean());
-        Assert.False(DecisionOf(stream, NoPredicate).GetProperty("UsesMaskedColumnInPredicate").GetBoolean());
+        Assert.True(DecisionOf(stream, Like).FlagOf("UsesMaskedColumnInPredicate"));
+        Assert.False(DecisionOf(stream, NoPredicate).FlagOf("UsesMaskedColumnInPredicate"));
     }
 
     private static System.Text.Json.JsonElement DecisionOf(List<RecordedEvent> stream, string sql)

@@ -29,7 +29,7 @@ public sealed class MaskingAuditTests(PostgresFixture postgres) : MaskingTestBas
         JsonElement Decision(string sql) => decisions.Single(e => e.Sequence == SequenceOf(sql)).Data;
         JsonElement Completion(string sql) => completions.Single(e => e.Sequence == SequenceOf(sql)).Data;
         static string[] Masked(JsonElement decision) =>
-            decision.GetProperty("MaskedColumns").EnumerateArray().Select(m => $"{m.GetProperty("Column")}:{m.GetProperty("Reason")}").ToArray();
+            decision.ListOf("MaskedColumns").Select(m => $"{m.GetProperty("Column")}:{m.GetProperty("Reason")}").ToArray();
         static string[] Counts(JsonElement completion) =>
             completion.TryGetProperty("MaskedValues", out var counts) // absent when nothing was masked
                 ? counts.EnumerateArray().Select(m => $"{m.GetProperty("Column")}={m.GetProperty("Count")}").ToArray()
@@ -45,12 +45,12 @@ public sealed class MaskingAuditTests(PostgresFixture postgres) : MaskingTestBas
         Assert.Equal(["upper=2"], Counts(Completion("SELECT upper(email) FROM customers WHERE id < 3")));
 
         var inference = Decision("SELECT name FROM customers WHERE ssn LIKE '1%'");
-        Assert.True(inference.GetProperty("UsesMaskedColumnInPredicate").GetBoolean());
+        Assert.True(inference.FlagOf("UsesMaskedColumnInPredicate"));
         Assert.Empty(Masked(inference));
 
         var clear = Decision("SELECT total FROM orders");
         Assert.Equal("Allow", clear.GetProperty("Action").GetString());
-        Assert.False(clear.GetProperty("UsesMaskedColumnInPredicate").GetBoolean());
+        Assert.False(clear.FlagOf("UsesMaskedColumnInPredicate"));
         Assert.Empty(Counts(Completion("SELECT total FROM orders")));
     }
 

@@ -1,5 +1,5 @@
 using Npgsql;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 using OrleansGate.Tests.Support;
 using Xunit;
 

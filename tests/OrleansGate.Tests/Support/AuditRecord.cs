@@ -19,6 +19,19 @@ public sealed record RecordedEvent(string StreamId, long Version, string Type, J
     public bool IsDecision => Type is "decision_made" or "statement_decided";
 }
 
+/// <summary>
+/// An event's JSON read as an auditor reads it: a StatementDecided leaves out its empty lists and
+/// false flags, so an absent list is empty and an absent flag false.
+/// </summary>
+public static class RecordJson
+{
+    public static IReadOnlyList<JsonElement> ListOf(this JsonElement data, string property) =>
+        data.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray()] : [];
+
+    public static bool FlagOf(this JsonElement data, string property) =>
+        data.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.True;
+}
+
 /// <summary>Reads the audit record straight from its tables, the way an auditor with SQL would.</summary>
 public static class AuditRecord
 {

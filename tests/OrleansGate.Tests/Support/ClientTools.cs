@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 
 namespace OrleansGate.Tests.Support;
 

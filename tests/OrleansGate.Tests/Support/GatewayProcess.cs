@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 
 namespace OrleansGate.Tests.Support;
 

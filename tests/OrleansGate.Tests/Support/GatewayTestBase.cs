@@ -5,8 +5,11 @@ namespace OrleansGate.Tests.Support;
 
 /// <summary>
 /// A test class against real PostgreSQL: its own database, named after the class and set up
-/// once for the class (<see cref="SetUpDatabaseSql"/>), and a fresh gateway in front of it for
-/// every test, with the standard configuration unless <see cref="Configure"/> changes it.
+/// once for the class (<see cref="SetUpDatabaseSql"/>), and a gateway in front of it with the
+/// standard configuration unless <see cref="Configure"/> changes it. The tests of a class share
+/// one gateway when their configuration is the same (they keep apart with their own sessions,
+/// application names and rows); a class whose tests need a gateway of their own says so with
+/// <see cref="SharesGatewayWithClass"/>.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public abstract class GatewayTestBase : IAsyncLifetime
@@ -31,18 +34,30 @@ public abstract class GatewayTestBase : IAsyncLifetime
     protected string WatchedConfigFile => Path.Combine(_configDirectory?.FullName ?? throw new InvalidOperationException("the gateway does not watch a file"),
         "orleansgate.json");
 
+    /// <summary>
+    /// False: every test gets a gateway of its own (it watches a file it rewrites, or counts what
+    /// the gateway holds — pending approvals, live sessions — across the class).
+    /// </summary>
+    protected virtual bool SharesGatewayWithClass => !WatchesConfigFile;
+
     public virtual async Task InitializeAsync()
     {
         Database = await Postgres.DatabaseForClassAsync(GetType(), SetUpDatabaseSql);
         var configuration = GatewayConfig.Standard(Postgres, Database);
         Configure(configuration);
         _configDirectory = WatchesConfigFile ? Directory.CreateTempSubdirectory("og-config-") : null;
-        Gateway = await TestGateway.StartAsync(configuration, WatchesConfigFile ? WatchedConfigFile : null);
+        Gateway = SharesGatewayWithClass
+            ? await Postgres.ClassGateway.GetAsync(GetType(), configuration)
+            : await TestGateway.StartAsync(configuration, WatchesConfigFile ? WatchedConfigFile : null);
     }
 
     public virtual async Task DisposeAsync()
     {
-        await Gateway.DisposeAsync();
+        if (!Postgres.ClassGateway.Holds(Gateway))
+        {
+            await Gateway.DisposeAsync();
+        }
+
         _configDirectory?.Delete(recursive: true);
     }
 
@@ -50,13 +65,15 @@ public abstract class GatewayTestBase : IAsyncLifetime
     protected async Task RestartGatewayAsync(TimeSpan? downFor = null)
     {
         var configuration = Gateway.Configuration;
-        await Gateway.DisposeAsync();
+        var old = Gateway;
+        await old.DisposeAsync();
         if (downFor is { } pause)
         {
             await Task.Delay(pause);
         }
 
         Gateway = await TestGateway.StartAsync(configuration, WatchesConfigFile ? WatchedConfigFile : null);
+        await Postgres.ClassGateway.ReplaceAsync(old, Gateway);
     }
 
     /// <summary>Changes the gateway configuration of this class's tests before the gateway starts.</summary>

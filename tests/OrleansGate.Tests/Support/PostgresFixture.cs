@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using Npgsql;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 using Xunit;
 
 namespace OrleansGate.Tests.Support;
 
 /// <summary>
-/// The PostgreSQL server of a test run, shared by every class of <see cref="PostgresCollection"/>
-/// and <see cref="SecondPostgresCollection"/> (the two run side by side): ORLEANSGATE_TEST_PG when
+/// The PostgreSQL server of a test run, shared by every class of <see cref="PostgresCollection"/>,
+/// <see cref="SecondPostgresCollection"/> and <see cref="ThirdPostgresCollection"/> (all three run side by side): ORLEANSGATE_TEST_PG when
 /// set, else Testcontainers when a Docker engine answers, else a throwaway local cluster. It is
 /// stopped when the last collection using it ends, whether tests passed or not. It also makes the
 /// upstream roles the gateway logs in as, one per password method. Each collection records into
@@ -91,8 +91,12 @@ public sealed class PostgresFixture : IAsyncLifetime
         ]);
     }
 
+    /// <summary>The gateway the tests of the class now running share (<see cref="GatewayTestBase"/>).</summary>
+    public ClassGateway ClassGateway { get; } = new();
+
     public async Task DisposeAsync()
     {
+        await ClassGateway.DisposeAsync();
         await SharedLock.WaitAsync();
         try
         {
@@ -164,11 +168,22 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
 
 /// <summary>
 /// A second collection over the same server, run beside the first (xunit runs the classes of one
-/// collection one after another): the approval, cluster, replay and integrity tests, about half of
-/// the suite's time, most of it spent waiting on timers and processes rather than the CPU.
+/// collection one after another): the approval and integrity tests, most of their time spent
+/// waiting on timers and processes rather than the CPU.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class SecondPostgresCollection : ICollectionFixture<PostgresFixture>
 {
     public const string Name = "PostgreSQL, second";
+}
+
+/// <summary>
+/// A third, beside the other two: cluster mode (silos and proxy processes waiting on leases and
+/// sweeps), the replay tool's processes and the demo. Mostly waiting too, so three collections on
+/// two CPUs finish sooner than two.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ThirdPostgresCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "PostgreSQL, third";
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 
 namespace OrleansGate.Tests.Support;
 

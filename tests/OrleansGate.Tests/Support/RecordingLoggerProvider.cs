@@ -12,6 +12,9 @@ public sealed class RecordingLoggerProvider : ILoggerProvider
 
     public IEnumerable<string> Errors => _entries.Where(e => e.Level >= LogLevel.Error).Select(e => $"{e.Category}: {e.Message}");
 
+    /// <summary>Forgets what was logged so far (a gateway shared by the tests of a class starts each test empty).</summary>
+    public void Clear() => _entries.Clear();
+
     public ILogger CreateLogger(string categoryName) => new Recorder(this, categoryName);
 
     public void Dispose()

@@ -23,4 +23,19 @@ public static class AuditFacts
         yield return decided.AsReceived();
         yield return decided.AsDecision();
     }
+
+    /// <summary>Folds a <see cref="StatementDecided"/> into a view with the view's folds of the separate events, in <see cref="Of"/>'s order.</summary>
+    public static void Fold<TView>(StatementDecided decided, TView view, Action<StatementCompleted, TView> completed,
+        Action<StatementReceived, TView> received, Action<DecisionMade, TView> decision)
+    {
+        foreach (var fact in Of(decided))
+        {
+            switch (fact)
+            {
+                case StatementCompleted c: completed(c, view); break;
+                case StatementReceived r: received(r, view); break;
+                case DecisionMade d: decision(d, view); break;
+            }
+        }
+    }
 }

@@ -19,6 +19,7 @@ namespace OrleansGate.Grains.Audit.Events;
 /// is committed first on its own) still writes them. Readers take both shapes through
 /// <see cref="AuditFacts.Of"/>.
 /// </remarks>
+[LeavesOutEmpty]
 public sealed record StatementDecided(
     string SessionId,
     long Sequence,
@@ -41,6 +42,21 @@ public sealed record StatementDecided(
     IReadOnlyList<MaskedColumnUse> MaskedColumns,
     DateTimeOffset At) : ChainedEvent
 {
+    // Stored without its empty lists (LeavesOutEmpty): an absent key reads as empty.
+    public IReadOnlyList<StatementKind> Kinds { get; init; } = Kinds ?? [];
+
+    public IReadOnlyList<string> RelationsRead { get; init; } = RelationsRead ?? [];
+
+    public IReadOnlyList<string> RelationsWritten { get; init; } = RelationsWritten ?? [];
+
+    public IReadOnlyList<string> Functions { get; init; } = Functions ?? [];
+
+    public IReadOnlyList<string> Columns { get; init; } = Columns ?? [];
+
+    public IReadOnlyList<string?> Parameters { get; init; } = Parameters ?? [];
+
+    public IReadOnlyList<MaskedColumnUse> MaskedColumns { get; init; } = MaskedColumns ?? [];
+
     /// <summary>The statement filters, sorts, groups or joins on a masked column (value inference).</summary>
     public bool UsesMaskedColumnInPredicate { get; init; }
 

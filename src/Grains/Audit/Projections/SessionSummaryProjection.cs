@@ -21,18 +21,7 @@ public sealed class SessionSummaryProjection : SingleStreamProjection<SessionSum
         Start = e.Data.At,
     };
 
-    public static void Apply(StatementDecided e, SessionSummary view)
-    {
-        foreach (var fact in AuditFacts.Of(e))
-        {
-            switch (fact)
-            {
-                case StatementCompleted completed: Apply(completed, view); break;
-                case StatementReceived received: Apply(received, view); break;
-                case DecisionMade decision: Apply(decision, view); break;
-            }
-        }
-    }
+    public static void Apply(StatementDecided e, SessionSummary view) => AuditFacts.Fold(e, view, Apply, Apply, Apply);
 
     public static void Apply(StatementReceived e, SessionSummary view) => view.Statements++;
 

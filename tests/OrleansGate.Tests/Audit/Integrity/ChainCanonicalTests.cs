@@ -82,6 +82,38 @@ public sealed class ChainCanonicalTests
         new ApprovalWithdrawn("s", "ap", "client left", At),
     ];
 
+    /// <summary>The top-level properties that are empty arrays or false, removed.</summary>
+    private static JsonElement WithoutEmpty(JsonElement json)
+    {
+        var kept = json.EnumerateObject()
+            .Where(p => p.Value.ValueKind != JsonValueKind.False && !(p.Value.ValueKind == JsonValueKind.Array && p.Value.GetArrayLength() == 0))
+            .ToDictionary(p => p.Name, p => p.Value);
+        return JsonSerializer.SerializeToElement(kept);
+    }
+
+    [Fact]
+    public void A_statement_is_stored_without_its_empty_lists_and_false_flags_and_reads_back_with_them_empty()
+    {
+        var decided = new StatementDecided("s", 1, StatementPhase.Query, "SELECT 1", StatementKind.Select, [StatementKind.Select], "SelectStmt", "fp",
+            [], [], [], [], [], null, PolicyAction.Allow, "default:allow", null, null, [], At);
+
+        var stored = JsonDocument.Parse(ChainCanonical.StoredJson(decided)).RootElement;
+        var names = stored.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.DoesNotContain("RelationsRead", names);
+        Assert.DoesNotContain("Parameters", names);
+        Assert.DoesNotContain("MaskedColumns", names);
+        Assert.DoesNotContain("UsesMaskedColumnInPredicate", names);
+        Assert.DoesNotContain("Completed", names); // null: left out as every null is
+        Assert.Contains("Kinds", names);
+
+        var read = stored.Deserialize<StatementDecided>(ChainCanonical.Options)!;
+        Assert.Empty(read.RelationsRead);
+        Assert.Empty(read.Parameters);
+        Assert.Empty(read.MaskedColumns);
+        Assert.False(read.UsesMaskedColumnInPredicate);
+        Assert.Equal(["Select"], read.Kinds.Select(k => k.ToString()));
+    }
+
     [Fact]
     public void Events_serialised_once_give_the_canonical_bytes_verify_computes_from_the_stored_json()
     {
@@ -97,8 +129,10 @@ public sealed class ChainCanonicalTests
             using var reference = JsonSerializer.SerializeToDocument(e with { PrevHash = null, Hash = null }, e.GetType(), ChainCanonical.Options);
             using var storedJson = JsonDocument.Parse(stored);
             var name = e.GetType().Name;
-            Assert.Equal(ChainCanonical.Of(name, reference.RootElement), ChainCanonical.Of(e));
-            Assert.Equal(ChainCanonical.Of(name, reference.RootElement), ChainCanonical.Of(name, storedJson.RootElement));
+            // An event that leaves out its empty lists and false flags differs from the plain serialisation by exactly those.
+            var leavesOut = e.GetType().IsDefined(typeof(LeavesOutEmptyAttribute), inherit: false);
+            Assert.Equal(ChainCanonical.Of(name, leavesOut ? WithoutEmpty(reference.RootElement) : reference.RootElement), ChainCanonical.Of(e));
+            Assert.Equal(ChainCanonical.Of(e), ChainCanonical.Of(name, storedJson.RootElement));
             Assert.Equal(prev, storedJson.RootElement.GetProperty("PrevHash").GetString());
             Assert.Equal(e.Hash, storedJson.RootElement.GetProperty("Hash").GetString());
             Assert.Equal(e.Hash, AuditChain.Hash(key.At("s", e.Position), ChainCanonical.Of(name, storedJson.RootElement), prev));

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 using OrleansGate.Tests.Support;
 using Xunit;
 
@@ -11,7 +11,7 @@ namespace OrleansGate.Tests.Audit.Replay;
 /// A shop whose customers.ssn is masked and where analysts (alice) may not delete, a scripted psql
 /// workload through the gateway, and the replay tool run as a process against the audit database.
 /// </summary>
-[Collection(SecondPostgresCollection.Name)]
+[Collection(ThirdPostgresCollection.Name)]
 public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase(postgres)
 {
     /// <summary>The scripted session: allowed, masked, a write, blocked, an error — in this order.</summary>
@@ -92,51 +92,19 @@ public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase
     protected Task<ProcessResult> ReplayAsync(params string[] arguments) => CliAsync(["--config", ConfigFile(), .. arguments]);
 
     /// <summary>The tool as its own process, with no OrleansGate__ environment variables but <paramref name="environment"/>.</summary>
-    protected static Task<ProcessResult> CliAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetTempPath() };
-        start.ArgumentList.Add(ToolPath());
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("OrleansGate__", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        start.Environment.Remove("ORLEANSGATE_TOKEN");
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        return ProcessRunner.RunAsync(start, TimeSpan.FromMinutes(5));
-    }
+    protected static Task<ProcessResult> CliAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        ReplayToolProcess.RunAsync(arguments, environment);
 
     /// <summary>Starts the tool as a long-running process (e.g. <c>projections daemon</c>); the caller kills it.</summary>
     protected Process StartReplay(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetTempPath(), RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[ToolPath(), "--config", ConfigFile(), .. arguments])
+        foreach (var argument in (string[])[ReplayToolProcess.ToolPath(), "--config", ConfigFile(), .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
 
         return Process.Start(start)!;
-    }
-
-    /// <summary>
-    /// The tool from its own build output: the test project runs on the ASP.NET shared framework, so
-    /// its output lacks the Microsoft.Extensions assemblies the tool's Marten code loads.
-    /// </summary>
-    private static string ToolPath()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var own = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "ReplayTool", "bin",
-            configuration.Parent!.Name, configuration.Name, "OrleansGate.ReplayTool.dll"));
-        return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "OrleansGate.ReplayTool.dll");
     }
 
     protected static JsonElement Json(ProcessResult result)

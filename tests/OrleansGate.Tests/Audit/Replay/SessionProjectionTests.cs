@@ -87,7 +87,7 @@ public sealed class SessionProjectionTests(PostgresFixture postgres) : ReplayTes
         var id = await RunScriptedSessionAsync("access-" + Token());
         var received = (await AuditRecord.ReadAsync(Postgres, id)).Where(e => e.IsReceived).ToList();
         long Naming(string list, string relation) =>
-            received.Count(e => e.Data.GetProperty(list).EnumerateArray().Any(r => r.GetString() == relation));
+            received.Count(e => e.Data.ListOf(list).Any(r => r.GetString() == relation));
         var after = Json(await ReplayAsync("query", "tables", "--identity", "alice", "--target", "main", "--json"));
         var activityAfter = Json(await ReplayAsync("query", "identities", "--identity", "alice", "--since", "1d", "--json"));
 

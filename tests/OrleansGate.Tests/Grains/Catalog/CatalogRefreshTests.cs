@@ -11,6 +11,9 @@ namespace OrleansGate.Tests.Grains.Catalog;
 /// </summary>
 public sealed class CatalogRefreshTests(PostgresFixture postgres) : CatalogTestBase(postgres)
 {
+    // The tests time the catalog grain's snapshot and its lock back-off: each needs a grain of its own.
+    protected override bool SharesGatewayWithClass => false;
+
     protected override string SetUpDatabaseSql => """
         CREATE SCHEMA renamed; CREATE TABLE renamed.people (id int, ssn text);
         CREATE VIEW renamed.people_view AS SELECT ssn AS s FROM renamed.people;

@@ -9,7 +9,7 @@ namespace OrleansGate.Tests.Silo.Cluster;
 /// Cluster-mode tests: an empty cluster database per test (the silos apply the schema
 /// themselves, as in production) and a fresh cluster id, so tests never see each other's silos.
 /// </summary>
-[Collection(SecondPostgresCollection.Name)]
+[Collection(ThirdPostgresCollection.Name)]
 public abstract class ClusterTestBase(PostgresFixture postgres) : IAsyncLifetime
 {
     private readonly List<ClusterSilo> _silos = [];

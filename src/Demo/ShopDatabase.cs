@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace OrleansGate.Silo.Demo;
+namespace OrleansGate.Demo;
 
 /// <summary>
 /// The demo's sample target: a shop with customers (names, emails, US SSNs, card numbers,

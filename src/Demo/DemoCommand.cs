@@ -4,14 +4,14 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OrleansGate.Demo.Provisioning;
 using OrleansGate.Proxy.Hosting;
 using OrleansGate.Silo.Hosting;
-using OrleansGate.Silo.Provisioning;
 
-namespace OrleansGate.Silo.Demo;
+namespace OrleansGate.Demo;
 
 /// <summary>
-/// <c>OrleansGate.Silo demo</c>: provisions PostgreSQL (ORLEANSGATE_DEMO_PG, else a Docker
+/// <c>OrleansGate.Demo</c>: provisions PostgreSQL (ORLEANSGATE_DEMO_PG, else a Docker
 /// container, else a throwaway local cluster), creates the sample <c>shop</c> target owned by a
 /// role whose password only the gateway knows, writes a configuration file, runs the gateway
 /// all-in-one and prints how to connect. Ctrl-C stops the gateway and removes the cluster.
@@ -27,7 +27,7 @@ public static class DemoCommand
     {
         if (args.Count > 0)
         {
-            Console.Error.WriteLine($"usage: OrleansGate.Silo demo\nunexpected argument '{args[0]}'");
+            Console.Error.WriteLine($"usage: OrleansGate.Demo\nunexpected argument '{args[0]}'");
             return GatewayHost.ExitUsage;
         }
 
@@ -192,7 +192,7 @@ public static class DemoCommand
     private static string ReplayToolCommand()
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        // …/src/Silo/bin/<configuration>/<framework>/ → …/src/ReplayTool/bin/<configuration>/<framework>/
+        // …/src/Demo/bin/<configuration>/<framework>/ → …/src/ReplayTool/bin/<configuration>/<framework>/
         var src = output.Parent?.Parent?.Parent?.Parent;
         if (src is not null && output.Parent is { } configuration)
         {

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 
-namespace OrleansGate.Silo.Provisioning;
+namespace OrleansGate.Demo.Provisioning;
 
 /// <summary>How to start a throwaway local cluster.</summary>
 public sealed class LocalClusterOptions

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace OrleansGate.Silo.Provisioning;
+namespace OrleansGate.Demo.Provisioning;
 
 /// <summary>The exit code and interleaved output of a finished process.</summary>
 public sealed record ProcessResult(int ExitCode, string Output, string StandardOutput, string StandardError);

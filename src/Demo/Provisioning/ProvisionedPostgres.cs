@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace OrleansGate.Silo.Provisioning;
+namespace OrleansGate.Demo.Provisioning;
 
 /// <summary>Where a provisioned PostgreSQL came from.</summary>
 public enum PostgresSource

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OrleansGate.Silo.Provisioning;
+namespace OrleansGate.Demo.Provisioning;
 
 /// <summary>The OS-user side of running PostgreSQL as root: it must run as the postgres user.</summary>
 internal static class OsUser

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Testcontainers.PostgreSql;
 
-namespace OrleansGate.Silo.Provisioning;
+namespace OrleansGate.Demo.Provisioning;
 
 /// <summary>
 /// Finds or starts a real PostgreSQL server, in this order: an explicit connection string;

@@ -2,19 +2,19 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using OrleansGate.Silo.Provisioning;
+using OrleansGate.Demo.Provisioning;
 using OrleansGate.Tests.Support;
 using Xunit;
 
-namespace OrleansGate.Tests.Silo.Demo;
+namespace OrleansGate.Tests.Demo;
 
 /// <summary>
-/// The demo as a newcomer meets it: <c>OrleansGate.Silo demo</c> from its build output provisions
+/// The demo as a newcomer meets it: <c>OrleansGate.Demo</c> from its build output provisions
 /// its own PostgreSQL and prints a walkthrough; every command it prints is run as printed (through
 /// bash): alice's psql COPY of masked columns waits, bob approves it with the printed CLI command,
 /// the masked rows arrive, and the printed replay commands list, play and verify the session.
 /// </summary>
-[Collection(SecondPostgresCollection.Name)]
+[Collection(ThirdPostgresCollection.Name)]
 public sealed partial class DemoWalkthroughTests
 {
     private const string Copy = "COPY customers TO STDOUT";
@@ -76,14 +76,13 @@ public sealed partial class DemoWalkthroughTests
         }
     }
 
-    /// <summary>The Silo from its own build output (as scripts/demo.sh runs it), so the replay tool it points at is its sibling.</summary>
+    /// <summary>The demo from its own build output (as scripts/demo.sh runs it), so the replay tool it points at is its sibling.</summary>
     private static ProcessStartInfo DemoStart()
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var silo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Silo", "bin",
-            output.Parent!.Name, output.Name, "OrleansGate.Silo"));
-        var start = new ProcessStartInfo(silo) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        start.ArgumentList.Add("demo");
+        var demo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Demo", "bin",
+            output.Parent!.Name, output.Name, "OrleansGate.Demo"));
+        var start = new ProcessStartInfo(demo) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
         start.Environment.Remove("ORLEANSGATE_DEMO_PG"); // a newcomer has none: the demo provisions its own cluster
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("OrleansGate__", StringComparison.OrdinalIgnoreCase)).ToList())
         {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OrleansGate.Silo.Provisioning;
+namespace OrleansGate.Demo.Provisioning;
 
 /// <summary>
 /// Finds a folder holding initdb, pg_ctl and postgres together: on PATH (following symlinks,
