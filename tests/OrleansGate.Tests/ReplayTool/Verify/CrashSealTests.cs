@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Npgsql;
+using OrleansGate.ReplayTool.Cli;
+using OrleansGate.Tests.Support;
+using Xunit;
+
+namespace OrleansGate.Tests.ReplayTool.Verify;
+
+/// <summary>
+/// A gateway process killed outright (SIGKILL: no SessionEnded) leaves its session unsealed; the
+/// sweeper of the gateway started after it seals that session as ended by failure, and verify then
+/// passes it with every link verifying, while the live sessions in the same audit schema — of the
+/// new process and of another gateway sharing the schema — stay open and usable.
+/// </summary>
+public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase(postgres)
+{
+    // The shortest settings the validator allows for a one-second sweep.
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(32);
+
+    protected override void Configure(JsonObject configuration)
+    {
+        base.Configure(configuration);
+        // Every gateway that shares an audit database runs the same sweeper settings (docs/configuration.md).
+        configuration.Section("Sweeper")["Interval"] = Interval.ToString();
+        configuration.Section("Sweeper")["Grace"] = Grace.ToString();
+    }
+
+    [Fact]
+    public async Task A_session_cut_by_a_killed_gateway_is_sealed_as_ended_by_failure_and_live_sessions_stay_open()
+    {
+        // A live session of another gateway (this test's in-process one) sharing the audit schema.
+        var other = await RunSessionAsync(close: false, "SELECT 1");
+
+        var configFile = WorkFile("gateway.json");
+        var configuration = GatewayConfig.Standard(Postgres, Database);
+        Configure(configuration);
+        configuration.Section("Proxy")["Listen"] = "127.0.0.1:0";
+        configuration.Section("Cluster")["SiloPort"] = 0;
+        configuration.Section("Cluster")["GatewayPort"] = 0;
+        configuration.Section("Cluster")["ServiceId"] = "crash-" + Token();
+        await File.WriteAllTextAsync(configFile, configuration.ToJson());
+
+        var (first, firstPort) = await GatewayProcess.StartListeningAsync("OrleansGate.Silo", ["--config", configFile]);
+        string cut;
+        using (first)
+        {
+            var crashed = await OpenAsync(firstPort, "crashed-" + Token());
+            cut = await SessionOfApplicationAsync(crashed.Application);
+            first.Kill();
+            await first.WaitForExitAsync();
+            await crashed.Connection.DisposeAsync();
+        }
+
+        var cutRows = await RowsAsync(cut);
+        Assert.NotEqual("session_ended", cutRows[^1].Type);
+        var deadProxy = (string?)cutRows[0].Data["Proxy"];
+        Assert.False(string.IsNullOrEmpty(deadProxy), "SessionStarted names its proxy");
+
+        var (second, secondPort) = await GatewayProcess.StartListeningAsync("OrleansGate.Silo", ["--config", configFile]);
+        try
+        {
+            var live = await OpenAsync(secondPort, "live-" + Token());
+            await using var liveConnection = live.Connection;
+            var liveId = await SessionOfApplicationAsync(live.Application);
+            var liveQuiet = Stopwatch.StartNew();
+
+            // Sealed within the grace after its proxy's last sign of life, plus a few sweeps.
+            var deadline = Stopwatch.StartNew();
+            while ((await RowsAsync(cut))[^1].Type != "session_ended")
+            {
+                Assert.True(deadline.Elapsed < Grace + TimeSpan.FromSeconds(60), $"session {cut} was never sealed");
+                await Task.Delay(500);
+            }
+
+            var rows = await RowsAsync(cut);
+            Assert.Equal(cutRows.Count + 1, rows.Count);
+            Assert.Equal($"failure: proxy {deadProxy} stopped without ending the session", (string?)rows[^1].Data["Reason"]);
+
+            // Live sessions idle for longer than the grace, over many sweeps: never sealed.
+            var idle = Grace + 3 * Interval - liveQuiet.Elapsed;
+            if (idle > TimeSpan.Zero)
+            {
+                await Task.Delay(idle);
+            }
+
+            Assert.NotEqual("session_ended", (await RowsAsync(liveId))[^1].Type);
+            Assert.NotEqual("session_ended", (await RowsAsync(other))[^1].Type);
+            await using (var command = new NpgsqlCommand("SELECT count(*) FROM secrets", liveConnection))
+            {
+                Assert.Equal(10L, await command.ExecuteScalarAsync());
+            }
+
+            // The real replay tool, as an auditor runs it over the whole schema.
+            var run = await VerifyAsync("--all");
+            Assert.True(run.ExitCode == ExitCodes.Ok, run.Output + run.Error);
+            var sealedByFailure = run.Result(cut);
+            Assert.Equal("ended by failure", sealedByFailure.GetProperty("status").GetString());
+            Assert.True(sealedByFailure.GetProperty("sealed").GetBoolean());
+            Assert.True(sealedByFailure.GetProperty("ok").GetBoolean());
+            Assert.Equal(rows.Count, sealedByFailure.GetProperty("lastPosition").GetInt64());
+            Assert.Equal("open", run.Result(liveId).GetProperty("status").GetString());
+            Assert.Equal("open", run.Result(other).GetProperty("status").GetString());
+        }
+        finally
+        {
+            second.Kill();
+            await second.WaitForExitAsync();
+            second.Dispose();
+        }
+    }
+
+    private static async Task<(NpgsqlConnection Connection, string Application)> OpenAsync(int port, string application)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1", Port = port, Username = "alice", Password = GatewayConfig.AlicePassword, Database = "main",
+            Pooling = false, ApplicationName = application, Timeout = 30,
+        }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT value FROM secrets WHERE id = 1", connection);
+        Assert.Equal("secret 1", await command.ExecuteScalarAsync());
+        return (connection, application);
+    }
+}
