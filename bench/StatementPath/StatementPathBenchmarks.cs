@@ -66,6 +66,7 @@ public class StatementPathBenchmarks
     private readonly SqlParser _cached = new();
     private StatementInfo _statement = null!;
     private ChainedEvent[] _events = [];
+    private ChainedEvent[] _decided = [];
     private ChainHead _head = null!;
 
     [GlobalSetup]
@@ -83,6 +84,16 @@ public class StatementPathBenchmarks
                 Preview = new ResultPreview(["abalance"], [["0"]], false),
             },
         ];
+        // The same statement as one event (what arrived, the decision, the previous one's outcome), as written today.
+        _decided =
+        [
+            new StatementDecided("3f1c2a9e-6b7d-4c1e-9f3a-2b8d7e6c5a41", 7, StatementPhase.Query, _statement.Sql, _statement.Kind, _statement.Kinds,
+                _statement.Command, _statement.Fingerprint, _statement.RelationsRead, _statement.RelationsWritten, _statement.Functions,
+                _statement.Columns, [], null, PolicyAction.Allow, "default", null, null, [], At)
+            {
+                Completed = [new CompletedStatement(6, OutcomeKind.Completed, "SELECT 1", 1, null, null, At) { Preview = new ResultPreview(["abalance"], [["0"]], false) }],
+            },
+        ];
         _head = ChainHead.Start(new ChainKey(new byte[32]), "3f1c2a9e-6b7d-4c1e-9f3a-2b8d7e6c5a41");
     }
 
@@ -98,7 +109,15 @@ public class StatementPathBenchmarks
     [Benchmark]
     public MaskingAnalysis AnalyzeMasking() => MaskingAnalyzer.Analyze(_statement, Catalog);
 
-    /// <summary>Today: each event serialised once into canonical JSON, hashed, stored as is.</summary>
+    /// <summary>Today: the statement's one event (StatementDecided) serialised once into canonical JSON, hashed, stored as is.</summary>
+    [Benchmark]
+    public int ChainOneEvent()
+    {
+        var (linked, _) = AuditChain.Link(_head, _decided);
+        return linked.Sum(e => e.Json.Length);
+    }
+
+    /// <summary>Before the one-event record: three events, each serialised once into canonical JSON, hashed, stored as is.</summary>
     [Benchmark]
     public int ChainThreeEvents()
     {

@@ -187,3 +187,13 @@ public sealed class ThirdPostgresCollection : ICollectionFixture<PostgresFixture
 {
     public const string Name = "PostgreSQL, third";
 }
+
+/// <summary>
+/// Tests that measure the whole process (its managed heap): they run alone, after the parallel
+/// collections, so nothing else allocates while they measure.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SoloPostgresCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "PostgreSQL, alone";
+}

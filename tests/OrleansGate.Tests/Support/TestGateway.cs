@@ -74,13 +74,20 @@ public sealed class TestGateway : IAsyncDisposable
         return new TestGateway(host, configuration, log);
     }
 
+    /// <summary>
+    /// Names this gateway in its connection strings: Npgsql keeps what it learnt of a database's
+    /// types per connection string, and a later gateway can get the same port with another
+    /// database behind "main" (a citext column read as an unknown type, otherwise).
+    /// </summary>
+    private readonly string _name = "og-test-" + Guid.NewGuid().ToString("N")[..8];
+
     /// <summary>An Npgsql connection string to the gateway (no pooling, so each open is a real login).</summary>
     public string ConnectionString(string user, string password, string database, Action<NpgsqlConnectionStringBuilder>? configure = null)
     {
         var builder = new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1", Port = Port, Username = user, Password = password, Database = database,
-            Pooling = false, SslMode = SslMode.Disable, Timeout = 15, CommandTimeout = 60,
+            Pooling = false, SslMode = SslMode.Disable, Timeout = 15, CommandTimeout = 60, ApplicationName = _name,
         };
         configure?.Invoke(builder);
         return builder.ConnectionString;

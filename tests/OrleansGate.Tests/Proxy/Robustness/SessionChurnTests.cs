@@ -13,6 +13,7 @@ namespace OrleansGate.Tests.Proxy.Robustness;
 /// process, so the managed heap measured here is the gateway's (plus the test's own, which is
 /// collected before each measurement).
 /// </summary>
+[Collection(SoloPostgresCollection.Name)]
 public sealed class SessionChurnTests(PostgresFixture postgres, ITestOutputHelper output) : RobustnessTestBase(postgres)
 {
     private const int Sessions = 2000;
