@@ -118,21 +118,30 @@ check_masked_sample() {
 # seq_id of the newest audit event.
 audit_seq() { psql_admin -d og_audit -c "SELECT coalesce(max(seq_id), 0) FROM og_audit.mt_events"; }
 
-# Masked-value counts per column of the StatementCompleted events after seq_id $1, as
-# "column count" lines. Each session's last StatementCompleted is written at the session's end,
-# so this waits (up to 10 s) until the expected number of completions has arrived.
+# The statement outcomes recorded after seq_id $1: StatementCompleted rows (a session's last
+# outcome, written with its end) and the outcomes each StatementDecided carries for the
+# statements before it (docs/audit.md).
+audit_outcomes() {
+  echo "(SELECT e.data AS c FROM og_audit.mt_events e WHERE e.seq_id > $1 AND e.type = 'statement_completed'
+         UNION ALL
+         SELECT c FROM og_audit.mt_events e, jsonb_array_elements(e.data->'Completed') c
+         WHERE e.seq_id > $1 AND e.type = 'statement_decided') AS outcomes"
+}
+
+# Masked-value counts per column of the outcomes after seq_id $1, as "column count" lines.
+# Each session's last outcome is written at the session's end, so this waits (up to 10 s) until
+# the expected number of outcomes has arrived.
 audit_masked_counts() {
   local after=$1 completions=$2 n
   for _ in $(seq 1 100); do
-    n=$(psql_admin -d og_audit -c "SELECT count(*) FROM og_audit.mt_events WHERE seq_id > $after AND type = 'statement_completed'")
+    n=$(psql_admin -d og_audit -c "SELECT count(*) FROM $(audit_outcomes "$after")")
     [[ $n -ge $completions ]] && break
     sleep 0.1
   done
   psql_admin -d og_audit -F ' ' -c "
     SELECT coalesce(m->>'Column', m->>'column'), sum(coalesce(m->>'Count', m->>'count')::bigint)
-    FROM og_audit.mt_events e,
-         jsonb_array_elements(coalesce(e.data->'MaskedValues', e.data->'maskedValues', '[]'::jsonb)) m
-    WHERE e.seq_id > $after AND e.type = 'statement_completed'
+    FROM $(audit_outcomes "$after"),
+         jsonb_array_elements(coalesce(c->'MaskedValues', c->'maskedValues', '[]'::jsonb)) m
     GROUP BY 1 ORDER BY 1"
 }
 
