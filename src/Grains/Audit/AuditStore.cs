@@ -17,15 +17,17 @@ public static class AuditStore
 
     /// <param name="options">Where the store is.</param>
     /// <param name="runsProjections">
-    /// True in the process that builds the async projections (the replay tool); the silo only
-    /// appends, so it leaves them to that process (see <see cref="Projections.AuditProjections"/>).
+    /// True in the process that builds the async projections (the replay tool), which registers
+    /// them and creates their tables when it first uses them. The silo only appends: without them
+    /// registered it neither creates their tables nor has Marten print, at every start, that they
+    /// will not run without its daemon (see <see cref="Projections.AuditProjections"/>).
     /// </param>
     public static DocumentStore Create(AuditStoreOptions options, bool runsProjections = false) => DocumentStore.For(store =>
     {
         ConfigureEvents(store, options.ConnectionString, options.Schema);
-        Projections.AuditProjections.Register(store);
         if (runsProjections)
         {
+            Projections.AuditProjections.Register(store);
             store.Projections.AsyncMode = JasperFx.Events.Daemon.DaemonMode.Solo;
         }
     });

@@ -7,8 +7,9 @@ namespace OrleansGate.Grains.Audit.Projections;
 /// The audit projections and how they run. All are asynchronous: an inline projection runs inside
 /// the group commit of <see cref="MartenAuditLog"/>, so it would add a read and a write of every
 /// touched session's document to the commit every statement waits for, and a projection fault
-/// would refuse statements. The silo only registers them (so their tables exist); the replay tool
-/// builds them (<c>projections rebuild</c>, <c>projections daemon</c>, and a catch-up before it lists).
+/// would refuse statements. Only the replay tool registers them: it creates their tables and builds
+/// them (<c>projections rebuild</c>, <c>projections daemon</c>, and a catch-up before it lists); the
+/// silo only appends.
 /// </summary>
 public static class AuditProjections
 {

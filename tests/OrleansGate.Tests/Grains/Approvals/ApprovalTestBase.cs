@@ -17,6 +17,10 @@ namespace OrleansGate.Tests.Grains.Approvals;
 [Collection(SecondPostgresCollection.Name)]
 public abstract class ApprovalTestBase(PostgresFixture postgres) : AuditTestBase(postgres)
 {
+    // Requests and approval windows live in the gateway's grains for minutes: a test must not meet
+    // an earlier test's (a window on the same statement would let it through unheld).
+    protected override bool SharesGatewayWithClass => false;
+
     protected static readonly Approver Bob = new("bob", ["approvers"]);
     protected static readonly Approver Dave = new("dave", ["approvers"]);
     protected static readonly Approver Carol = new("carol", ["outsiders"]);
