@@ -53,18 +53,7 @@ public sealed class IdentityDirectory
         return (ScramServerExchange.For(VerifierOf(options), channelBinding), identity);
     }
 
-    public TargetOptions? FindTarget(string name)
-    {
-        foreach (var target in _configuration.Current.Targets)
-        {
-            if (string.Equals(target.Name, name, StringComparison.Ordinal))
-            {
-                return target;
-            }
-        }
-
-        return null;
-    }
+    public TargetOptions? FindTarget(string name) => _configuration.TargetFor(name);
 
     /// <summary>An identity may use a target when they share at least one group.</summary>
     public static bool MayUse(GatewayIdentity identity, TargetOptions target)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Configuration;
 
 namespace OrleansGate.ReplayTool.Cli;
@@ -30,6 +31,13 @@ public sealed class ToolConfiguration(IConfiguration configuration)
                 ExitCodes.Usage);
         }
     }
+
+    /// <summary>The audit store's connection string (empty when unset) and schema (its default when unset).</summary>
+    public AuditStoreOptions AuditStore() => new()
+    {
+        ConnectionString = this["AuditStore:ConnectionString"] ?? string.Empty,
+        Schema = this["AuditStore:Schema"] ?? new AuditStoreOptions().Schema,
+    };
 
     /// <summary>The value of <c>OrleansGate:{key}</c> (e.g. "AuditStore:ConnectionString"), or null when unset or blank.</summary>
     public string? this[string key] => configuration[$"OrleansGate:{key}"] is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;

@@ -30,12 +30,7 @@ internal sealed class AuditStoreAccess : IDisposable
 
     public static AuditStoreAccess Open(ParseResult parse, GlobalOptions globals)
     {
-        var settings = ToolConfiguration.Load(parse.GetValue(globals.Config));
-        var options = new AuditStoreOptions
-        {
-            ConnectionString = settings["AuditStore:ConnectionString"] ?? string.Empty,
-            Schema = settings["AuditStore:Schema"] ?? new AuditStoreOptions().Schema,
-        };
+        var options = ToolConfiguration.Load(parse.GetValue(globals.Config)).AuditStore();
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             throw new CommandFailedException(

@@ -20,8 +20,8 @@ public sealed partial class AuditSource(string connectionString, string schema, 
     public static AuditSource From(FileInfo? config)
     {
         var settings = ToolConfiguration.Load(config);
-        var connection = settings["AuditStore:ConnectionString"];
-        var schema = settings["AuditStore:Schema"] ?? "og_audit";
+        var store = settings.AuditStore();
+        var (connection, schema) = (store.ConnectionString, store.Schema);
         var auditKey = settings["Secrets:AuditKey"];
         if (string.IsNullOrWhiteSpace(connection))
         {

@@ -79,10 +79,7 @@ public sealed partial class DemoWalkthroughTests
     /// <summary>The demo from its own build output (as scripts/demo.sh runs it), so the replay tool it points at is its sibling.</summary>
     private static ProcessStartInfo DemoStart()
     {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var demo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Demo", "bin",
-            output.Parent!.Name, output.Name, "OrleansGate.Demo"));
-        var start = new ProcessStartInfo(demo) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        var start = new ProcessStartInfo(BuildOutput.Of("Demo", "OrleansGate.Demo")) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
         start.Environment.Remove("ORLEANSGATE_DEMO_PG"); // a newcomer has none: the demo provisions its own cluster
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("OrleansGate__", StringComparison.OrdinalIgnoreCase)).ToList())
         {

@@ -41,9 +41,7 @@ public static class ReplayToolProcess
     /// </summary>
     public static string ToolPath()
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var own = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "ReplayTool", "bin",
-            configuration.Parent!.Name, configuration.Name, "OrleansGate.ReplayTool.dll"));
+        var own = BuildOutput.Of("ReplayTool", "OrleansGate.ReplayTool.dll");
         return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "OrleansGate.ReplayTool.dll");
     }
 }

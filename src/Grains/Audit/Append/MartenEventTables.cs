@@ -33,15 +33,16 @@ public static class MartenEventTables
 
     /// <summary>
     /// Fails with one line naming what differs when the tables lack a column written here, or have a
-    /// NOT NULL column without a default that is not written (an insert would fail on every commit).
+    /// NOT NULL column without a default that is not written, or a NOT NULL column it writes as NULL
+    /// (an insert would fail on every commit).
     /// </summary>
     public static async Task VerifyAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT table_name, column_name, is_nullable = 'NO' AND column_default IS NULL, is_nullable = 'NO' FROM information_schema.columns " +
+            "SELECT table_name, column_name, is_nullable = 'NO', column_default IS NOT NULL FROM information_schema.columns " +
             "WHERE table_schema = $1 AND table_name IN ('mt_events', 'mt_streams')");
         command.Parameters.Add(new NpgsqlParameter { Value = schema });
-        var columns = new List<(string Table, string Column, bool Required, bool NotNull)>();
+        var columns = new List<(string Table, string Column, bool NotNull, bool HasDefault)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -65,7 +66,7 @@ public static class MartenEventTables
                 yield return $"{table}.{missing} is missing";
             }
 
-            foreach (var unwritten in present.Where(c => c.Required && !written.Contains(c.Column)))
+            foreach (var unwritten in present.Where(c => c.NotNull && !c.HasDefault && !written.Contains(c.Column)))
             {
                 yield return $"{table}.{unwritten.Column} is required but not written";
             }
