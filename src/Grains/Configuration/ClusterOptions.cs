@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrleansGate.Grains.Sessions.Live;
 
 namespace OrleansGate.Grains.Configuration;
 
@@ -53,6 +54,14 @@ public sealed class ClusterOptions
     /// <summary>Standalone proxy: how long it keeps trying to reach a silo at start-up before it gives up.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often each proxy renews its subscription to the session directory. The proxy sends it
+    /// with every renewal and the directory keeps the subscription for
+    /// <see cref="SessionDirectory.LeaseFor"/> of it, so a killed proxy is known dead that much
+    /// later; the sweeper's shortest grace grows with it. Silos and proxies of one gateway set the same value.
+    /// </summary>
+    public TimeSpan DirectoryRenewal { get; set; } = SessionDirectory.DefaultRenewEvery;
+
     public bool IsCluster => Mode == ClusterMode;
 
     /// <summary>
@@ -80,6 +89,11 @@ public sealed class ClusterOptionsValidator(IConfiguration configuration, bool r
         {
             ValidatePorts(options, failures);
             ValidateMode(options, failures);
+            if (options.DirectoryRenewal < SessionDirectory.ShortestRenewEvery || options.DirectoryRenewal > SessionDirectory.LongestRenewEvery)
+            {
+                failures.Add($"{ClusterOptions.Section}:DirectoryRenewal: must be between {SessionDirectory.ShortestRenewEvery} and " +
+                             $"{SessionDirectory.LongestRenewEvery} (got {options.DirectoryRenewal})");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

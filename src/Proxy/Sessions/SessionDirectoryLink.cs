@@ -1,17 +1,19 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansGate.Grains.Configuration;
 using OrleansGate.Grains.Sessions.Live;
 
 namespace OrleansGate.Proxy.Sessions;
 
 /// <summary>
 /// Keeps this proxy subscribed to the <see cref="ISessionDirectoryGrain"/>: subscribes at start,
-/// renews every <see cref="SessionDirectory.RenewEvery"/> (which also re-introduces it to a
+/// renews every <c>Cluster:DirectoryRenewal</c> (which also re-introduces it to a
 /// restarted silo), unsubscribes at stop. Registered after the Orleans client or silo, so the
 /// grain factory is usable when it starts.
 /// </summary>
 public sealed partial class SessionDirectoryLink(IGrainFactory grains, LiveSessions sessions, Cancellation.CancelForwarder cancels,
-    ILogger<SessionDirectoryLink> logger) : BackgroundService
+    IOptions<ClusterOptions> cluster, ILogger<SessionDirectoryLink> logger) : BackgroundService
 {
     private readonly LiveSessionHost _host = new(sessions, cancels);
     private ILiveSessionHost? _reference;
@@ -20,12 +22,13 @@ public sealed partial class SessionDirectoryLink(IGrainFactory grains, LiveSessi
     {
         _reference = grains.CreateObjectReference<ILiveSessionHost>(_host);
         var directory = grains.GetGrain<ISessionDirectoryGrain>(0);
+        var renewEvery = cluster.Value.DirectoryRenewal;
         var failing = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await directory.SubscribeAsync(sessions.ProxyId, _reference).WaitAsync(stoppingToken).ConfigureAwait(false);
+                await directory.SubscribeAsync(sessions.ProxyId, _reference, renewEvery).WaitAsync(stoppingToken).ConfigureAwait(false);
                 if (failing)
                 {
                     LogRenewed(logger);
@@ -45,7 +48,7 @@ public sealed partial class SessionDirectoryLink(IGrainFactory grains, LiveSessi
 
             try
             {
-                await Task.Delay(failing ? TimeSpan.FromSeconds(2) : SessionDirectory.RenewEvery, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(failing ? TimeSpan.FromSeconds(2) : renewEvery, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

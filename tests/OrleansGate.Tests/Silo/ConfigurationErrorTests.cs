@@ -42,7 +42,9 @@ public sealed class ConfigurationErrorTests : IDisposable
         { "Policies", """[{ "Name": "p", "Rules": [{ "Name": "r", "Action": "Allow", "Overrides": ["everything"] }] }]""", "OrleansGate:Policies:0:Rules:0:Overrides:0: 'everything' is not a built-in rule" },
         { "Policies", """[{ "Name": "p", "Masks": [{ "Column": "ssn" }] }]""", "OrleansGate:Policies:0:Masks:0:Column: must be schema.table.column" },
         { "Targets", """[{ "Name": "shop", "Host": "h", "Username": "u", "Policy": "nope" }]""", "OrleansGate:Targets:0:Policy: no policy is named 'nope'" },
-        { "Sweeper", """{ "Interval": "00:01:00", "Grace": "00:02:00" }""", "OrleansGate:Sweeper:Grace: must be at least twice Interval plus 30 s, 00:02:30 here" },
+        { "Sweeper", """{ "Interval": "00:01:00", "Grace": "00:02:00" }""", "OrleansGate:Sweeper:Grace: must be at least twice Interval plus Cluster:DirectoryRenewal plus 10 s, 00:02:30 here" },
+        { "Cluster", """{ "DirectoryRenewal": "00:00:00.500" }""", "OrleansGate:Cluster:DirectoryRenewal: must be between 00:00:01 and 00:05:00" },
+        { "Sweeper", """{ "Interval": "00:00:01", "Grace": "00:00:20" }""", "OrleansGate:Sweeper:Grace: must be at least twice Interval plus Cluster:DirectoryRenewal plus 10 s, 00:00:32 here" },
         { "Sweeper", """{ "Interval": "00:00:00.500" }""", "OrleansGate:Sweeper:Interval: must be at least 00:00:01" },
         { "Sweeper", """{ "Intervall": "00:01:00" }""", "OrleansGate:Sweeper:Intervall: unknown key" },
     };

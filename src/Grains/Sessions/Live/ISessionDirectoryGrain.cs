@@ -7,8 +7,11 @@ namespace OrleansGate.Grains.Sessions.Live;
 /// </summary>
 public interface ISessionDirectoryGrain : IGrainWithIntegerKey
 {
-    /// <summary>Subscribes or renews a proxy; it expires after <see cref="SessionDirectory.ProxyLease"/> without renewal.</summary>
-    Task SubscribeAsync(string proxyId, ILiveSessionHost host);
+    /// <summary>
+    /// Subscribes or renews a proxy that renews every <paramref name="renewEvery"/>; it expires
+    /// after <see cref="SessionDirectory.LeaseFor"/> of that without renewal.
+    /// </summary>
+    Task SubscribeAsync(string proxyId, ILiveSessionHost host, TimeSpan renewEvery);
 
     Task UnsubscribeAsync(string proxyId);
 
@@ -28,11 +31,19 @@ public interface ISessionDirectoryGrain : IGrainWithIntegerKey
 /// <summary>Timing of the session directory.</summary>
 public static class SessionDirectory
 {
-    /// <summary>How often a proxy renews its subscription.</summary>
-    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(20);
+    /// <summary>How often a proxy renews its subscription unless <c>Cluster:DirectoryRenewal</c> says otherwise.</summary>
+    public static readonly TimeSpan DefaultRenewEvery = TimeSpan.FromSeconds(20);
 
-    /// <summary>How long a subscription lasts without renewal.</summary>
-    public static readonly TimeSpan ProxyLease = TimeSpan.FromSeconds(65);
+    /// <summary>Bounds of <c>Cluster:DirectoryRenewal</c>: a renewal a second is cheap, one every five minutes leaves a dead proxy listed for a quarter of an hour.</summary>
+    public static readonly TimeSpan ShortestRenewEvery = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan LongestRenewEvery = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a subscription lasts without renewal: two renewals may be missed (a silo restart, a
+    /// slow network) before the proxy is taken for dead; 65 s for the default renewal.
+    /// </summary>
+    public static TimeSpan LeaseFor(TimeSpan renewEvery) => 3 * renewEvery + ProxyAnswerTimeout;
 
     /// <summary>How long the directory waits for one proxy's answer.</summary>
     public static readonly TimeSpan ProxyAnswerTimeout = TimeSpan.FromSeconds(5);

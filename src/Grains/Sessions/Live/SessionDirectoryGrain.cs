@@ -4,7 +4,7 @@ namespace OrleansGate.Grains.Sessions.Live;
 
 /// <summary>
 /// Keeps the proxies' observers in memory only: they are renewed every
-/// <see cref="SessionDirectory.RenewEvery"/>, so losing this activation loses nothing for long.
+/// <c>Cluster:DirectoryRenewal</c>, so losing this activation loses nothing for long.
 /// </summary>
 public sealed partial class SessionDirectoryGrain(TimeProvider clock, ILogger<SessionDirectoryGrain> logger)
     : Grain, ISessionDirectoryGrain
@@ -18,9 +18,12 @@ public sealed partial class SessionDirectoryGrain(TimeProvider clock, ILogger<Se
         return Task.CompletedTask;
     }
 
-    public Task SubscribeAsync(string proxyId, ILiveSessionHost host)
+    public Task SubscribeAsync(string proxyId, ILiveSessionHost host, TimeSpan renewEvery)
     {
-        _proxies[proxyId] = (host, clock.GetUtcNow() + SessionDirectory.ProxyLease);
+        // A renewal period out of bounds comes from a proxy that bypassed its own validation: held
+        // to the bounds, it can neither stay listed for ever nor drop out between renewals.
+        var period = TimeSpan.FromTicks(Math.Clamp(renewEvery.Ticks, SessionDirectory.ShortestRenewEvery.Ticks, SessionDirectory.LongestRenewEvery.Ticks));
+        _proxies[proxyId] = (host, clock.GetUtcNow() + SessionDirectory.LeaseFor(period));
         return Task.CompletedTask;
     }
 

@@ -32,10 +32,10 @@ public sealed class SweeperOptions
     /// <summary>
     /// A live proxy's heartbeat is at most two intervals old (one missed sweep), plus the time the
     /// proxy takes to subscribe again to a session directory that moved to another silo (it renews
-    /// every <see cref="SessionDirectory.RenewEvery"/>, the directory waits up to
+    /// every <paramref name="renewEvery"/>, <c>Cluster:DirectoryRenewal</c>; the directory waits up to
     /// <see cref="SessionDirectory.ProxyAnswerTimeout"/>), plus slack for a slow database. A shorter
     /// grace could take a live proxy for a dead one and seal sessions that are still running.
     /// </summary>
-    public static TimeSpan MinimumGrace(TimeSpan interval) =>
-        2 * interval + SessionDirectory.RenewEvery + SessionDirectory.ProxyAnswerTimeout + TimeSpan.FromSeconds(5);
+    public static TimeSpan MinimumGrace(TimeSpan interval, TimeSpan renewEvery) =>
+        2 * interval + renewEvery + SessionDirectory.ProxyAnswerTimeout + TimeSpan.FromSeconds(5);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Configuration;
+using OrleansGate.Grains.Sessions.Live;
 
 namespace OrleansGate.Grains.Sessions.Sweeping;
 
@@ -19,10 +20,15 @@ public sealed class SweeperOptionsValidator(IConfiguration configuration) : IVal
         {
             failures.Add($"{SweeperOptions.Section}:Interval: must be at least 00:00:01 (got {options.Interval})");
         }
-        else if (options.Grace < SweeperOptions.MinimumGrace(options.Interval))
+        else
         {
-            failures.Add($"{SweeperOptions.Section}:Grace: must be at least twice Interval plus 30 s, " +
-                         $"{SweeperOptions.MinimumGrace(options.Interval)} here (got {options.Grace}); a shorter one could seal live sessions");
+            var renewEvery = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>()?.DirectoryRenewal ?? SessionDirectory.DefaultRenewEvery;
+            var minimum = SweeperOptions.MinimumGrace(options.Interval, renewEvery);
+            if (options.Grace < minimum)
+            {
+                failures.Add($"{SweeperOptions.Section}:Grace: must be at least twice Interval plus Cluster:DirectoryRenewal plus 10 s, " +
+                             $"{minimum} here (got {options.Grace}); a shorter one could seal live sessions");
+            }
         }
 
         if (options.MaxPerSweep < 1)

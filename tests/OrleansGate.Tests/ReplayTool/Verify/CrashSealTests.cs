@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Npgsql;
+using OrleansGate.Grains.Sessions.Sweeping;
 using OrleansGate.ReplayTool.Cli;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -15,9 +16,10 @@ namespace OrleansGate.Tests.ReplayTool.Verify;
 /// </summary>
 public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase(postgres)
 {
-    // The shortest settings the validator allows for a one-second sweep.
+    // The shortest settings the validator allows for a one-second sweep and one-second directory renewals.
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(32);
+    private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Grace = SweeperOptions.MinimumGrace(Interval, Renewal);
 
     protected override void Configure(JsonObject configuration)
     {
@@ -25,6 +27,7 @@ public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase
         // Every gateway that shares an audit database runs the same sweeper settings (docs/configuration.md).
         configuration.Section("Sweeper")["Interval"] = Interval.ToString();
         configuration.Section("Sweeper")["Grace"] = Grace.ToString();
+        configuration.Section("Cluster")["DirectoryRenewal"] = Renewal.ToString();
     }
 
     [Fact]

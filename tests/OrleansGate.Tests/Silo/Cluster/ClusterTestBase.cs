@@ -54,6 +54,9 @@ public abstract class ClusterTestBase(PostgresFixture postgres) : IAsyncLifetime
         cluster["AdvertisedAddress"] = "127.0.0.1";
         cluster["SiloPort"] = 0;
         cluster["GatewayPort"] = 0;
+        // Proxies renew their directory subscription every second: a killed one is known dead in 8 s
+        // (not 65), and the sweeper may use its shortest grace for that, 13 s with a one-second sweep.
+        cluster["DirectoryRenewal"] = "00:00:01";
         cluster["Tls"] = new JsonObject
         {
             ["CertificateFile"] = ClusterCertificate.PfxPath,

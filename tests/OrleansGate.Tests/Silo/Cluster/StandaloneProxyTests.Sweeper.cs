@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using OrleansGate.Grains.Sessions.Live;
+using OrleansGate.Grains.Sessions.Sweeping;
 using OrleansGate.Tests.Support;
 using Xunit;
 
@@ -17,7 +18,8 @@ public sealed partial class StandaloneProxyTests
     public async Task A_session_of_a_killed_standalone_proxy_is_sealed_by_the_silo_and_the_other_proxy_s_session_stays_open()
     {
         var schema = "og_sweep_" + Guid.NewGuid().ToString("N")[..8];
-        var grace = TimeSpan.FromSeconds(32); // the shortest the validator allows with a one-second interval
+        var renewal = TimeSpan.FromSeconds(1); // ClusterConfiguration's Cluster:DirectoryRenewal
+        var grace = SweeperOptions.MinimumGrace(TimeSpan.FromSeconds(1), renewal); // the shortest the validator allows: 13 s
         var silo = await StartSiloAsync(configuration =>
         {
             configuration.Section("AuditStore")["Schema"] = schema;
@@ -46,7 +48,7 @@ public sealed partial class StandaloneProxyTests
             var deadline = Stopwatch.StartNew();
             while ((await LastEventAsync(schema, cut)).Type != "session_ended")
             {
-                Assert.True(deadline.Elapsed < SessionDirectory.ProxyLease + grace + TimeSpan.FromSeconds(30), $"session {cut} was never sealed");
+                Assert.True(deadline.Elapsed < SessionDirectory.LeaseFor(renewal) + grace + TimeSpan.FromSeconds(30), $"session {cut} was never sealed");
                 await Task.Delay(1000);
             }
 
