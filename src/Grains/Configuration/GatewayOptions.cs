@@ -15,6 +15,9 @@ public sealed class GatewayOptions
     public List<Policy.PolicyOptions> Policies { get; set; } = [];
 
     public SecretsOptions Secrets { get; set; } = new();
+
+    /// <summary>Issuers whose tokens log clients in, besides the identities above.</summary>
+    public List<OidcIssuerOptions> Oidc { get; set; } = [];
 }
 
 /// <summary>Keys the gateway holds (<c>OrleansGate:Secrets</c>), each base64 of 32 random bytes.</summary>
@@ -104,6 +107,12 @@ public sealed class TargetOptions
 
     /// <summary>A production database: rules with the <c>ProductionDdl</c> condition hold DDL on it.</summary>
     public bool Production { get; set; }
+
+    /// <summary>
+    /// Local testing only: accept a token as password on a connection without TLS. Otherwise a
+    /// token, a bearer credential, is asked for only over TLS.
+    /// </summary>
+    public bool AllowTokensWithoutTls { get; set; }
 
     public string UpstreamDatabase => string.IsNullOrEmpty(Database) ? Name : Database;
 }

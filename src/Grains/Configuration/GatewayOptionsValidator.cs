@@ -14,6 +14,8 @@ public sealed class GatewayOptionsValidator(IConfiguration configuration) : IVal
         var failures = new List<string>();
         failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Identities", typeof(IdentityOptions)));
         failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Targets", typeof(TargetOptions)));
+        failures.AddRange(StrictBinding.List(configuration, $"{GatewayOptions.Section}:Oidc", typeof(OidcIssuerOptions)));
+        OidcIssuerValidator.Validate(options.Oidc, failures);
         ValidateIdentities(options.Identities, failures);
         failures.AddRange(PolicyBindingFailures());
         ValidateTargets(options.Targets, failures);

@@ -12,6 +12,12 @@ public interface ISessionGrain : IGrainWithStringKey
     Task StartAsync(SessionStart start);
 
     /// <summary>
+    /// Records a refused login as the only event of this (new) stream, and lets the grain go.
+    /// Throws when the record cannot be written.
+    /// </summary>
+    Task RefuseLoginAsync(LoginRefusal refusal);
+
+    /// <summary>
     /// Decides a batch — the statements of one Query message, or everything up to one Sync — in one
     /// call with one audit commit, and returns only after the commit. The batch is all-or-nothing:
     /// if one statement is refused, every statement of it is.

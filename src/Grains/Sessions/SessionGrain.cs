@@ -93,7 +93,7 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
     {
         await RebuildIfUnknownAsync().ConfigureAwait(true);
 
-        if (_state.Started is not null)
+        if (_state.Started is not null || _state.Ended)
         {
             return;
         }
@@ -102,8 +102,25 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
             start.ApplicationName, start.Tls, clock.GetUtcNow())
         {
             Proxy = start.Proxy,
+            Token = start.Token,
         };
         await AppendChainedAsync([started]).ConfigureAwait(true);
+    }
+
+    public async Task RefuseLoginAsync(LoginRefusal refusal)
+    {
+        await RebuildIfUnknownAsync().ConfigureAwait(true);
+        if (_state.Events == 0)
+        {
+            await AppendChainedAsync([new LoginRefused(SessionId, refusal.Identity, refusal.Target, refusal.ClientAddress,
+                refusal.ApplicationName, refusal.Tls, refusal.Reason, clock.GetUtcNow())
+            {
+                Claimed = refusal.Claimed,
+                Proxy = refusal.Proxy,
+            }]).ConfigureAwait(true);
+        }
+
+        DeactivateOnIdle();
     }
 
     public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,

@@ -16,7 +16,7 @@ internal sealed record SessionState(SessionStarted? Started, long NextSequence, 
         var s when @event is SessionStarted started => s with { Started = started },
         var s when @event is StatementReceived received => s with { NextSequence = Math.Max(s.NextSequence, received.Sequence + 1) },
         var s when @event is StatementDecided decided => s with { NextSequence = Math.Max(s.NextSequence, decided.Sequence + 1) },
-        var s when @event is SessionEnded => s with { Ended = true },
+        var s when @event is SessionEnded or LoginRefused => s with { Ended = true },
         var s => s,
     };
 

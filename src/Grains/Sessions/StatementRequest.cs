@@ -51,4 +51,19 @@ public sealed record SessionStart(
     /// sweeper can seal the session once that proxy is gone (docs/audit-integrity.md#crashes).
     /// </summary>
     [Id(6)] public string? Proxy { get; init; }
+
+    /// <summary>The token the client logged in with; null for a configured identity.</summary>
+    [Id(7)] public LoginToken? Token { get; init; }
 }
+
+/// <summary>A login the proxy refused after checking the client's token, for the record.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LoginRefusal(
+    [property: Id(0)] string Identity,
+    [property: Id(1)] string Target,
+    [property: Id(2)] string? ClientAddress,
+    [property: Id(3)] string? ApplicationName,
+    [property: Id(4)] bool Tls,
+    [property: Id(5)] string Reason,
+    [property: Id(6)] LoginToken? Claimed,
+    [property: Id(7)] string? Proxy);

@@ -55,6 +55,9 @@ public sealed class IdentityDirectory
 
     public TargetOptions? FindTarget(string name) => _configuration.TargetFor(name);
 
+    /// <summary>True when <paramref name="userName"/> is a configured identity (it logs in with SCRAM, never with a token).</summary>
+    public bool IsConfigured(string userName) => FindIdentity(userName) is not null;
+
     /// <summary>An identity may use a target when they share at least one group.</summary>
     public static bool MayUse(GatewayIdentity identity, TargetOptions target)
     {

@@ -12,4 +12,8 @@ public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSes
         await grain.StartAsync(start).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         return new GrainSessionDecider(grain, grains, timeout, logger);
     }
+
+    /// <summary>Records a refused login in a stream of its own (throws when the record cannot be written).</summary>
+    public Task RecordRefusalAsync(LoginRefusal refusal, TimeSpan timeout, CancellationToken cancellationToken) =>
+        grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N")).RefuseLoginAsync(refusal).WaitAsync(timeout, cancellationToken);
 }

@@ -42,7 +42,7 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
 
     public ProxyServer(IOptions<ProxyOptions> options, IdentityDirectory directory, CancelRegistry cancels, CancelForwarder cancelForwarder,
         Decisions.SessionDeciderFactory deciders, Sql.SqlParser parser, Masking.ResultMaskingFactory masking, ILogger<ProxyServer> logger,
-        Sessions.LiveSessions live)
+        Sessions.LiveSessions live, Authentication.Tokens.TokenAuthenticator tokens)
     {
         _cancelForwarder = cancelForwarder;
         _live = live;
@@ -54,7 +54,7 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
         _logger = logger;
         _connector = new UpstreamConnector();
         _handshake = new ClientHandshake(_options, directory, new StartupParameterPolicy(_options.ExtraStartupParameters),
-            ServerCertificate.Load(_options.Tls), logger);
+            ServerCertificate.Load(_options.Tls), logger, tokens);
     }
 
     /// <summary>The address actually bound (useful with port 0).</summary>

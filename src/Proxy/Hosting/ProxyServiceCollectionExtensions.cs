@@ -18,6 +18,9 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ProxyOptions>>(new ProxyOptionsValidator(configuration));
         services.AddGatewayOptions(configuration);
         services.AddSingleton<IdentityDirectory>();
+        // Its own HttpClient: reading an issuer's keys is the only HTTP the proxy does.
+        services.AddSingleton(sp => new Authentication.Tokens.TokenAuthenticator(sp.GetRequiredService<GatewayConfiguration>(),
+            new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CancelRegistry>();
         services.AddSingleton<CancelForwarder>();
         services.AddSingleton(sp => new Sql.SqlParser(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.ParseCacheEntries));

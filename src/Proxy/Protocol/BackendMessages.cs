@@ -37,6 +37,9 @@ public static class BackendMessages
     public static MessageBuilder AuthenticationOk(this MessageBuilder builder) =>
         builder.Start((byte)BackendMessageType.Authentication).WriteInt32(AuthenticationCode.Ok).Finish();
 
+    public static MessageBuilder AuthenticationCleartextPassword(this MessageBuilder builder) =>
+        builder.Start((byte)BackendMessageType.Authentication).WriteInt32(AuthenticationCode.CleartextPassword).Finish();
+
     public static MessageBuilder AuthenticationSasl(this MessageBuilder builder, params string[] mechanisms)
     {
         builder.Start((byte)BackendMessageType.Authentication).WriteInt32(AuthenticationCode.Sasl);

@@ -91,6 +91,11 @@ public sealed partial class ClientSession
                     return;
                 case HandshakeEnded ended:
                     LogHandshakeEnded(_logger, remote, ended.Reason);
+                    if (ended.Refused is { } refused)
+                    {
+                        await RecordRefusalAsync(refused, remote, stopping).ConfigureAwait(false);
+                    }
+
                     return;
             }
         }
@@ -102,6 +107,24 @@ public sealed partial class ClientSession
         finally
         {
             await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Records a refused token login. The client has its answer already; a record that cannot be
+    /// written is logged as an error (the refusal stands either way).
+    /// </summary>
+    private async Task RecordRefusalAsync(RefusedTokenLogin refused, IPEndPoint? remote, CancellationToken stopping)
+    {
+        try
+        {
+            await _deciders.RecordRefusalAsync(new LoginRefusal(refused.User, refused.Database, remote?.ToString(), refused.ApplicationName,
+                refused.Tls, refused.Refusal.Reason, refused.Refusal.Claimed, LiveSessions?.ProxyId), _options.DecisionTimeout, stopping)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            LogRefusalNotRecorded(_logger, refused.User, refused.Refusal.Reason, e.Message);
         }
     }
 
@@ -136,6 +159,7 @@ public sealed partial class ClientSession
                     client.ForwardedParameters.FirstOrDefault(p => p.Key == "application_name").Value, client.TlsUsed)
                 {
                     Proxy = LiveSessions?.ProxyId,
+                    Token = client.Token?.Token,
                 };
                 decider = await _deciders.OpenAsync(start, _options.DecisionTimeout, stopping).ConfigureAwait(false);
             }
@@ -160,7 +184,9 @@ public sealed partial class ClientSession
                 LogSessionStarted(_logger, client.Identity.Name, client.Target.Name, remote, client.TlsUsed);
                 _live = LiveSessions?.Register(decider.SessionId, client.Identity.Name, client.Target.Name, remote,
                     client.ForwardedParameters.FirstOrDefault(p => p.Key == "application_name").Value, stopping);
-                end = await RelayAsync(client, upstream, decider, replies, cancelSignal, _live?.Token ?? stopping).ConfigureAwait(false);
+                using var tokenExpiry = TokenExpiry(client, _live?.Token ?? stopping);
+                end = await RelayAsync(client, upstream, decider, replies, cancelSignal, tokenExpiry?.Token ?? _live?.Token ?? stopping)
+                    .ConfigureAwait(false);
             }
             finally
             {
@@ -212,6 +238,7 @@ public sealed partial class ClientSession
             RelayEnd.UpstreamProtocolViolation => (SqlState.ProtocolViolation,
                 $"target \"{client.Target.Name}\" sent something the gateway does not understand: {outcome.Detail}"),
             RelayEnd.Stopped when _live is { Terminated: true } => (SqlState.AdminShutdown, Sessions.LiveSessions.TerminatedMessage),
+            RelayEnd.Stopped when TokenExpired(client) => (SqlState.AdminShutdown, TokenExpiredMessage(client)),
             RelayEnd.Stopped => (SqlState.AdminShutdown, "the gateway is shutting down"),
             _ => ((string, string)?)null,
         };
@@ -236,10 +263,36 @@ public sealed partial class ClientSession
         await CompleteQuietlyAsync(upstreamOut, closing.Token).ConfigureAwait(false);
         var reason = _live is { TerminatedBy: { } by }
             ? $"{outcome.End}: {Sessions.LiveSessions.TerminatedMessage} {by}"
+            : outcome.End == RelayEnd.Stopped && TokenExpired(client) ? $"{outcome.End}: {TokenExpiredMessage(client)}"
             : outcome.Detail is null ? outcome.End.ToString() : $"{outcome.End}: {outcome.Detail}";
         // Terminate from the client and a gateway stop are ends; anything else cut the session.
         return outcome.End is RelayEnd.ClientTerminated or RelayEnd.Stopped ? reason : $"failure: {reason}";
     }
+
+    /// <summary>
+    /// A token login whose issuer does not let sessions outlive their token: a stop signal at the
+    /// token's expiry, linked to <paramref name="stop"/>. Null for every other session.
+    /// </summary>
+    private static CancellationTokenSource? TokenExpiry(ClientAuthenticated client, CancellationToken stop)
+    {
+        if (client.Token?.SessionEndsAt is not { } endsAt)
+        {
+            return null;
+        }
+
+        var expiry = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        // CancelAfter takes at most about 49 days; a token that lives longer is ended then, and is logged in again.
+        var left = endsAt - DateTimeOffset.UtcNow;
+        expiry.CancelAfter(left <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Min(left.TotalMilliseconds, int.MaxValue - 1)));
+        return expiry;
+    }
+
+    private static bool TokenExpired(ClientAuthenticated client) =>
+        client.Token?.SessionEndsAt is { } endsAt && DateTimeOffset.UtcNow >= endsAt - TimeSpan.FromSeconds(1);
+
+    private static string TokenExpiredMessage(ClientAuthenticated client) =>
+        $"terminating connection because the token of user \"{client.Identity.Name}\" expired at " +
+        $"{client.Token!.Token.ExpiresAt:yyyy-MM-dd HH:mm:ss}Z; log in again with a new token";
 
     private static async Task SendQuietlyAsync(PipeWriter writer, Action<MessageBuilder> compose, CancellationToken closing)
     {
@@ -291,6 +344,9 @@ public sealed partial class ClientSession
 
     private static bool IsPeerGone(Exception e) =>
         e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Refused token login of {User} ({Reason}) could not be recorded: {Error}")]
+    private static partial void LogRefusalNotRecorded(ILogger logger, string user, string reason, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Login of {Identity} to {Target} failed on a fault inside the gateway; the client was told so")]
     private static partial void LogLoginFault(ILogger logger, string identity, string target, Exception exception);

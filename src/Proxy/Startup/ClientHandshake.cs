@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Proxy.Authentication;
+using OrleansGate.Proxy.Authentication.Tokens;
 using OrleansGate.Proxy.Configuration;
 using OrleansGate.Proxy.Protocol;
 using OrleansGate.Proxy.Tls;
@@ -24,11 +25,13 @@ public sealed partial class ClientHandshake
     private readonly IdentityDirectory _directory;
     private readonly StartupParameterPolicy _parameters;
     private readonly ServerCertificate? _certificate;
+    private readonly TokenAuthenticator? _tokens;
     private readonly ILogger _logger;
 
     public ClientHandshake(ProxyOptions options, IdentityDirectory directory, StartupParameterPolicy parameters,
-        ServerCertificate? certificate, ILogger logger)
+        ServerCertificate? certificate, ILogger logger, TokenAuthenticator? tokens = null)
     {
+        _tokens = tokens;
         _options = options;
         _directory = directory;
         _parameters = parameters;
@@ -188,6 +191,12 @@ public sealed partial class ClientHandshake
             forwarded.Add(new(name, value));
         }
 
+        // A name that is not a configured identity logs in with a token when issuers are configured.
+        if (_tokens is { Enabled: true } && !_directory.IsConfigured(user))
+        {
+            return await AuthenticateWithTokenAsync(stream, tlsUsed, user, database, forwarded, cancellationToken).ConfigureAwait(false);
+        }
+
         var (exchange, identity) = _directory.BeginScram(user, tlsUsed ? _certificate?.ChannelBinding : null);
         using var builder = new MessageBuilder();
         builder.AuthenticationSasl([.. exchange.Mechanisms]);
@@ -236,6 +245,64 @@ public sealed partial class ClientHandshake
         builder.AuthenticationSaslFinal(serverFinal);
         await StreamMessageIO.WriteAsync(stream, builder, cancellationToken).ConfigureAwait(false);
 
+        return await AdmitAsync(stream, tlsUsed, identity!, null, database, forwarded, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A token as password (OIDC, docs/identities.md). Asked for in clear, so only over TLS: on a
+    /// plain connection the client is refused before it sends it, unless the target it names is
+    /// marked for local testing. Refusals are recorded (<see cref="HandshakeEnded.Refused"/>).
+    /// </summary>
+    private async Task<HandshakeResult> AuthenticateWithTokenAsync(Stream stream, bool tlsUsed, string user, string database,
+        List<KeyValuePair<string, string>> forwarded, CancellationToken cancellationToken)
+    {
+        var application = forwarded.FirstOrDefault(p => p.Key == "application_name").Value;
+        if (!tlsUsed && _directory.FindTarget(database) is not { AllowTokensWithoutTls: true })
+        {
+            return await RefuseTokenAsync(stream, new RefusedTokenLogin(user, database, tlsUsed, application,
+                new TokenRefusal("a token is accepted only over TLS (connect with sslmode=require)", null)), cancellationToken).ConfigureAwait(false);
+        }
+
+        using (var builder = new MessageBuilder())
+        {
+            builder.AuthenticationCleartextPassword();
+            await StreamMessageIO.WriteAsync(stream, builder, cancellationToken).ConfigureAwait(false);
+        }
+
+        var payload = await ReadPasswordMessageAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (payload is null)
+        {
+            return new HandshakeEnded("the client left during authentication");
+        }
+
+        var reader = new PayloadReader(new ReadOnlySequence<byte>(payload));
+        if (!reader.TryReadCString(out var token) || !reader.End)
+        {
+            return await RefuseAsync(stream, SqlState.ProtocolViolation, "malformed password message", cancellationToken).ConfigureAwait(false);
+        }
+
+        var (login, refusal) = await _tokens!.AuthenticateAsync(user, token, cancellationToken).ConfigureAwait(false);
+        if (login is null)
+        {
+            return await RefuseTokenAsync(stream, new RefusedTokenLogin(user, database, tlsUsed, application, refusal!), cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        return await AdmitAsync(stream, tlsUsed, login.Identity, login, database, forwarded, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HandshakeResult> RefuseTokenAsync(Stream stream, RefusedTokenLogin refused, CancellationToken cancellationToken)
+    {
+        LogTokenRefused(_logger, refused.User, refused.Refusal.Reason);
+        var ended = await RefuseAsync(stream, SqlState.InvalidAuthorizationSpecification,
+            $"token authentication failed for user \"{refused.User}\": {refused.Refusal.Reason}", cancellationToken).ConfigureAwait(false);
+        return ((HandshakeEnded)ended) with { Refused = refused };
+    }
+
+    /// <summary>The last step of every login: the authenticated client gets its target, if it exists and it may use it.</summary>
+    private async Task<HandshakeResult> AdmitAsync(Stream stream, bool tlsUsed, GatewayIdentity identity, TokenLogin? token, string database,
+        List<KeyValuePair<string, string>> forwarded, CancellationToken cancellationToken)
+    {
         // Only an authenticated client learns whether a target exists or whether it may use it.
         var target = _directory.FindTarget(database);
         if (target is null)
@@ -244,13 +311,13 @@ public sealed partial class ClientHandshake
                 $"database \"{database}\" does not exist on this gateway", cancellationToken).ConfigureAwait(false);
         }
 
-        if (!IdentityDirectory.MayUse(identity!, target))
+        if (!IdentityDirectory.MayUse(identity, target))
         {
             return await RefuseAsync(stream, SqlState.InvalidAuthorizationSpecification,
-                $"identity \"{identity!.Name}\" is not allowed to use database \"{database}\"", cancellationToken).ConfigureAwait(false);
+                $"identity \"{identity.Name}\" is not allowed to use database \"{database}\"", cancellationToken).ConfigureAwait(false);
         }
 
-        return new ClientAuthenticated(stream, tlsUsed, identity!, target, forwarded);
+        return new ClientAuthenticated(stream, tlsUsed, identity, target, forwarded) { Token = token };
     }
 
     /// <summary>Reads the next 'p' message; null when the client closed or sent Terminate instead.</summary>
@@ -317,6 +384,9 @@ public sealed partial class ClientHandshake
             // The client is gone; there is no one left to tell.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Token login of {User} refused: {Reason}")]
+    private static partial void LogTokenRefused(ILogger logger, string user, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Authentication failed for identity {Identity}")]
     private static partial void LogAuthenticationFailed(ILogger logger, string identity);

@@ -15,6 +15,9 @@ public sealed record ClientAuthenticated(
     TargetOptions Target,
     IReadOnlyList<KeyValuePair<string, string>> ForwardedParameters) : HandshakeResult
 {
+    /// <summary>The token the client logged in with; null for a configured identity.</summary>
+    public Authentication.Tokens.TokenLogin? Token { get; init; }
+
     public string? ApplicationName => ForwardedParameters.FirstOrDefault(p => p.Key == "application_name").Value;
 }
 
@@ -22,4 +25,11 @@ public sealed record ClientAuthenticated(
 public sealed record CancelRequested(BackendKey Key) : HandshakeResult;
 
 /// <summary>The client was refused (and told why) or went away; the connection is to be closed.</summary>
-public sealed record HandshakeEnded(string Reason) : HandshakeResult;
+public sealed record HandshakeEnded(string Reason) : HandshakeResult
+{
+    /// <summary>A token login that was refused: recorded in the audit store (the rest is only logged).</summary>
+    public RefusedTokenLogin? Refused { get; init; }
+}
+
+/// <summary>A refused token login as the handshake saw it; the session adds where it came from.</summary>
+public sealed record RefusedTokenLogin(string User, string Database, bool Tls, string? ApplicationName, Authentication.Tokens.TokenRefusal Refusal);

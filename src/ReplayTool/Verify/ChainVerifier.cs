@@ -116,7 +116,8 @@ public sealed class ChainVerifier(ChainKey key)
                     $"{at}: verifies on its own but does not link to position {expected - 1}");
             }
 
-            if (link.TypeName == nameof(SessionEnded))
+            // A refused login's only event is its own seal: nothing may follow it.
+            if (link.TypeName is nameof(SessionEnded) or nameof(LoginRefused))
             {
                 seal ??= link;
             }
@@ -154,6 +155,12 @@ public sealed class ChainVerifier(ChainKey key)
         }
 
         var verdict = new SessionVerdict(id, SessionStatus.Sealed, count, lastPosition, last.Hash, seal is not null);
+        if (seal is { TypeName: nameof(LoginRefused) })
+        {
+            var refused = Json(seal.Row).TryGetProperty(nameof(LoginRefused.Reason), out var why) ? why.GetString() : null;
+            return verdict with { Detail = $"login refused: {refused}" };
+        }
+
         if (seal is not null)
         {
             var reason = Json(seal.Row).TryGetProperty(nameof(SessionEnded.Reason), out var r) ? r.GetString() : null;

@@ -22,4 +22,7 @@ public sealed record SessionStarted(
     /// proxy is gone without having ended it. Null in version 1 records (never swept).
     /// </summary>
     public string? Proxy { get; init; }
+
+    /// <summary>The token the client logged in with (issuer, subject, id, expiry); null for a configured identity.</summary>
+    public Sessions.LoginToken? Token { get; init; }
 }
