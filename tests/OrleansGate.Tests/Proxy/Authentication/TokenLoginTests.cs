@@ -149,6 +149,44 @@ public sealed class TokenLoginTests(PostgresFixture postgres) : GatewayTestBase(
     }
 
     [Fact]
+    public async Task The_replay_tool_verifies_a_refused_login_as_a_sealed_record_of_its_own()
+    {
+        var application = "refused-verify-" + Guid.NewGuid().ToString("N")[..8];
+        var connection = new NpgsqlConnectionStringBuilder(TokenConnection("gil", TokenFor("expired"), "watched")) { ApplicationName = application };
+        await using (var client = new NpgsqlConnection(connection.ConnectionString))
+        {
+            await Assert.ThrowsAsync<PostgresException>(() => client.OpenAsync());
+        }
+
+        var record = await Eventually.HoldsAsync(() => RefusalOfAsync(application), r => r is not null, TimeSpan.FromSeconds(10));
+        var config = Path.Combine(Path.GetTempPath(), $"og-verify-{Guid.NewGuid():N}.json");
+        File.WriteAllText(config, new JsonObject
+        {
+            ["OrleansGate"] = new JsonObject
+            {
+                ["AuditStore"] = new JsonObject { ["ConnectionString"] = Postgres.AuditConnectionString },
+                ["Secrets"] = new JsonObject { ["AuditKey"] = GatewayConfig.AuditKeyBase64 },
+            },
+        }.ToJsonString());
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var exit = await OrleansGate.ReplayTool.Cli.ReplayCli.RunAsync(["--config", config, "verify", record!.StreamId, "--json"], output, error);
+
+            Assert.True(exit == 0, output + error.ToString());
+            var verdict = JsonNode.Parse(output.ToString())!["results"]!.AsArray().Single()!;
+            Assert.Equal("sealed", (string?)verdict["status"]);
+            Assert.Equal(1, (int?)verdict["events"]);
+            Assert.Equal("login refused: the token has expired", (string?)verdict["detail"]);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
     public async Task The_watched_target_sees_a_token_session_s_upstream_connection()
     {
         // The other side of "nothing goes upstream": an accepted token's session does reach it.

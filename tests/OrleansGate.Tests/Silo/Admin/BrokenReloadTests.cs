@@ -8,12 +8,15 @@ namespace OrleansGate.Tests.Silo.Admin;
 
 /// <summary>
 /// A configuration file made invalid while the gateway runs (an approver's ApiToken cut to 5
-/// characters) is refused as a whole: logins, masking and the admin API's tokens all stay on the
+/// characters) is refused as a whole: logins (passwords and OIDC tokens), masking and the admin API's tokens all stay on the
 /// configuration in force, and a later sound edit takes effect for all of them at once.
 /// </summary>
 public sealed class BrokenReloadTests(PostgresFixture postgres) : AdminTestBase(postgres)
 {
     private const string NewBobToken = "bob-api-token-000002";
+
+    private static readonly TestIssuer Issuer = new();
+    private static readonly TestCertificate Certificate = TestCertificate.Create();
 
     protected override bool WatchesConfigFile => true;
 
@@ -25,6 +28,8 @@ public sealed class BrokenReloadTests(PostgresFixture postgres) : AdminTestBase(
     protected override void Configure(JsonObject configuration)
     {
         base.Configure(configuration);
+        configuration.Section("Proxy")["Tls"] = Certificate.TlsSection(TestCertificateForm.PemWithSeparateKey);
+        configuration["OrleansGate"]!["Oidc"] = new JsonArray(Issuer.Options());
         GatewayConfig.UsePolicy(configuration, "main", """
             { "Name": "shop",
               "Masks": [ { "Column": "public.customers.ssn", "Strategy": "Redact" } ],
@@ -41,11 +46,18 @@ public sealed class BrokenReloadTests(PostgresFixture postgres) : AdminTestBase(
         var bobIndex = identities.IndexOf(bob);
         identities.Add(GatewayConfig.Identity("dave", "dave-secret", "analysts"));
         bob["ApiToken"] = "short";
+        var issuer = (JsonObject)configuration["OrleansGate"]!["Oidc"]![0]!;
+        issuer["Audience"] = "renamed-audience";
+        Assert.Null(await TokenLoginFailureAsync(TestIssuer.Audience));
 
         await ConfigReload.RewriteAndWaitForRefusalAsync(Gateway, WatchedConfigFile, configuration, $"Identities:{bobIndex}:ApiToken");
 
         await AssertMaskedReadAsync();
-        Assert.Equal("28P01", await LoginFailureAsync("dave", "dave-secret")); // the refused file's identity is not in force
+        Assert.Null(await TokenLoginFailureAsync(TestIssuer.Audience)); // the issuer in force is the previous one
+        Assert.Equal("28000", await TokenLoginFailureAsync("renamed-audience"));
+        // The refused file's identity is not in force: with an issuer configured, an unknown name
+        // logs in with a token, and dave's password is none.
+        Assert.Equal("28000", await LoginFailureAsync("dave", "dave-secret"));
         await AssertApprovesAsync(BobToken);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Admin("short").GetAsync("approvals")).StatusCode);
 
@@ -54,6 +66,8 @@ public sealed class BrokenReloadTests(PostgresFixture postgres) : AdminTestBase(
 
         await AssertMaskedReadAsync();
         Assert.Null(await LoginFailureAsync("dave", "dave-secret"));
+        Assert.Null(await TokenLoginFailureAsync("renamed-audience"));
+        Assert.Equal("28000", await TokenLoginFailureAsync(TestIssuer.Audience));
         await AssertApprovesAsync(NewBobToken);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Admin(BobToken).GetAsync("approvals")).StatusCode);
     }
@@ -75,7 +89,23 @@ public sealed class BrokenReloadTests(PostgresFixture postgres) : AdminTestBase(
     {
         try
         {
-            await using var connection = new NpgsqlConnection(Gateway.ConnectionString(user, password, "main"));
+            await using var connection = new NpgsqlConnection(Gateway.ConnectionString(user, password, "main", b => b.SslMode = SslMode.Require));
+            await connection.OpenAsync();
+            return null;
+        }
+        catch (PostgresException e)
+        {
+            return e.SqlState;
+        }
+    }
+
+    /// <summary>The SQLSTATE of a failed token login (Npgsql over TLS) with a token for <paramref name="audience"/>, or null when it logs in.</summary>
+    private async Task<string?> TokenLoginFailureAsync(string audience)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(Gateway.ConnectionString("tess", Issuer.Mint("tess", audience: audience), "main",
+                b => b.SslMode = SslMode.Require));
             await connection.OpenAsync();
             return null;
         }
