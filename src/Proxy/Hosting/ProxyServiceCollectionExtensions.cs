@@ -18,9 +18,6 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ProxyOptions>>(new ProxyOptionsValidator(configuration));
         services.AddGatewayOptions(configuration);
         services.AddSingleton<IdentityDirectory>();
-        // Its own HttpClient: reading an issuer's keys is the only HTTP the proxy does.
-        services.AddSingleton(sp => new Authentication.Tokens.TokenAuthenticator(sp.GetRequiredService<GatewayConfiguration>(),
-            new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CancelRegistry>();
         services.AddSingleton<CancelForwarder>();
         services.AddSingleton(sp => new Sql.SqlParser(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.ParseCacheEntries));
@@ -47,6 +44,11 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<GatewayOptions>>(new GatewayOptionsValidator(configuration));
         services.AddSingleton<IValidateOptions<GatewayOptions>, IdentityCredentialsValidator>();
         services.TryAddSingleton<GatewayConfiguration>();
+        // Tokens of the OIDC issuers: client logins and the admin API's bearer tokens. Its own
+        // HttpClient: reading an issuer's keys is the only outgoing HTTP of the proxy.
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new Authentication.Tokens.TokenAuthenticator(sp.GetRequiredService<GatewayConfiguration>(),
+            new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

@@ -24,7 +24,7 @@ public sealed record AdminEndpoint(Uri BaseUrl, string Token)
 
         if (string.IsNullOrWhiteSpace(token))
         {
-            throw new CommandFailedException($"no token: give --token TOKEN or set {TokenVariable} (an identity's ApiToken)", ExitCodes.Usage);
+            throw new CommandFailedException($"no token: give --token TOKEN or set {TokenVariable} (an identity's ApiToken, or a token of a configured OIDC issuer)", ExitCodes.Usage);
         }
 
         return new AdminEndpoint(ResolveUrl(parse.GetValue(globals.Url), parse.GetValue(globals.Config)), token.Trim());

@@ -1,13 +1,15 @@
 using Microsoft.AspNetCore.Http;
 using OrleansGate.Grains.Approvals;
+using OrleansGate.Proxy.Authentication.Tokens;
 
 namespace OrleansGate.Silo.Admin;
 
 /// <summary>
 /// The endpoint filter in front of everything but <c>/healthz</c>: <c>Authorization: Bearer
-/// &lt;ApiToken&gt;</c> or 401. The identity it finds acts on the request.
+/// &lt;ApiToken&gt;</c>, or a token of a configured OIDC issuer (the identity its name claim
+/// names, with the groups of its claims), or 401. The identity it finds acts on the request.
 /// </summary>
-public sealed class AdminAuthentication(ApiTokenAuthenticator authenticator) : IEndpointFilter
+public sealed class AdminAuthentication(ApiTokenAuthenticator authenticator, TokenAuthenticator tokens) : IEndpointFilter
 {
     private const string ApproverKey = "OrleansGate.Approver";
 
@@ -15,15 +17,27 @@ public sealed class AdminAuthentication(ApiTokenAuthenticator authenticator) : I
     {
         var http = context.HttpContext;
         var token = ApiTokenAuthenticator.BearerToken(http.Request.Headers.Authorization);
-        if (token is null || authenticator.Authenticate(token) is not { } approver)
+        var approver = token is null ? null : authenticator.Authenticate(token) ?? await FromOidcAsync(token, http.RequestAborted).ConfigureAwait(false);
+        if (approver is null)
         {
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return AdminResults.Error(StatusCodes.Status401Unauthorized,
-                token is null ? "an Authorization: Bearer <ApiToken> header is required" : "the token is not valid");
+                token is null ? "an Authorization: Bearer <ApiToken or OIDC token> header is required" : "the token is not valid");
         }
 
         http.Items[ApproverKey] = approver;
         return await next(context).ConfigureAwait(false);
+    }
+
+    private async Task<Approver?> FromOidcAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!tokens.Enabled)
+        {
+            return null;
+        }
+
+        var (login, _) = await tokens.AuthenticateBearerAsync(token, cancellationToken).ConfigureAwait(false);
+        return login is null ? null : new Approver(login.Identity.Name, login.Identity.Groups.ToList());
     }
 
     /// <summary>The identity the request was authenticated as.</summary>

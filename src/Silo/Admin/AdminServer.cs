@@ -21,6 +21,7 @@ namespace OrleansGate.Silo.Admin;
 /// <c>OrleansGate:Admin:Listen</c> is empty.
 /// </summary>
 public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFactory grains, ApiTokenAuthenticator authenticator,
+    OrleansGate.Proxy.Authentication.Tokens.TokenAuthenticator tokens,
     TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
@@ -57,7 +58,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         app.MapGet("/healthz", () => IsUp()
             ? Results.Text("ok")
             : Results.Text("unavailable", statusCode: StatusCodes.Status503ServiceUnavailable));
-        var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator));
+        var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator, tokens));
         var access = new AdminAccess(options.Value);
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
         SessionEndpoints.Map(api, grains, access);

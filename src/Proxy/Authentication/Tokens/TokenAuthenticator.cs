@@ -35,7 +35,15 @@ public sealed class TokenAuthenticator(GatewayConfiguration configuration, HttpC
     /// <summary>Key reads so far, all issuers (metrics and tests).</summary>
     public int KeyReads => _keys.Values.Sum(k => k.Reads);
 
-    public async Task<(TokenLogin? Login, TokenRefusal? Refusal)> AuthenticateAsync(string userName, string token, CancellationToken cancellationToken)
+    /// <summary>A token given as a client's password: it must name <paramref name="userName"/>.</summary>
+    public Task<(TokenLogin? Login, TokenRefusal? Refusal)> AuthenticateAsync(string userName, string token, CancellationToken cancellationToken) =>
+        CheckAsync(userName, token, cancellationToken);
+
+    /// <summary>A bearer token on the admin API: the identity is whoever its name claim names.</summary>
+    public Task<(TokenLogin? Login, TokenRefusal? Refusal)> AuthenticateBearerAsync(string token, CancellationToken cancellationToken) =>
+        CheckAsync(null, token, cancellationToken);
+
+    private async Task<(TokenLogin? Login, TokenRefusal? Refusal)> CheckAsync(string? userName, string token, CancellationToken cancellationToken)
     {
         JsonWebToken read;
         try
@@ -85,7 +93,12 @@ public sealed class TokenAuthenticator(GatewayConfiguration configuration, HttpC
 
         var verified = (JsonWebToken)result.SecurityToken;
         var name = Claim(verified, issuer.NameClaim);
-        if (!string.Equals(name, userName, StringComparison.Ordinal))
+        if (string.IsNullOrEmpty(name))
+        {
+            return Refused($"the token has no {issuer.NameClaim} claim to name its user", claimed);
+        }
+
+        if (userName is not null && !string.Equals(name, userName, StringComparison.Ordinal))
         {
             return Refused($"the token's {issuer.NameClaim} claim does not name user \"{userName}\"", claimed);
         }
@@ -96,7 +109,7 @@ public sealed class TokenAuthenticator(GatewayConfiguration configuration, HttpC
         var facts = new LoginToken(issuer.Issuer, Claim(verified, "sub"), Claim(verified, "jti"), Expiry(verified));
         // The same tolerance as at login, so a token accepted within the skew does not end the session at once.
         var endsAt = issuer.SessionsOutliveToken ? null : facts.ExpiresAt + issuer.ClockSkew;
-        return (new TokenLogin(new GatewayIdentity(userName, groups), facts, endsAt), null);
+        return (new TokenLogin(new GatewayIdentity(name, groups), facts, endsAt), null);
     }
 
     private Task<TokenValidationResult> ValidateAsync(string token, OidcIssuerOptions issuer, IReadOnlyList<SecurityKey> keys) =>
