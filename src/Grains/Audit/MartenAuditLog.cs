@@ -28,18 +28,42 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
     private readonly AuditStoreOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
+    private readonly Telemetry.GatewayMetrics? _metrics;
     private readonly NpgsqlDataSource _dataSource;
     private readonly MultiStreamAppend _append;
     private readonly Task[] _writers;
 
-    public MartenAuditLog(IDocumentStore store, AuditStoreOptions options, ILogger<MartenAuditLog> logger)
+    public MartenAuditLog(IDocumentStore store, AuditStoreOptions options, ILogger<MartenAuditLog> logger, Telemetry.GatewayMetrics? metrics = null)
     {
+        _metrics = metrics;
+        metrics?.ObserveAuditQueue(() => _queue.Reader.Count);
         _store = store;
         _options = options;
         _logger = logger;
         _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
         _append = new MultiStreamAppend(store, options.Schema);
         _writers = Enumerable.Range(0, options.Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+    }
+
+    /// <summary>
+    /// Whether the audit database answers now (readiness): a round trip on a fresh connection of
+    /// the writer's pool, within <paramref name="timeout"/>. Null when it does; else why not.
+    /// </summary>
+    public async Task<string?> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(limit.Token).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(limit.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return e is OperationCanceledException && !cancellationToken.IsCancellationRequested ? $"no answer within {timeout.TotalSeconds:0} s" : e.Message;
+        }
     }
 
     /// <summary>Checks that Marten's event tables are what the writer writes; run once the schema is applied.</summary>
@@ -95,7 +119,9 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await connection.ExecuteAsync(_append.Values(batch.Select(p => (p.SessionId, p.Events))), timeout.Token).ConfigureAwait(false);
+            _metrics?.AuditCommitted(System.Diagnostics.Stopwatch.GetElapsedTime(started), batch.Count);
             foreach (var pending in batch)
             {
                 pending.Committed.TrySetResult();

@@ -17,7 +17,7 @@ namespace OrleansGate.Grains.Sessions;
 /// (invariant 5, docs/audit-integrity.md).
 /// </summary>
 public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration policies, TimeProvider clock, ChainKey chainKey, ApprovalProofs proofs,
-    ILogger<SessionGrain> logger) : Grain, ISessionGrain
+    Telemetry.GatewayMetrics metrics, ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     /// <summary>
     /// SQLSTATE 55000 object_not_in_prerequisite_state: the statement did not run because its
@@ -192,6 +192,7 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
             return AuditUnavailable(batch);
         }
 
+        Count(decisions, completed);
         return approval is null ? decisions : await OpenApprovalAsync(approval, decisions).ConfigureAwait(true);
     }
 
@@ -299,6 +300,7 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
             try
             {
                 await AppendChainedAsync(events).ConfigureAwait(true);
+                Count([], completed);
             }
             catch (AuditUnavailableException e)
             {
@@ -324,6 +326,25 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         DeactivateOnIdle();
         return true;
     }
+
+    /// <summary>The metrics of what was just recorded: each decision, and the values masked in the outcomes reported.</summary>
+    private void Count(IReadOnlyList<Decision> decisions, IReadOnlyList<StatementOutcome>? completed)
+    {
+        foreach (var decision in decisions)
+        {
+            metrics.StatementDecided(DecisionLabel(decision.Action), decision.Rule);
+        }
+
+        metrics.ValuesMasked((completed ?? []).Sum(o => o.MaskedValues.Sum(m => m.Count)));
+    }
+
+    private static string DecisionLabel(PolicyAction action) => action switch
+    {
+        PolicyAction.Allow => "allow",
+        PolicyAction.Mask => "mask",
+        PolicyAction.Hold => "hold",
+        _ => "block",
+    };
 
     private List<ChainedEvent> Completions(IReadOnlyList<StatementOutcome>? completed) =>
         (completed ?? []).Select(o => (ChainedEvent)new StatementCompleted(SessionId, o.Sequence, o.Kind, o.CommandTag, o.Rows, o.SqlState,

@@ -8,6 +8,13 @@ public sealed class ProxyOptions
     /// <summary>host:port to listen on; <c>0.0.0.0:6432</c> for every IPv4 address, port 0 for any free port.</summary>
     public string Listen { get; set; } = "127.0.0.1:6432";
 
+    /// <summary>
+    /// host:port of an HTTP listener for operators' tools: <c>/healthz</c>, <c>/readyz</c>,
+    /// <c>/metrics</c>; none when empty. A standalone proxy has no admin API, so this is how it is
+    /// probed and scraped.
+    /// </summary>
+    public string? HealthListen { get; set; }
+
     /// <summary>The largest message accepted in either direction after startup, in bytes (its declared length).</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 

@@ -19,6 +19,11 @@ public sealed class ProxyOptionsValidator(IConfiguration configuration) : IValid
             failures.Add($"{key}:Listen: '{options.Listen}' is not host:port");
         }
 
+        if (!string.IsNullOrEmpty(options.HealthListen) && !ListenAddress.TryParse(options.HealthListen, out _))
+        {
+            failures.Add($"{key}:HealthListen: '{options.HealthListen}' is not host:port");
+        }
+
         if (options.MaxMessageBytes < MinMessageBytes)
         {
             failures.Add($"{key}:MaxMessageBytes: must be at least {MinMessageBytes} (got {options.MaxMessageBytes})");

@@ -33,6 +33,8 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     private readonly CancelForwarder _cancelForwarder;
     private readonly ILogger<ProxyServer> _logger;
     private readonly Sessions.LiveSessions _live;
+    private readonly Grains.Telemetry.GatewayMetrics _metrics;
+    private readonly Approvals.HeldStatements _held;
     private readonly ConcurrentDictionary<Task, byte> _sessions = new();
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
@@ -42,8 +44,12 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
 
     public ProxyServer(IOptions<ProxyOptions> options, IdentityDirectory directory, CancelRegistry cancels, CancelForwarder cancelForwarder,
         Decisions.SessionDeciderFactory deciders, Sql.SqlParser parser, Masking.ResultMaskingFactory masking, ILogger<ProxyServer> logger,
-        Sessions.LiveSessions live, Authentication.Tokens.TokenAuthenticator tokens)
+        Sessions.LiveSessions live, Authentication.Tokens.TokenAuthenticator tokens, Grains.Telemetry.GatewayMetrics metrics,
+        Approvals.HeldStatements held)
     {
+        _metrics = metrics;
+        _held = held;
+        metrics.ObserveLiveSessions(() => live.Count);
         _cancelForwarder = cancelForwarder;
         _live = live;
         _masking = masking;
@@ -61,6 +67,9 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
     public IPEndPoint BoundEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("Not started.");
 
     public int ActiveSessions => _sessions.Count;
+
+    /// <summary>Bound and accepting clients (readiness).</summary>
+    public bool IsListening => _listener is not null && Volatile.Read(ref _stopped) == 0;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -153,6 +162,8 @@ public sealed partial class ProxyServer : IHostedService, IAsyncDisposable
             var session = new ClientSession(_options, _handshake, _connector, _cancels, _cancelForwarder, _deciders, _parser, _masking, _logger)
             {
                 LiveSessions = _live,
+                Metrics = _metrics,
+                Held = _held,
             };
             await session.RunAsync(socket, _stopping.Token).ConfigureAwait(false);
         }

@@ -26,10 +26,15 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<Masking.ResultMaskingFactory>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<Sessions.LiveSessions>();
+        services.AddSingleton<Approvals.HeldStatements>();
         services.AddSingleton<ProxyServer>();
         services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
         // After the listener (hosted services start in order): the directory can list this proxy's sessions and end one.
         services.AddHostedService<Sessions.SessionDirectoryLink>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Telemetry.IReadinessCheck, Telemetry.ListenerReadiness>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Telemetry.IReadinessCheck, Telemetry.ClusterReadiness>());
+        services.AddSingleton<Telemetry.HealthServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Telemetry.HealthServer>());
         return services;
     }
 
@@ -44,11 +49,19 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<GatewayOptions>>(new GatewayOptionsValidator(configuration));
         services.AddSingleton<IValidateOptions<GatewayOptions>, IdentityCredentialsValidator>();
         services.TryAddSingleton<GatewayConfiguration>();
+        services.AddMetrics();
+        services.TryAddSingleton<Grains.Telemetry.GatewayMetrics>();
+        if (!services.Any(d => d.ServiceType == typeof(IValidateOptions<Telemetry.TelemetryOptions>)))
+        {
+            Telemetry.GatewayTelemetry.AddGatewayTelemetry(services, configuration);
+        }
+
         // Tokens of the OIDC issuers: client logins and the admin API's bearer tokens. Its own
         // HttpClient: reading an issuer's keys is the only outgoing HTTP of the proxy.
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new Authentication.Tokens.TokenAuthenticator(sp.GetRequiredService<GatewayConfiguration>(),
-            new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<TimeProvider>()));
+            new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Grains.Telemetry.GatewayMetrics>()));
         return services;
     }
 }

@@ -39,6 +39,12 @@ public sealed partial class ClientSession
     /// <summary>Where this session is listed while it runs, so an administrator can end it (null: not listed).</summary>
     public Sessions.LiveSessions? LiveSessions { get; init; }
 
+    /// <summary>The gateway's metrics (login failures, upstream connect failures); none when null.</summary>
+    public Grains.Telemetry.GatewayMetrics? Metrics { get; init; }
+
+    /// <summary>Where statements held for approval are counted (metrics); none when null.</summary>
+    public Approvals.HeldStatements? Held { get; init; }
+
     public ClientSession(ProxyOptions options, ClientHandshake handshake, UpstreamConnector connector, CancelRegistry cancels,
         CancelForwarder cancelForwarder, SessionDeciderFactory deciders, SqlParser parser, Masking.ResultMaskingFactory masking, ILogger logger)
     {
@@ -69,6 +75,7 @@ public sealed partial class ClientSession
                 }
                 catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
                 {
+                    Metrics?.LoginFailed(Grains.Telemetry.LoginFailure.Timeout);
                     await ClientHandshake.SendFatalAsync(stream, SqlState.ProtocolViolation, "authentication timed out", CancellationToken.None)
                         .ConfigureAwait(false);
                     return;
@@ -91,6 +98,11 @@ public sealed partial class ClientSession
                     return;
                 case HandshakeEnded ended:
                     LogHandshakeEnded(_logger, remote, ended.Reason);
+                    if (ended.Failure is { } failure)
+                    {
+                        Metrics?.LoginFailed(failure);
+                    }
+
                     if (ended.Refused is { } refused)
                     {
                         await RecordRefusalAsync(refused, remote, stopping).ConfigureAwait(false);
@@ -138,6 +150,7 @@ public sealed partial class ClientSession
         catch (UpstreamConnectException e)
         {
             LogUpstreamFailed(_logger, client.Target.Name, e.Reason);
+            Metrics?.UpstreamConnectFailed(client.Target.Name);
             await ClientHandshake.SendFatalAsync(client.Stream, SqlState.ConnectionFailure,
                 $"could not connect to target \"{client.Target.Name}\": {e.Reason}", stopping).ConfigureAwait(false);
             return;
@@ -223,7 +236,7 @@ public sealed partial class ClientSession
         var masking = _masking.Open(client.Target, client.Identity.Groups, replies);
         SessionRelay? relay = null;
         var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes, masking, cancelSignal,
-            () => relay?.TransactionStatus is not (null or Protocol.Backend.TransactionStatus.Idle));
+            () => relay?.TransactionStatus is not (null or Protocol.Backend.TransactionStatus.Idle)) { Held = Held };
         relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
             new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status,
             decisions, replies, masking, _masking.PreviewRows(client.Target));

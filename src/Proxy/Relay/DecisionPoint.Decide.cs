@@ -37,8 +37,10 @@ internal sealed partial class DecisionPoint
             await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        var started = DateTimeOffset.UtcNow;
         var decisions = await decider.DecideAsync(requests, replies.DrainCompleted(),
             inTransaction?.Invoke() == true || replies.ExpectedCount > replies.AnsweredCount, cancellationToken).ConfigureAwait(false);
+        Telemetry.GatewayTelemetry.RecordDecisions(decider.SessionId, requests, decisions, started);
         var refused = decisions.FirstOrDefault(d => d.Action == PolicyAction.Block)
                       ?? decisions.FirstOrDefault(d => d.Action == PolicyAction.Hold && (d.Approval is null || _notifyClient is null || cancels is null));
         if (refused is not null)
@@ -49,6 +51,7 @@ internal sealed partial class DecisionPoint
         if (decisions.FirstOrDefault(d => d.Action == PolicyAction.Hold) is { Approval: { } approval })
         {
             // The whole request waits on one approval, before any of it goes upstream.
+            using var waiting = Held?.Hold();
             if (await Approvals.HeldRequest.WaitAsync(approval, decider, cancels!, _notifyClient!, cancellationToken).ConfigureAwait(false)
                 is { } notApproved)
             {

@@ -28,6 +28,9 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
 {
     private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
 
+    /// <summary>Where this proxy counts statements waiting for approval (metrics); none when null.</summary>
+    public Approvals.HeldStatements? Held { get; init; }
+
     private const int RetainedBatchBytes = 1024 * 1024;
 
     private ArrayBufferWriter<byte> _batch = new(1024);

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using OrleansGate.Grains.Telemetry;
 using OrleansGate.Proxy.Authentication;
 using OrleansGate.Proxy.Authentication.Tokens;
 using OrleansGate.Proxy.Configuration;
@@ -54,7 +55,7 @@ public sealed partial class ClientHandshake
             var read = await StreamMessageIO.ReadStartupPacketAsync(stream, cancellationToken).ConfigureAwait(false);
             if (read.Error is not null)
             {
-                return await RefuseAsync(stream, SqlState.ProtocolViolation, read.Error, cancellationToken).ConfigureAwait(false);
+                return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.ProtocolViolation, read.Error, cancellationToken).ConfigureAwait(false);
             }
 
             switch (read.Packet)
@@ -62,10 +63,10 @@ public sealed partial class ClientHandshake
                 case null:
                     return new HandshakeEnded("the client closed the connection before startup");
                 case SslRequestPacket when sslAsked:
-                    return await RefuseAsync(stream, SqlState.ProtocolViolation, "SSL encryption was already requested",
+                    return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.ProtocolViolation, "SSL encryption was already requested",
                         cancellationToken).ConfigureAwait(false);
                 case GssEncRequestPacket when gssAsked || tlsUsed:
-                    return await RefuseAsync(stream, SqlState.ProtocolViolation,
+                    return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.ProtocolViolation,
                         tlsUsed ? "GSSAPI encryption requested inside a TLS connection" : "GSSAPI encryption was already requested",
                         cancellationToken).ConfigureAwait(false);
                 case SslRequestPacket:
@@ -74,7 +75,7 @@ public sealed partial class ClientHandshake
                     // read as if they had come over TLS. Refuse them instead.
                     if (socket.Available > 0)
                     {
-                        return await RefuseAsync(stream, SqlState.ProtocolViolation,
+                        return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.ProtocolViolation,
                             "received unencrypted data after SSL request", cancellationToken).ConfigureAwait(false);
                     }
 
@@ -102,7 +103,7 @@ public sealed partial class ClientHandshake
                 case CancelRequestPacket cancel:
                     return new CancelRequested(cancel.Key);
                 case UnsupportedProtocolPacket unsupported:
-                    return await RefuseAsync(stream, SqlState.FeatureNotSupported,
+                    return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.FeatureNotSupported,
                         $"unsupported frontend protocol {unsupported.MajorVersion}.{unsupported.MinorVersion}: the gateway supports 3.0",
                         cancellationToken).ConfigureAwait(false);
                 case StartupMessagePacket message:
@@ -117,7 +118,7 @@ public sealed partial class ClientHandshake
 
         if (_options.Tls.Required && !tlsUsed)
         {
-            return await RefuseAsync(stream, SqlState.InvalidAuthorizationSpecification,
+            return await RefuseAsync(stream, LoginFailure.Tls, SqlState.InvalidAuthorizationSpecification,
                 "this gateway accepts only TLS connections (use sslmode=require)", cancellationToken).ConfigureAwait(false);
         }
 
@@ -130,7 +131,7 @@ public sealed partial class ClientHandshake
             // A fault of the gateway's own (never the client's doing): the client still gets an
             // ErrorResponse saying so, not a closed socket; the details go to the log only.
             LogLoginFault(_logger, startup["user"] ?? string.Empty, e);
-            return await RefuseAsync(stream, SqlState.InternalError, LoginFaultMessage, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(stream, LoginFailure.Internal, SqlState.InternalError, LoginFaultMessage, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -155,7 +156,7 @@ public sealed partial class ClientHandshake
         var user = startup["user"];
         if (string.IsNullOrEmpty(user))
         {
-            return await RefuseAsync(stream, SqlState.InvalidAuthorizationSpecification,
+            return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.InvalidAuthorizationSpecification,
                 "no user name specified in startup packet", cancellationToken).ConfigureAwait(false);
         }
 
@@ -175,7 +176,7 @@ public sealed partial class ClientHandshake
 
             if (!_parameters.IsForwarded(name))
             {
-                return await RefuseAsync(stream, SqlState.InsufficientPrivilege,
+                return await RefuseAsync(stream, LoginFailure.Parameter, SqlState.InsufficientPrivilege,
                     $"startup parameter \"{name}\" is not allowed through the gateway",
                     cancellationToken, hint: "Set it with SET after connecting, if policy allows it.").ConfigureAwait(false);
             }
@@ -184,7 +185,7 @@ public sealed partial class ClientHandshake
             {
                 // The gateway parses SQL as UTF-8 with standard-conforming strings; under another
                 // value a statement could read differently to the gateway and to the server.
-                return await RefuseAsync(stream, SqlState.FeatureNotSupported, SqlReadingSettings.Refusal(name, value),
+                return await RefuseAsync(stream, LoginFailure.Parameter, SqlState.FeatureNotSupported, SqlReadingSettings.Refusal(name, value),
                     cancellationToken).ConfigureAwait(false);
             }
 
@@ -210,13 +211,13 @@ public sealed partial class ClientHandshake
 
         if (!TryReadSaslInitialResponse(initial, out var mechanism, out var clientFirst))
         {
-            return await RefuseAsync(stream, SqlState.ProtocolViolation, "malformed SASLInitialResponse", cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.ProtocolViolation, "malformed SASLInitialResponse", cancellationToken).ConfigureAwait(false);
         }
 
         var serverFirst = exchange.HandleClientFirst(mechanism, clientFirst, out var firstError);
         if (serverFirst is null)
         {
-            return await RefuseAsync(stream, SqlState.ProtocolViolation, firstError!, cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.ProtocolViolation, firstError!, cancellationToken).ConfigureAwait(false);
         }
 
         builder.AuthenticationSaslContinue(serverFirst);
@@ -233,12 +234,12 @@ public sealed partial class ClientHandshake
         {
             if (malformed)
             {
-                return await RefuseAsync(stream, SqlState.ProtocolViolation, exchange.Failure ?? "malformed SCRAM message", cancellationToken)
+                return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.ProtocolViolation, exchange.Failure ?? "malformed SCRAM message", cancellationToken)
                     .ConfigureAwait(false);
             }
 
             LogAuthenticationFailed(_logger, user);
-            return await RefuseAsync(stream, SqlState.InvalidPassword,
+            return await RefuseAsync(stream, LoginFailure.Password, SqlState.InvalidPassword,
                 $"password authentication failed for user \"{user}\"", cancellationToken).ConfigureAwait(false);
         }
 
@@ -278,7 +279,7 @@ public sealed partial class ClientHandshake
         var reader = new PayloadReader(new ReadOnlySequence<byte>(payload));
         if (!reader.TryReadCString(out var token) || !reader.End)
         {
-            return await RefuseAsync(stream, SqlState.ProtocolViolation, "malformed password message", cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(stream, LoginFailure.Protocol, SqlState.ProtocolViolation, "malformed password message", cancellationToken).ConfigureAwait(false);
         }
 
         var (login, refusal) = await _tokens!.AuthenticateAsync(user, token, cancellationToken).ConfigureAwait(false);
@@ -294,7 +295,7 @@ public sealed partial class ClientHandshake
     private async Task<HandshakeResult> RefuseTokenAsync(Stream stream, RefusedTokenLogin refused, CancellationToken cancellationToken)
     {
         LogTokenRefused(_logger, refused.User, refused.Refusal.Reason);
-        var ended = await RefuseAsync(stream, SqlState.InvalidAuthorizationSpecification,
+        var ended = await RefuseAsync(stream, LoginFailure.Token, SqlState.InvalidAuthorizationSpecification,
             $"token authentication failed for user \"{refused.User}\": {refused.Refusal.Reason}", cancellationToken).ConfigureAwait(false);
         return ((HandshakeEnded)ended) with { Refused = refused };
     }
@@ -307,13 +308,13 @@ public sealed partial class ClientHandshake
         var target = _directory.FindTarget(database);
         if (target is null)
         {
-            return await RefuseAsync(stream, SqlState.InvalidCatalogName,
+            return await RefuseAsync(stream, LoginFailure.Target, SqlState.InvalidCatalogName,
                 $"database \"{database}\" does not exist on this gateway", cancellationToken).ConfigureAwait(false);
         }
 
         if (!IdentityDirectory.MayUse(identity, target))
         {
-            return await RefuseAsync(stream, SqlState.InvalidAuthorizationSpecification,
+            return await RefuseAsync(stream, LoginFailure.Target, SqlState.InvalidAuthorizationSpecification,
                 $"identity \"{identity.Name}\" is not allowed to use database \"{database}\"", cancellationToken).ConfigureAwait(false);
         }
 
@@ -362,11 +363,12 @@ public sealed partial class ClientHandshake
         return true;
     }
 
-    private static async Task<HandshakeResult> RefuseAsync(Stream stream, string sqlState, string message,
+    /// <param name="failure">What kind of refusal it is, for the login failure metric (<see cref="LoginFailure"/>).</param>
+    private static async Task<HandshakeResult> RefuseAsync(Stream stream, string failure, string sqlState, string message,
         CancellationToken cancellationToken, string? hint = null)
     {
         await SendFatalAsync(stream, sqlState, message, cancellationToken, hint).ConfigureAwait(false);
-        return new HandshakeEnded(message);
+        return new HandshakeEnded(message) { Failure = failure };
     }
 
     /// <summary>Sends a FATAL ErrorResponse; a client that has already gone is not an error.</summary>

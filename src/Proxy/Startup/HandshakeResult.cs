@@ -27,6 +27,9 @@ public sealed record CancelRequested(BackendKey Key) : HandshakeResult;
 /// <summary>The client was refused (and told why) or went away; the connection is to be closed.</summary>
 public sealed record HandshakeEnded(string Reason) : HandshakeResult
 {
+    /// <summary>Why the gateway refused the login (<see cref="Grains.Telemetry.LoginFailure"/>); null when the client went away.</summary>
+    public string? Failure { get; init; }
+
     /// <summary>A token login that was refused: recorded in the audit store (the rest is only logged).</summary>
     public RefusedTokenLogin? Refused { get; init; }
 }

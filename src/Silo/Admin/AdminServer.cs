@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGate.Proxy.Configuration;
+using OrleansGate.Proxy.Telemetry;
 
 namespace OrleansGate.Silo.Admin;
 
@@ -21,7 +22,7 @@ namespace OrleansGate.Silo.Admin;
 /// <c>OrleansGate:Admin:Listen</c> is empty.
 /// </summary>
 public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFactory grains, ApiTokenAuthenticator authenticator,
-    OrleansGate.Proxy.Authentication.Tokens.TokenAuthenticator tokens,
+    OrleansGate.Proxy.Authentication.Tokens.TokenAuthenticator tokens, IEnumerable<IReadinessCheck> checks, OpenTelemetry.Metrics.MeterProvider? meters,
     TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
@@ -55,9 +56,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         });
 
         var app = builder.Build();
-        app.MapGet("/healthz", () => IsUp()
-            ? Results.Text("ok")
-            : Results.Text("unavailable", statusCode: StatusCodes.Status503ServiceUnavailable));
+        OperatorEndpoints.Map(app, IsUp, checks, meters);
         var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator, tokens));
         var access = new AdminAccess(options.Value);
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);

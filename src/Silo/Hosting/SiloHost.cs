@@ -1,6 +1,7 @@
 using OrleansGate.Grains.Approvals;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -91,8 +92,11 @@ public static class SiloHost
         services.AddSingleton(sp => AuditStore.Create(sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value));
         services.AddSingleton<Marten.IDocumentStore>(sp => sp.GetRequiredService<Marten.DocumentStore>());
         services.AddSingleton(sp => new MartenAuditLog(sp.GetRequiredService<Marten.IDocumentStore>(),
-            sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value, sp.GetRequiredService<ILogger<MartenAuditLog>>()));
+            sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value, sp.GetRequiredService<ILogger<MartenAuditLog>>(),
+            sp.GetRequiredService<Grains.Telemetry.GatewayMetrics>()));
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<MartenAuditLog>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Proxy.Telemetry.IReadinessCheck, AuditStoreReadiness>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Proxy.Telemetry.IReadinessCheck, Proxy.Telemetry.ClusterReadiness>());
         // The chain key (Secrets:AuditKey is required; the validator names it when it is missing or bad).
         // A malformed value is reported by GatewayOptionsValidator, a missing one by AuditStoreOptionsValidator.
         services.AddSingleton(_ => new ChainKey(SecretsOptions.Decode(configuration[AuditStoreOptionsValidator.AuditKeySetting])

@@ -11,7 +11,7 @@ namespace OrleansGate.Proxy.Authentication.Tokens;
 /// among them, at most once per <see cref="OidcIssuerOptions.KeyRefreshInterval"/>. Each read
 /// replaces the whole set, so a key the issuer removed stops verifying after the next one.
 /// </summary>
-public sealed class IssuerKeys(OidcIssuerOptions issuer, HttpClient http, TimeProvider clock)
+public sealed class IssuerKeys(OidcIssuerOptions issuer, HttpClient http, TimeProvider clock, Grains.Telemetry.GatewayMetrics? metrics = null)
 {
     /// <summary>Keys are read again after this long even when every token's key is known.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromHours(1);
@@ -69,6 +69,7 @@ public sealed class IssuerKeys(OidcIssuerOptions issuer, HttpClient http, TimePr
             _keys = read.ToList();
             _readAt = clock.GetUtcNow();
             Reads++;
+            metrics?.KeySetRead(issuer.Issuer);
             return _keys;
         }
         finally

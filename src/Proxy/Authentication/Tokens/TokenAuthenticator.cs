@@ -22,7 +22,8 @@ public sealed record TokenRefusal(string Reason, LoginToken? Claimed);
 /// with an allowed asymmetric algorithm, <c>iss</c>, <c>aud</c>, <c>exp</c> (required) and
 /// <c>nbf</c>; then the user name must equal the token's name claim. Groups come from the claims.
 /// </summary>
-public sealed class TokenAuthenticator(GatewayConfiguration configuration, HttpClient http, TimeProvider clock)
+public sealed class TokenAuthenticator(GatewayConfiguration configuration, HttpClient http, TimeProvider clock,
+    Grains.Telemetry.GatewayMetrics? metrics = null)
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
@@ -69,7 +70,7 @@ public sealed class TokenAuthenticator(GatewayConfiguration configuration, HttpC
             return Refused($"the token's signing algorithm '{read.Alg}' is not allowed", claimed);
         }
 
-        var keys = _keys.GetOrAdd((issuer.Issuer, issuer.MetadataAddress, issuer.KeyRefreshInterval), _ => new IssuerKeys(issuer, http, clock));
+        var keys = _keys.GetOrAdd((issuer.Issuer, issuer.MetadataAddress, issuer.KeyRefreshInterval), _ => new IssuerKeys(issuer, http, clock, metrics));
         TokenValidationResult result;
         try
         {
