@@ -43,8 +43,8 @@ public sealed class ClusterOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// Cluster mode: the IP address other silos and proxies reach this silo at. Unset: the address
-    /// the host name resolves to. The silo listens on all addresses either way.
+    /// Cluster mode: the IP address (or a host name resolving to it) other silos and proxies reach
+    /// this silo at, and the one it listens on. Unset: the address the machine's host name resolves to.
     /// </summary>
     public string? AdvertisedAddress { get; set; }
 
@@ -63,6 +63,34 @@ public sealed class ClusterOptions
     public TimeSpan DirectoryRenewal { get; set; } = SessionDirectory.DefaultRenewEvery;
 
     public bool IsCluster => Mode == ClusterMode;
+
+    /// <summary>
+    /// <see cref="AdvertisedAddress"/> as an IP address: as given, or what the host name resolves
+    /// to (its first IPv4 address; a container's own name in Docker Compose or Kubernetes). Null
+    /// when unset or when it does not resolve.
+    /// </summary>
+    public IPAddress? AdvertisedIPAddress()
+    {
+        if (string.IsNullOrEmpty(AdvertisedAddress))
+        {
+            return null;
+        }
+
+        if (IPAddress.TryParse(AdvertisedAddress, out var address))
+        {
+            return address;
+        }
+
+        try
+        {
+            var addresses = Dns.GetHostAddresses(AdvertisedAddress);
+            return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The connection string given to Orleans' ADO.NET providers, with the session time zone pinned
@@ -153,9 +181,9 @@ public sealed class ClusterOptionsValidator(IConfiguration configuration, bool r
             }
         }
 
-        if (options.AdvertisedAddress is { Length: > 0 } address && !IPAddress.TryParse(address, out _))
+        if (options.AdvertisedAddress is { Length: > 0 } address && options.AdvertisedIPAddress() is null)
         {
-            failures.Add($"{ClusterOptions.Section}:AdvertisedAddress: '{address}' is not an IP address");
+            failures.Add($"{ClusterOptions.Section}:AdvertisedAddress: '{address}' is neither an IP address nor a host name that resolves to one");
         }
 
         if (options.ConnectTimeout <= TimeSpan.Zero)

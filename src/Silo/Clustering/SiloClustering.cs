@@ -54,9 +54,9 @@ public static class SiloClustering
         silo.Configure<EndpointOptions>(o =>
         {
             // Unset, Orleans advertises the address the host name resolves to.
-            if (cluster.AdvertisedAddress is { Length: > 0 } address)
+            if (cluster.AdvertisedIPAddress() is { } address)
             {
-                o.AdvertisedIPAddress = IPAddress.Parse(address);
+                o.AdvertisedIPAddress = address;
             }
 
             o.SiloPort = PortOrFree(cluster.SiloPort);

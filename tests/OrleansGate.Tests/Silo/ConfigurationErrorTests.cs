@@ -24,7 +24,7 @@ public sealed class ConfigurationErrorTests : IDisposable
         { "Cluster", """{ "Mode": "Galaxy" }""", "OrleansGate:Cluster:Mode: must be AllInOne or Cluster (got 'Galaxy')" },
         { "Cluster", """{ "Mode": "Cluster" }""", "OrleansGate:Cluster:ConnectionString: is required in Cluster mode" },
         { "Cluster", """{ "Mode": "Cluster", "ConnectionString": "Host=x;Frobnicate=1" }""", "OrleansGate:Cluster:ConnectionString: not a valid connection string" },
-        { "Cluster", """{ "Mode": "Cluster", "ConnectionString": "Host=x", "AdvertisedAddress": "here" }""", "OrleansGate:Cluster:AdvertisedAddress: 'here' is not an IP address" },
+        { "Cluster", """{ "Mode": "Cluster", "ConnectionString": "Host=x", "AdvertisedAddress": "no-such-host.invalid" }""", "OrleansGate:Cluster:AdvertisedAddress: 'no-such-host.invalid' is neither an IP address nor a host name that resolves to one" },
         { "Cluster", """{ "Mode": "Cluster", "ConnectionString": "Host=x" }""", "OrleansGate:Cluster:Tls:CertificateFile: is required in Cluster mode" },
         { "Cluster", """{ "Mode": "Cluster", "ConnectionString": "Host=x", "Tls": { "CertificateFile": "/nonexistent/cluster.pfx" } }""", "OrleansGate:Cluster:Tls:CertificateFile: cannot be loaded" },
         { "Cluster", """{ "Tls": { "CertificateFiel": "x" } }""", "OrleansGate:Cluster:Tls:CertificateFiel: unknown key" },
