@@ -23,6 +23,12 @@ public sealed class LocalClusterOptions
 
     /// <summary>Keep the data folder after stopping (the demo keeps nothing either; tests may want to look).</summary>
     public bool KeepData { get; init; }
+
+    /// <summary>The loopback address it listens on (any of 127.0.0.0/8).</summary>
+    public string ListenAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>The port it listens on; a free one when null.</summary>
+    public int? Port { get; init; }
 }
 
 /// <summary>
@@ -91,27 +97,27 @@ public sealed class LocalPostgresCluster : ProvisionedPostgres
         }
 
         await File.WriteAllTextAsync(Path.Combine(data, "pg_hba.conf"),
-            "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n",
+            "local all all trust\nhost all all 127.0.0.0/8 scram-sha-256\nhost all all ::1/128 scram-sha-256\n",
             cancellationToken).ConfigureAwait(false);
 
         // A free port can be taken by someone else between the probe and the start; try a few.
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = options.Port ?? FreeLoopbackPort();
             await WriteSettingsAsync(data, port, socket, options, cancellationToken).ConfigureAwait(false);
             try
             {
                 await RunAsync(bin, "pg_ctl", asPostgres, cancellationToken, "-D", data, "-l", Path.Combine(folder, "postgres.log"),
                     "-w", "-t", "60", "start").ConfigureAwait(false);
             }
-            catch (InvalidOperationException) when (attempt < 3)
+            catch (InvalidOperationException) when (attempt < 3 && options.Port is null)
             {
                 continue;
             }
 
             var connectionString = new NpgsqlConnectionStringBuilder
             {
-                Host = "127.0.0.1", Port = port, Username = SuperUser, Password = password, Database = "postgres",
+                Host = options.ListenAddress, Port = port, Username = SuperUser, Password = password, Database = "postgres",
                 Pooling = false, Timeout = 30,
             }.ConnectionString;
             var cluster = new LocalPostgresCluster(connectionString, bin, folder, options.KeepData);
@@ -203,7 +209,7 @@ public sealed class LocalPostgresCluster : ProvisionedPostgres
     {
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["listen_addresses"] = "'127.0.0.1'",
+            ["listen_addresses"] = $"'{options.ListenAddress}'",
             ["port"] = port.ToString(CultureInfo.InvariantCulture),
             ["unix_socket_directories"] = $"'{socket}'",
             ["max_connections"] = options.MaxConnections.ToString(CultureInfo.InvariantCulture),

@@ -40,7 +40,7 @@ public sealed partial class AuditQueriesDocTests(PostgresFixture postgres) : Rep
     /// <summary>Runs every ```sql block of the doc on the audit database: its text, row count and rows as "a|b|…|" lines.</summary>
     private async Task<List<(string Sql, int Rows, string Output)>> RunExamplesAsync(string doc)
     {
-        var queries = SqlBlock().Matches(await File.ReadAllTextAsync(FindDoc(doc))).Select(m => m.Groups[1].Value).ToList();
+        var queries = SqlBlock().Matches(await File.ReadAllTextAsync(RepositoryFile.PathOf(Path.Combine("docs", doc)))).Select(m => m.Groups[1].Value).ToList();
         await using var audit = new NpgsqlConnection(Postgres.AuditConnectionString);
         await audit.OpenAsync();
         var results = new List<(string, int, string)>();
@@ -65,20 +65,6 @@ public sealed partial class AuditQueriesDocTests(PostgresFixture postgres) : Rep
         }
 
         return results;
-    }
-
-    private static string FindDoc(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "docs", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("docs/" + name);
     }
 
     [GeneratedRegex("```sql\\n(.*?)```", RegexOptions.Singleline)]

@@ -63,8 +63,17 @@ public sealed partial class OperatorEndpointsTests(PostgresFixture postgres) : I
         _admin.BaseAddress = new Uri($"http://127.0.0.1:{adminPort}/");
         _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BobToken);
         _health.BaseAddress = new Uri($"http://127.0.0.1:{healthPort}/");
-        // The admin API starts after the proxy's listener: wait for it to answer, and be ready.
-        await Eventually.HoldsAsync(() => StatusAsync(_admin, "readyz"), status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        try
+        {
+            // The admin API starts after the proxy's listener: wait for it to answer, and be ready.
+            await Eventually.HoldsAsync(() => StatusAsync(_admin, "readyz"), status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            // xunit does not dispose a class whose initialisation failed: the process must not outlive it.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The status of a GET, or null while nothing listens there yet.</summary>
