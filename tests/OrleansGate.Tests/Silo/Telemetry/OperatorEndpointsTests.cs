@@ -133,7 +133,17 @@ public sealed partial class OperatorEndpointsTests(PostgresFixture postgres) : I
         Assert.True(Delta(before, after, "orleansgate_audit_commit_duration_seconds_sum") > 0);
         Assert.True(Delta(before, after, "orleansgate_audit_commit_batch_size_count") >= 7);
         Assert.Equal(0, after.Value("orleansgate_audit_queue_depth"));
+
+        // The dashboard shipped in docker/ reads only metrics the gateway serves (the OIDC one needs an issuer).
+        var dashboard = await File.ReadAllTextAsync(RepositoryFile.PathOf(Path.Combine("docker", "grafana-dashboard.json")));
+        var served = after.Series.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var used = MetricName().Matches(dashboard).Select(m => m.Value).Distinct().ToList();
+        Assert.True(used.Count >= 10, string.Join(", ", used));
+        Assert.All(used.Where(n => n != "orleansgate_oidc_key_reads_total"), name => Assert.Contains(name, served));
     }
+
+    [GeneratedRegex(@"orleansgate_[a-z_]+")]
+    private static partial Regex MetricName();
 
     [Fact]
     public async Task Held_statements_are_counted_with_their_age_while_they_wait()
