@@ -101,6 +101,8 @@ public static class SafeDefaults
             s => s.SettingChanges.Any(c => c.Name == "standard_conforming_strings" && !c.IsReset && !SettingValues.IsOn(c.Value))),
         new("backslash-quote", "backslash_quote decides how the server reads backslashes in strings; the gateway reads them with the default",
             s => s.SettingChanges.Any(c => c.Name == "backslash_quote" && !c.IsReset)),
+        new("application-name", "the gateway keeps application_name upstream naming the identity (for the database's own logs and views); a client may change it only with a plain SET or RESET, which the gateway undoes upstream",
+            s => s.SettingChanges.Any(c => c.Name == "application_name") && s.Command != "VariableSetStmt"),
         new("settings-catalog", "writing to pg_settings changes settings the gateway cannot follow (how the server reads the next statement among them)",
             s => Touches(s, written: true, r => SqlNames.Unqualified(r) == "pg_settings")),
         new("load", "LOAD loads a shared library into the server",

@@ -9,6 +9,13 @@ public sealed class ProxyOptions
     public string Listen { get; set; } = "127.0.0.1:6432";
 
     /// <summary>
+    /// The application_name each session has upstream, with <c>{identity}</c>, <c>{session}</c>
+    /// and <c>{application}</c> (the client's own) filled in. Clients cannot change it there: a
+    /// client's SET application_name is shown back to the client and undone upstream at once.
+    /// </summary>
+    public string UpstreamApplicationName { get; set; } = Upstream.UpstreamApplicationName.DefaultTemplate;
+
+    /// <summary>
     /// host:port of an HTTP listener for operators' tools: <c>/healthz</c>, <c>/readyz</c>,
     /// <c>/metrics</c>; none when empty. A standalone proxy has no admin API, so this is how it is
     /// probed and scraped.

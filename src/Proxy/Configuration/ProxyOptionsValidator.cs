@@ -19,6 +19,16 @@ public sealed class ProxyOptionsValidator(IConfiguration configuration) : IValid
             failures.Add($"{key}:Listen: '{options.Listen}' is not host:port");
         }
 
+        if (string.IsNullOrWhiteSpace(options.UpstreamApplicationName))
+        {
+            failures.Add($"{key}:UpstreamApplicationName: cannot be empty (default {Upstream.UpstreamApplicationName.DefaultTemplate})");
+        }
+        else if (Upstream.UpstreamApplicationName.UnknownPlaceholders(options.UpstreamApplicationName).FirstOrDefault() is { } unknown)
+        {
+            failures.Add($"{key}:UpstreamApplicationName: unknown placeholder {unknown} (known: " +
+                         $"{string.Join(", ", Upstream.UpstreamApplicationName.Placeholders)})");
+        }
+
         if (!string.IsNullOrEmpty(options.HealthListen) && !ListenAddress.TryParse(options.HealthListen, out _))
         {
             failures.Add($"{key}:HealthListen: '{options.HealthListen}' is not host:port");

@@ -6,14 +6,17 @@ namespace OrleansGate.Proxy.Decisions;
 /// <summary>Opens the decision point of a new session: a fresh session grain, started.</summary>
 public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSessionDecider> logger)
 {
-    public async Task<ISessionDecider> OpenAsync(SessionStart start, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>A new session id: the proxy knows it before the session opens (it names the session upstream too).</summary>
+    public static string NewSessionId() => Guid.NewGuid().ToString("N");
+
+    public async Task<ISessionDecider> OpenAsync(SessionStart start, TimeSpan timeout, CancellationToken cancellationToken, string? sessionId = null)
     {
-        var grain = grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N"));
+        var grain = grains.GetGrain<ISessionGrain>(sessionId ?? NewSessionId());
         await grain.StartAsync(start).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         return new GrainSessionDecider(grain, grains, timeout, logger);
     }
 
     /// <summary>Records a refused login in a stream of its own (throws when the record cannot be written).</summary>
     public Task RecordRefusalAsync(LoginRefusal refusal, TimeSpan timeout, CancellationToken cancellationToken) =>
-        grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N")).RefuseLoginAsync(refusal).WaitAsync(timeout, cancellationToken);
+        grains.GetGrain<ISessionGrain>(NewSessionId()).RefuseLoginAsync(refusal).WaitAsync(timeout, cancellationToken);
 }

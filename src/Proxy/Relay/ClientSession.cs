@@ -142,10 +142,14 @@ public sealed partial class ClientSession
 
     private async Task RunAuthenticatedAsync(ClientAuthenticated client, Socket socket, IPEndPoint? remote, CancellationToken stopping)
     {
+        // Upstream, the session is named after its identity; the client's own name goes in the record.
+        var sessionId = SessionDeciderFactory.NewSessionId();
+        var upstreamName = UpstreamApplicationName.Render(_options.UpstreamApplicationName, client.Identity.Name, sessionId, client.ApplicationName);
         UpstreamConnection upstream;
         try
         {
-            upstream = await _connector.ConnectAsync(client.Target, client.ForwardedParameters, stopping).ConfigureAwait(false);
+            upstream = await _connector.ConnectAsync(client.Target,
+                [.. client.ForwardedParameters.Where(p => p.Key != "application_name"), new("application_name", upstreamName)], stopping).ConfigureAwait(false);
         }
         catch (UpstreamConnectException e)
         {
@@ -174,7 +178,7 @@ public sealed partial class ClientSession
                     Proxy = LiveSessions?.ProxyId,
                     Token = client.Token?.Token,
                 };
-                decider = await _deciders.OpenAsync(start, _options.DecisionTimeout, stopping).ConfigureAwait(false);
+                decider = await _deciders.OpenAsync(start, _options.DecisionTimeout, stopping, sessionId).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
@@ -198,7 +202,7 @@ public sealed partial class ClientSession
                 _live = LiveSessions?.Register(decider.SessionId, client.Identity.Name, client.Target.Name, remote,
                     client.ForwardedParameters.FirstOrDefault(p => p.Key == "application_name").Value, stopping);
                 using var tokenExpiry = TokenExpiry(client, _live?.Token ?? stopping);
-                end = await RelayAsync(client, upstream, decider, replies, cancelSignal, tokenExpiry?.Token ?? _live?.Token ?? stopping)
+                end = await RelayAsync(client, upstream, upstreamName, decider, replies, cancelSignal, tokenExpiry?.Token ?? _live?.Token ?? stopping)
                     .ConfigureAwait(false);
             }
             finally
@@ -217,16 +221,20 @@ public sealed partial class ClientSession
         builder.AuthenticationOk();
         foreach (var (name, value) in upstream.Parameters)
         {
-            builder.ParameterStatus(name, string.Equals(name, "session_authorization", StringComparison.OrdinalIgnoreCase)
-                ? client.Identity.Name
-                : value);
+            // The client is shown its own identity and its own application_name, not the upstream ones.
+            builder.ParameterStatus(name, name switch
+            {
+                _ when string.Equals(name, "session_authorization", StringComparison.OrdinalIgnoreCase) => client.Identity.Name,
+                "application_name" => client.ApplicationName ?? string.Empty,
+                _ => value,
+            });
         }
 
         builder.BackendKeyData(gatewayKey).ReadyForQuery(upstream.Status);
         await StreamMessageIO.WriteAsync(client.Stream, builder, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string> RelayAsync(ClientAuthenticated client, UpstreamConnection upstream, ISessionDecider decider,
+    private async Task<string> RelayAsync(ClientAuthenticated client, UpstreamConnection upstream, string upstreamName, ISessionDecider decider,
         PendingReplies replies, Approvals.ClientCancelSignal cancelSignal, CancellationToken stopping)
     {
         var clientIn = PipeReader.Create(client.Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
@@ -236,10 +244,18 @@ public sealed partial class ClientSession
         var masking = _masking.Open(client.Target, client.Identity.Groups, replies);
         SessionRelay? relay = null;
         var decisions = new DecisionPoint(decider, _parser, replies, _options.MaxMessageBytes, masking, cancelSignal,
-            () => relay?.TransactionStatus is not (null or Protocol.Backend.TransactionStatus.Idle)) { Held = Held };
+            () => relay?.TransactionStatus is not (null or Protocol.Backend.TransactionStatus.Idle))
+        {
+            Held = Held,
+            UpstreamApplicationName = upstreamName,
+            ClientApplicationName = client.ApplicationName ?? string.Empty,
+        };
         relay = new SessionRelay(clientIn, clientOut, upstreamIn, upstreamOut, _options.MaxMessageBytes,
             new Relay.CredentialScrubber(client.Target.Username, client.Target.Password), client.Identity.Name, upstream.Status,
-            decisions, replies, masking, _masking.PreviewRows(client.Target));
+            decisions, replies, masking, _masking.PreviewRows(client.Target))
+        {
+            ApplicationNames = (upstreamName, client.ApplicationName ?? string.Empty),
+        };
 
         var outcome = await relay.RunAsync(stopping).ConfigureAwait(false);
         LogSessionEnded(_logger, client.Identity.Name, client.Target.Name, outcome.End, outcome.Detail);

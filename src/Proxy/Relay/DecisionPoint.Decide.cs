@@ -24,12 +24,16 @@ internal sealed partial class DecisionPoint
         public static readonly Decided Nothing = new(null, [], [], [], []);
     }
 
-    private async ValueTask<Decided> DecideAsync(IReadOnlyList<StatementRequest> requests, PipeWriter upstream, CancellationToken cancellationToken)
+    /// <param name="endsRequest">The requests end a Query or a batch up to Sync (not one forwarded at Flush).</param>
+    private async ValueTask<Decided> DecideAsync(IReadOnlyList<StatementRequest> requests, PipeWriter upstream, bool endsRequest,
+        CancellationToken cancellationToken)
     {
         if (requests.Count == 0)
         {
             return Decided.Nothing;
         }
+
+        requests = RefuseUnfollowedApplicationNames(requests, endsRequest);
 
         // Whatever was already decided goes out before this wait, not after it.
         if (upstream.CanGetUnflushedBytes && upstream.UnflushedBytes > 0)

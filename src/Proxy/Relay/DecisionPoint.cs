@@ -153,7 +153,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
     private async ValueTask<string?> DecideSingleAsync(IReadOnlyList<StatementRequest> requests, Frame frame, PipeWriter upstream,
         CancellationToken cancellationToken)
     {
-        var decided = await DecideAsync(requests, upstream, cancellationToken).ConfigureAwait(false);
+        var decided = await DecideAsync(requests, upstream, endsRequest: true, cancellationToken).ConfigureAwait(false);
         if (decided.Refusal is not null)
         {
             ForgetBatchNames();
@@ -162,10 +162,11 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         }
 
         WithholdForHoldableCursors(requests, decided);
-        replies.ExpectForwarded(decided.Running, masking: decided.RunningMasking, group: _group);
+        replies.ExpectForwarded(decided.Running, masking: decided.RunningMasking, group: _group, beforeReady: ClientDefaultAfterReset(requests));
         ForwardBatchNames(decided.Sequences);
         NextGroup();
         frame.Whole.CopyTo(upstream);
+        RestoreApplicationName(requests, upstream);
         return null;
     }
 
@@ -179,7 +180,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
             }
         }
 
-        var decided = await DecideAsync(_requests, upstream, cancellationToken).ConfigureAwait(false);
+        var decided = await DecideAsync(_requests, upstream, endsWithSync, cancellationToken).ConfigureAwait(false);
         if (decided.Refusal is null)
         {
             foreach (var (injected, request) in _describes)
@@ -192,7 +193,8 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
             {
                 // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
                 // wait for, so its statements' outcomes are not recorded.
-                replies.ExpectForwarded(decided.Running, extended: true, masking: decided.RunningMasking, group: _group);
+                replies.ExpectForwarded(decided.Running, extended: true, masking: decided.RunningMasking, group: _group,
+                    beforeReady: ClientDefaultAfterReset(_requests));
             }
 
             ForwardBatchNames(decided.Sequences);
@@ -201,8 +203,14 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
                 NextGroup();
             }
 
+            var forwarded = endsWithSync ? _requests.ToList() : null;
             WriteBatch(upstream);
             _flushedWithoutSync = !endsWithSync;
+            if (forwarded is not null)
+            {
+                RestoreApplicationName(forwarded, upstream);
+            }
+
             return;
         }
 

@@ -17,15 +17,20 @@ namespace OrleansGate.Proxy.Relay;
 /// </summary>
 internal sealed class PendingReplies(TimeProvider clock)
 {
-    private sealed class Entry(byte[]? refusal, long[] statements, long group, bool extended = false, Masking.StatementMasking?[]? masking = null)
+    private sealed class Entry(byte[]? beforeReady, long[] statements, long group, bool extended = false, Masking.StatementMasking?[]? masking = null,
+        bool injected = false)
     {
+        /// <summary>A Query of the gateway's own: none of its replies, its ReadyForQuery included, goes to the client.</summary>
+        public bool Injected { get; } = injected;
+
         /// <summary>How each statement's results are masked, aligned with <see cref="Statements"/>.</summary>
         public Masking.StatementMasking?[] Masking { get; } = masking ?? [];
 
         /// <summary>The request (messages up to Sync, a Query, a FunctionCall) this ReadyForQuery ends, as <see cref="Names.SessionNames"/> counts them.</summary>
         public long Group { get; } = group;
 
-        public byte[]? Refusal { get; } = refusal;
+        /// <summary>What the client gets right before this ReadyForQuery: a refused request's ErrorResponse, or the gateway's own messages.</summary>
+        public byte[]? BeforeReady { get; } = beforeReady;
 
         /// <summary>An extended-protocol batch ended by Sync.</summary>
         public bool Extended { get; } = extended;
@@ -55,10 +60,14 @@ internal sealed class PendingReplies(TimeProvider clock)
     /// <summary>The session's prepared statements and portals, as the replies confirm changes to them.</summary>
     public Names.SessionNames Names { get; } = new();
 
-    /// <summary>The request went upstream; relay its ReadyForQuery as it is.</summary>
-    public void ExpectForwarded(long[]? statements = null, bool extended = false, Masking.StatementMasking?[]? masking = null, long group = 0)
+    /// <summary>
+    /// The request went upstream; relay its ReadyForQuery as it is, after <paramref name="beforeReady"/>
+    /// when given (messages of the gateway's own for the client, such as a ParameterStatus).
+    /// </summary>
+    public void ExpectForwarded(long[]? statements = null, bool extended = false, Masking.StatementMasking?[]? masking = null, long group = 0,
+        byte[]? beforeReady = null)
     {
-        _queue.Enqueue(new Entry(null, statements ?? [], group, extended, masking));
+        _queue.Enqueue(new Entry(beforeReady, statements ?? [], group, extended, masking));
         Interlocked.Increment(ref _expected);
     }
 
@@ -101,6 +110,16 @@ internal sealed class PendingReplies(TimeProvider clock)
         }
     }
 
+    /// <summary>The gateway sent a Query of its own behind the client's requests; its replies are dropped.</summary>
+    public void ExpectInjected()
+    {
+        _queue.Enqueue(new Entry(null, [], -1, injected: true));
+        Interlocked.Increment(ref _expected);
+    }
+
+    /// <summary>The replies coming now answer a Query of the gateway's own: not for the client, not for the record.</summary>
+    public bool AnsweringInjected => _queue.TryPeek(out var entry) && entry.Injected;
+
     /// <summary>The request was refused and a Sync went in its place; answer with this error first.</summary>
     public void ExpectRefused(byte[] errorResponse, long group = 0)
     {
@@ -118,6 +137,12 @@ internal sealed class PendingReplies(TimeProvider clock)
 
         FinishStatements(entry);
         Interlocked.Increment(ref _answered);
+        if (entry.Injected)
+        {
+            // It ends no request of the client's: no names, no transaction of the client's ended here.
+            return null;
+        }
+
         if (entry.SharesNextReadyForQuery && _queue.TryDequeue(out var next))
         {
             Interlocked.Increment(ref _answered);
@@ -125,12 +150,12 @@ internal sealed class PendingReplies(TimeProvider clock)
             // are recorded as not run rather than misattributed.
             FinishStatements(next);
             Names.Finished(next.Group, status);
-            return next.Refusal;
+            return next.BeforeReady;
         }
 
         // Names the server never confirmed do not exist on it; a finished transaction takes its portals.
         Names.Finished(entry.Group, status);
-        return entry.Refusal;
+        return entry.BeforeReady;
     }
 
     // Statements the server never reached (an earlier one of the batch failed) did not run.

@@ -312,6 +312,22 @@ public sealed class SessionRelay
                 break;
             }
 
+            if (_replies.AnsweringInjected)
+            {
+                // A reply to the gateway's own Query (it put application_name back upstream): the
+                // client never sees it; its ReadyForQuery ends it.
+                buffer.Slice(runStart, frame.Whole.Start).CopyTo(_clientOut);
+                runStart = frame.Whole.End;
+                remaining = remaining.Slice(frame.Length);
+                if (type == BackendMessageType.ReadyForQuery)
+                {
+                    _ = Inspect(type, frame, out _);
+                    _replies.NextReadyForQuery((byte)_status);
+                }
+
+                continue;
+            }
+
             var verdict = Masking.ServerFrameVerdict.Forward;
             if (_masking is not null)
             {
@@ -434,6 +450,12 @@ public sealed class SessionRelay
     }
 
     /// <summary>
+    /// The session's application_name upstream and the client's own (its startup value): a
+    /// ParameterStatus reporting the upstream one tells the client its own instead.
+    /// </summary>
+    public (string Upstream, string Client)? ApplicationNames { get; init; }
+
+    /// <summary>
     /// Tracks state from a server frame; returns replacement bytes when the frame must be
     /// rewritten, or names why it cannot be relayed at all in <paramref name="malformed"/>.
     /// </summary>
@@ -487,6 +509,11 @@ public sealed class SessionRelay
         if (string.Equals(parameter.Name, "session_authorization", StringComparison.OrdinalIgnoreCase))
         {
             value = _identityName;
+        }
+        else if (ApplicationNames is var (upstreamName, clientName) && parameter.Name == "application_name" && parameter.Value == upstreamName)
+        {
+            // Back to the session's default (RESET, DISCARD ALL): the client's default is its own name.
+            value = clientName;
         }
         else if (_scrubber.MayContainSecret(frame.Payload))
         {

@@ -24,15 +24,15 @@ public static class OperatorEndpoints
     public static void Map(IEndpointRouteBuilder endpoints, Func<bool> alive, IEnumerable<IReadinessCheck> checks, MeterProvider? meters)
     {
         endpoints.MapGet("/healthz", () => alive()
-            ? Results.Text("ok\n")
-            : Results.Text("stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            ? Results.Text("ok")
+            : Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable));
         var all = checks.ToArray();
         endpoints.MapGet("/readyz", async (HttpContext http) =>
         {
             var problems = alive() ? await ProblemsAsync(all, http.RequestAborted).ConfigureAwait(false) : ["the process is stopping"];
             return problems.Count == 0
-                ? Results.Text("ready\n")
-                : Results.Text("not ready: " + string.Join("; ", problems) + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+                ? Results.Text("ready")
+                : Results.Text("not ready: " + string.Join("; ", problems), statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         if (meters is not null)
         {

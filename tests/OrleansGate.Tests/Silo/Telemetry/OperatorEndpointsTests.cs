@@ -172,9 +172,9 @@ public sealed partial class OperatorEndpointsTests(PostgresFixture postgres) : I
     [Fact]
     public async Task Readyz_is_unready_while_the_audit_database_is_unreachable_and_ready_again_after()
     {
-        Assert.Equal("ok\n", await _admin.GetStringAsync("healthz"));
-        Assert.Equal("ready\n", await _admin.GetStringAsync("readyz"));
-        Assert.Equal("ready\n", await _health.GetStringAsync("readyz"));
+        Assert.Equal("ok", await _admin.GetStringAsync("healthz"));
+        Assert.Equal("ready", await _admin.GetStringAsync("readyz"));
+        Assert.Equal("ready", await _health.GetStringAsync("readyz"));
 
         _audit.Sever();
         try

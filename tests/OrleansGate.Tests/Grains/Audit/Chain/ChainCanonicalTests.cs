@@ -47,6 +47,14 @@ public sealed class ChainCanonicalTests
     private static IReadOnlyList<ChainedEvent> EveryShape() =>
     [
         new SessionStarted("s", "alice", ["analysts", "é"], "main", null, "psql \"x\" <tab>\t", true, At) { Proxy = null },
+        new SessionStarted("s", "dana", ["analysts"], "main", "127.0.0.1:5", "ci", true, At)
+        {
+            Proxy = "host/1/ab", Token = new LoginToken("https://issuer.example/", "dana", "jti-1", At.AddMinutes(5)),
+        },
+        new LoginRefused("s", "gil", "main", "127.0.0.1:6", null, false, "the token has expired", At)
+        {
+            Claimed = new LoginToken("https://issuer.example/", "gil", null, At.AddMinutes(-1)), Proxy = "host/1/ab",
+        },
         new StatementReceived("s", 1, StatementPhase.Execute, "SELECT $1, 'ü' /* </script> */", StatementKind.Select, [StatementKind.Select, StatementKind.Other],
             "SELECT", "fp", ["public.t"], [], ["lower"], ["public.t.a"], ["1", null, "\u0000"], null, At),
         new DecisionMade("s", 1, PolicyAction.Mask, "masks", null, null, [new MaskedColumnUse("public.t.ssn", MaskReason.Origin)], At)
