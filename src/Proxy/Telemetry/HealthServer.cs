@@ -1,13 +1,10 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OrleansGate.Proxy.Configuration;
+using OrleansGate.Proxy.Hosting;
 
 namespace OrleansGate.Proxy.Telemetry;
 
@@ -18,10 +15,10 @@ namespace OrleansGate.Proxy.Telemetry;
 public sealed partial class HealthServer(IOptions<ProxyOptions> options, IEnumerable<IReadinessCheck> checks, IServiceProvider services,
     IHostApplicationLifetime lifetime, ILogger<HealthServer> logger) : IHostedService, IAsyncDisposable
 {
-    private WebApplication? _app;
+    private readonly EndpointServer _server = new();
 
     /// <summary>The address bound (useful with port 0); null when not listening.</summary>
-    public Uri? Address { get; private set; }
+    public Uri? Address => _server.Address;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -30,37 +27,15 @@ public sealed partial class HealthServer(IOptions<ProxyOptions> options, IEnumer
             return;
         }
 
-        ListenAddress.TryParse(options.Value.HealthListen, out var endPoint);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "OrleansGate.Health" });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Listen(endPoint);
-        });
-        builder.Services.AddRoutingCore();
-        var app = builder.Build();
+        var app = EndpointServer.CreateBuilder("OrleansGate.Health", options.Value.HealthListen!).Build();
         OperatorEndpoints.Map(app, () => !lifetime.ApplicationStopping.IsCancellationRequested, checks, services.GetService<MeterProvider>());
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        _app = app;
-        Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        LogListening(logger, Address);
+        await _server.StartAsync(app, cancellationToken).ConfigureAwait(false);
+        LogListening(logger, Address!);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_app is { } app)
-        {
-            await app.StopAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _server.StopAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _app, null) is { } app)
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OrleansGate health listener on {Address} (/healthz, /readyz, /metrics)")]
     private static partial void LogListening(ILogger logger, Uri address);

@@ -2,15 +2,12 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OrleansGate.Proxy.Configuration;
+using OrleansGate.Proxy.Hosting;
 using OrleansGate.Proxy.Telemetry;
 
 namespace OrleansGate.Silo.Admin;
@@ -26,7 +23,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
     TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
-    private WebApplication? _app;
+    private readonly EndpointServer _server = new();
 
     /// <summary>The address actually bound, e.g. <c>http://127.0.0.1:6480</c> (useful with port 0).</summary>
     public Uri Address { get; private set; } = null!;
@@ -40,14 +37,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
             return;
         }
 
-        ListenAddress.TryParse(options.Value.Listen, out var endPoint);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "OrleansGate.Admin" });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Listen(endPoint);
-        });
-        builder.Services.AddRoutingCore();
+        var builder = EndpointServer.CreateBuilder("OrleansGate.Admin", options.Value.Listen!);
         builder.Services.AddSingleton(loggers);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -62,31 +52,17 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
         SessionEndpoints.Map(api, grains, access);
 
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        _app = app;
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Address = new Uri(bound.Replace("[::]", "[::1]", StringComparison.Ordinal).Replace("0.0.0.0", IPAddress.Loopback.ToString(), StringComparison.Ordinal));
-        LogListening(_logger, bound);
+        await _server.StartAsync(app, cancellationToken).ConfigureAwait(false);
+        Address = _server.Address!;
+        LogListening(_logger, Address.ToString());
     }
 
     // The silo runs in this process and this server starts after it; "up" until the host stops.
     private bool IsUp() => lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_app is { } app)
-        {
-            await app.StopAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _server.StopAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _app, null) is { } app)
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OrleansGate admin API listening on {Address}")]
     private static partial void LogListening(ILogger logger, string address);

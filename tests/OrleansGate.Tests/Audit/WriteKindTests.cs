@@ -97,7 +97,7 @@ public sealed class WriteKindTests(PostgresFixture postgres) : AuditTestBase(pos
     {
         "SELECT count(*), now(), random(), pg_sleep(0), clock_timestamp() FROM secrets",
         "SELECT price_of(2), upper(value) FROM secrets",
-        "SELECT current_setting('work_mem'), set_config('application_name', 'reader', false)",
+        "SELECT current_setting('work_mem'), set_config('search_path', 'public', false)",
         "SHOW work_mem",
         "SET work_mem = '8MB'",
         "RESET work_mem",

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -17,8 +15,7 @@ namespace OrleansGate.Tests.Support;
 /// </summary>
 public sealed class TestIssuer : IDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
+    private readonly LoopbackHttpListener _listener;
     private readonly ConcurrentDictionary<string, SigningKey> _published = new(StringComparer.Ordinal);
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private int _keySetReads;
@@ -27,23 +24,15 @@ public sealed class TestIssuer : IDisposable
 
     public TestIssuer()
     {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Url = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/";
-        }
-
         Rsa = NewRsaKey("rsa-1");
         Ec = NewEcKey("ec-1");
         Publish(Rsa);
         Publish(Ec);
-        _listener.Prefixes.Add(Url);
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
+        _listener = new LoopbackHttpListener("/", AnswerAsync);
     }
 
     /// <summary>The issuer's identifier: its URL with a trailing slash, as its tokens' iss.</summary>
-    public string Url { get; }
+    public string Url => _listener.Url;
 
     public const string Audience = "orleansgate-test";
 
@@ -134,37 +123,21 @@ public sealed class TestIssuer : IDisposable
         return signed + "." + Base64UrlEncoder.Encode(signature(Encoding.ASCII.GetBytes(signed)));
     }
 
-    private async Task LoopAsync()
+    private async Task AnswerAsync(HttpListenerContext context)
     {
-        while (_listener.IsListening)
+        JsonNode? body = (context.Request.Url?.AbsolutePath ?? string.Empty) switch
         {
-            HttpListenerContext context;
-            try
+            "/.well-known/openid-configuration" => new JsonObject
             {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            var path = context.Request.Url?.AbsolutePath ?? string.Empty;
-            JsonNode? body = path switch
-            {
-                "/.well-known/openid-configuration" => new JsonObject
-                {
-                    ["issuer"] = Url, ["jwks_uri"] = Url + "jwks",
-                    ["id_token_signing_alg_values_supported"] = new JsonArray("RS256", "ES256"),
-                },
-                "/jwks" => KeySet(),
-                _ => null,
-            };
-            context.Response.StatusCode = body is null ? 404 : 200;
-            context.Response.ContentType = "application/json";
-            var bytes = Encoding.UTF8.GetBytes(body?.ToJsonString() ?? "{}");
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        }
+                ["issuer"] = Url, ["jwks_uri"] = Url + "jwks",
+                ["id_token_signing_alg_values_supported"] = new JsonArray("RS256", "ES256"),
+            },
+            "/jwks" => KeySet(),
+            _ => null,
+        };
+        context.Response.StatusCode = body is null ? 404 : 200;
+        context.Response.ContentType = "application/json";
+        await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(body?.ToJsonString() ?? "{}"));
     }
 
     private JsonObject KeySet()
@@ -173,9 +146,5 @@ public sealed class TestIssuer : IDisposable
         return new JsonObject { ["keys"] = new JsonArray(_published.Values.Select(k => (JsonNode)JsonNode.Parse(k.Jwk.ToJsonString())!).ToArray()) };
     }
 
-    public void Dispose()
-    {
-        _listener.Close();
-        _loop.Wait(TimeSpan.FromSeconds(5));
-    }
+    public void Dispose() => _listener.Dispose();
 }

@@ -24,6 +24,9 @@ public sealed class TokenLoginTests(PostgresFixture postgres) : GatewayTestBase(
     protected override void Configure(JsonObject configuration)
     {
         configuration.Section("Proxy")["Tls"] = Certificate.TlsSection(TestCertificateForm.PemWithSeparateKey);
+        // The client's application name goes upstream inside the session's name: how the relay
+        // below tells one test's upstream connection from another's.
+        configuration.Section("Proxy")["UpstreamApplicationName"] = "orleansgate:{identity}/{application}";
         configuration["OrleansGate"]!["Oidc"] = new JsonArray(
             Ending.Options(),
             Outliving.Options(o =>

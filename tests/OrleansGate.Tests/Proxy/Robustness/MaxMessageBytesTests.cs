@@ -12,7 +12,11 @@ public sealed class MaxMessageBytesTests(PostgresFixture postgres) : RobustnessT
 {
     private const int Cap = 1024 * 1024;
 
-    protected override void Configure(JsonObject configuration) => configuration.Section("Proxy")["MaxMessageBytes"] = Cap;
+    protected override void Configure(JsonObject configuration)
+    {
+        base.Configure(configuration);
+        configuration.Section("Proxy")["MaxMessageBytes"] = Cap;
+    }
 
     [Fact]
     public async Task A_query_just_under_the_cap_goes_through()

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Npgsql;
 using OrleansGate.Proxy.Protocol;
 using OrleansGate.Tests.Support;
@@ -12,6 +13,13 @@ namespace OrleansGate.Tests.Proxy.Robustness;
 /// </summary>
 public abstract class RobustnessTestBase(PostgresFixture postgres) : GatewayTestBase(postgres)
 {
+    /// <summary>
+    /// The client's application name is the database session's name too ({application}), so a
+    /// test finds its own database session in pg_stat_activity.
+    /// </summary>
+    protected override void Configure(JsonObject configuration) =>
+        configuration.Section("Proxy")["UpstreamApplicationName"] = "{application}";
+
     /// <summary>Nothing here may take longer than this to be answered: a hang fails the test.</summary>
     protected static readonly TimeSpan Prompt = TimeSpan.FromSeconds(5);
 

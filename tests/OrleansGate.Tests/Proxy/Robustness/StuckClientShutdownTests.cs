@@ -16,7 +16,9 @@ public sealed class StuckClientShutdownTests(PostgresFixture postgres) : Robustn
     public async Task The_gateway_stops_promptly_although_a_client_has_stopped_reading()
     {
         const string application = "stuck-reader";
-        var gateway = await TestGateway.StartAsync(GatewayConfig.Standard(Postgres, Database));
+        var configuration = GatewayConfig.Standard(Postgres, Database);
+        Configure(configuration);
+        var gateway = await TestGateway.StartAsync(configuration);
         await using var client = await RawClient.ConnectAsync(gateway.Port);
         await client.LoginAsync("alice", GatewayConfig.AlicePassword, "main", [new("application_name", application)]);
         await client.QueryAsync("SELECT n, repeat('x', 100) FROM generate_series(1, 2000000) AS n");

@@ -1,16 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using OrleansGate.Tests.Support;
 
 namespace OrleansGate.Tests.Silo.Admin;
 
 /// <summary>A local HTTP endpoint (HttpListener) that records every POST and answers with the next planned status (200 when none).</summary>
 public sealed class WebhookReceiver : IDisposable
 {
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<int> _statuses = new();
-    private readonly Task _loop;
+    private readonly LoopbackHttpListener _listener;
 
     public WebhookReceiver(params int[] statuses)
     {
@@ -19,14 +18,10 @@ public sealed class WebhookReceiver : IDisposable
             _statuses.Enqueue(status);
         }
 
-        var port = FreePort();
-        Url = $"http://127.0.0.1:{port}/hooks/approvals/";
-        _listener.Prefixes.Add(Url);
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
+        _listener = new LoopbackHttpListener("/hooks/approvals/", ReceiveAsync);
     }
 
-    public string Url { get; }
+    public string Url => _listener.Url;
 
     /// <summary>Where a 3xx answer points (its Location header).</summary>
     public string? RedirectTo { get; init; }
@@ -47,45 +42,19 @@ public sealed class WebhookReceiver : IDisposable
         return Deliveries.Take(count).ToList();
     }
 
-    private async Task LoopAsync()
+    private async Task ReceiveAsync(HttpListenerContext context)
     {
-        while (_listener.IsListening)
+        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        var status = _statuses.TryDequeue(out var planned) ? planned : 200;
+        Deliveries.Enqueue(new Delivery(body, context.Request.Headers["X-OrleansGate-Signature"], context.Request.Headers["X-OrleansGate-Event"],
+            context.Request.ContentType, status));
+        context.Response.StatusCode = status;
+        if (status is >= 300 and < 400 && RedirectTo is not null)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
-            var status = _statuses.TryDequeue(out var planned) ? planned : 200;
-            Deliveries.Enqueue(new Delivery(body, context.Request.Headers["X-OrleansGate-Signature"], context.Request.Headers["X-OrleansGate-Event"],
-                context.Request.ContentType, status));
-            context.Response.StatusCode = status;
-            if (status is >= 300 and < 400 && RedirectTo is not null)
-            {
-                context.Response.RedirectLocation = RedirectTo;
-            }
-
-            context.Response.Close();
+            context.Response.RedirectLocation = RedirectTo;
         }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    public void Dispose()
-    {
-        _listener.Close();
-        _loop.Wait(TimeSpan.FromSeconds(5));
-    }
+    public void Dispose() => _listener.Dispose();
 }
