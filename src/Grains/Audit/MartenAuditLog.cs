@@ -46,8 +46,9 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether the audit database answers now (readiness): a round trip on a fresh connection of
-    /// the writer's pool, within <paramref name="timeout"/>. Null when it does; else why not.
+    /// Whether the audit database can take commits now (readiness): a round trip on a fresh
+    /// connection of the writer's pool, within <paramref name="timeout"/>, to a server that is not a
+    /// standby (after a failover the address may name one). Null when it can; else why not.
     /// </summary>
     public async Task<string?> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -56,9 +57,11 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(limit.Token).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("SELECT 1", connection);
-            await command.ExecuteScalarAsync(limit.Token).ConfigureAwait(false);
-            return null;
+            await using var command = new NpgsqlCommand(
+                "SELECT NOT pg_is_in_recovery()", connection);
+            return await command.ExecuteScalarAsync(limit.Token).ConfigureAwait(false) is true
+                ? null
+                : "it is a standby, which takes no commits";
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -17,8 +18,11 @@ public sealed class TelemetryOptions
 {
     public const string Section = "OrleansGate:Telemetry";
 
-    /// <summary>An OTLP/gRPC collector (e.g. http://otel-collector:4317): traces (one per statement) and metrics are pushed there.</summary>
+    /// <summary>An OTLP collector (e.g. http://otel-collector:4317): traces (one per statement) and metrics are pushed there.</summary>
     public string? OtlpEndpoint { get; set; }
+
+    /// <summary><c>Grpc</c> (port 4317 by convention) or <c>HttpProtobuf</c> (4318; the gateway appends /v1/traces and /v1/metrics).</summary>
+    public OtlpExportProtocol OtlpProtocol { get; set; } = OtlpExportProtocol.Grpc;
 }
 
 /// <summary>Checks <c>OrleansGate:Telemetry</c>.</summary>
@@ -53,8 +57,18 @@ public static class GatewayTelemetry
     {
         services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TelemetryOptions>>(new TelemetryOptionsValidator(configuration));
-        var otlp = configuration[$"{TelemetryOptions.Section}:OtlpEndpoint"];
-        var exportsOtlp = Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint);
+        TelemetryOptions options;
+        try
+        {
+            options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            // A value that does not bind: the validator names its key when the host starts.
+            options = new TelemetryOptions();
+        }
+
+        var exportsOtlp = Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var endpoint);
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("orleansgate"))
             .WithMetrics(metrics =>
@@ -62,15 +76,23 @@ public static class GatewayTelemetry
                 metrics.AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter();
                 if (exportsOtlp)
                 {
-                    metrics.AddOtlpExporter(o => o.Endpoint = endpoint!);
+                    metrics.AddOtlpExporter(o => Otlp(o, options.OtlpProtocol, endpoint!, "v1/metrics"));
                 }
             });
         if (exportsOtlp)
         {
-            telemetry.WithTracing(tracing => tracing.AddSource(ActivitySourceName).AddOtlpExporter(o => o.Endpoint = endpoint!));
+            telemetry.WithTracing(tracing => tracing.AddSource(ActivitySourceName)
+                .AddOtlpExporter(o => Otlp(o, options.OtlpProtocol, endpoint!, "v1/traces")));
         }
 
         return services;
+    }
+
+    // Over HTTP each signal has its own path; a gRPC endpoint serves both.
+    private static void Otlp(OtlpExporterOptions exporter, OtlpExportProtocol protocol, Uri endpoint, string signalPath)
+    {
+        exporter.Protocol = protocol;
+        exporter.Endpoint = protocol == OtlpExportProtocol.HttpProtobuf ? new Uri(endpoint.ToString().TrimEnd('/') + "/" + signalPath) : endpoint;
     }
 
     /// <summary>One span per decided statement: its kind, decision and rule (never its text or parameters).</summary>

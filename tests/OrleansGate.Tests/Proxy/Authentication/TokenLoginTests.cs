@@ -47,9 +47,10 @@ public sealed class TokenLoginTests(PostgresFixture postgres) : GatewayTestBase(
         var application = "psql-token-" + Guid.NewGuid().ToString("N")[..8];
         var token = Ending.Mint("dana", ["analysts"]);
 
+        // As a CI job would: the token in PGPASSWORD, never on the command line.
         var result = await ClientTools.PsqlAsync(
-            Gateway.LibpqConnectionString("dana", token, "main", "require") + $" application_name={application}",
-            ["-c", "\\conninfo", "-c", "SELECT 'logged in with a token'"]);
+            $"host=127.0.0.1 port={Gateway.Port} dbname=main user=dana sslmode=require application_name={application}",
+            ["-c", "\\conninfo", "-c", "SELECT 'logged in with a token'"], environment: new Dictionary<string, string> { ["PGPASSWORD"] = token });
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("SSL connection (protocol: TLS", result.StandardOutput, StringComparison.Ordinal);
