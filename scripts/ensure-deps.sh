@@ -13,6 +13,8 @@ have_cmd psql || need+=(postgresql-client)
 have_cmd pgbench || need+=(postgresql-contrib)
 # Peers and clients the tests and benchmarks run against.
 have_cmd pgbouncer || need+=(pgbouncer)
+# The headless browser the web console's tests drive (through Microsoft.Playwright).
+have_cmd chromium || need+=(chromium)
 # The TCP load balancer of the compose topology, which a test runs in front of the proxies.
 have_cmd haproxy || [[ -x /usr/sbin/haproxy ]] || need+=(haproxy)
 have_pkg libpg-query-dev || need+=(libpg-query-dev)

@@ -9,7 +9,8 @@ namespace OrleansGate.Silo.Admin;
 /// &lt;ApiToken&gt;</c>, or a token of a configured OIDC issuer (the identity its name claim
 /// names, with the groups of its claims), or 401. The identity it finds acts on the request.
 /// </summary>
-public sealed class AdminAuthentication(ApiTokenAuthenticator authenticator, TokenAuthenticator tokens) : IEndpointFilter
+public sealed class AdminAuthentication(ApiTokenAuthenticator authenticator, TokenAuthenticator tokens, Console.ConsoleSession? console = null)
+    : IEndpointFilter
 {
     private const string ApproverKey = "OrleansGate.Approver";
 
@@ -18,6 +19,18 @@ public sealed class AdminAuthentication(ApiTokenAuthenticator authenticator, Tok
         var http = context.HttpContext;
         var token = ApiTokenAuthenticator.BearerToken(http.Request.Headers.Authorization);
         var approver = token is null ? null : authenticator.Authenticate(token) ?? await FromOidcAsync(token, http.RequestAborted).ConfigureAwait(false);
+        if (token is null && console is not null && http.Request.Cookies[Console.ConsoleSession.CookieName] is { } cookie
+            && console.Read(cookie) is { } signedIn)
+        {
+            // The console: its cookie signs the identity in; a change also needs the cookie's CSRF token.
+            if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !console.HasCsrf(http.Request, cookie))
+            {
+                return AdminResults.Error(StatusCodes.Status403Forbidden, $"a console request that changes something needs the {Console.ConsoleSession.CsrfHeader} header");
+            }
+
+            approver = signedIn;
+        }
+
         if (approver is null)
         {
             http.Response.Headers.WWWAuthenticate = "Bearer";

@@ -20,6 +20,7 @@ namespace OrleansGate.Silo.Admin;
 /// </summary>
 public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFactory grains, ApiTokenAuthenticator authenticator,
     OrleansGate.Proxy.Authentication.Tokens.TokenAuthenticator tokens, IEnumerable<IReadinessCheck> checks, OpenTelemetry.Metrics.MeterProvider? meters,
+    Grains.Audit.Chain.ChainKey chainKey, Grains.Configuration.GatewayConfiguration gateway,
     TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
@@ -47,8 +48,10 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
 
         var app = builder.Build();
         OperatorEndpoints.Map(app, IsUp, checks, meters);
-        var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator, tokens));
+        var console = new Console.ConsoleSession(chainKey, gateway, clock);
+        var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator, tokens, console));
         var access = new AdminAccess(options.Value);
+        Console.ConsoleEndpoints.Map(app, api, console, authenticator, tokens, access, _logger);
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
         SessionEndpoints.Map(api, grains, access);
 

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using OrleansGate.Tests.Support;
+using Xunit;
+
+namespace OrleansGate.Tests.Silo.Admin.Console;
+
+/// <summary>
+/// The web console in a real browser (the system's headless Chromium, driven by Playwright): an
+/// approver signs in with an API token and approves a held COPY while psql waits, then the rows
+/// arrive; a denial reaches psql as an error with the reason; a requester sees no approve button on
+/// their own request; a console request without the CSRF token changes nothing.
+/// </summary>
+public sealed class ConsoleBrowserTests(PostgresFixture postgres) : AdminTestBase(postgres), IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    // Requests live in the gateway's grains: a gateway per test.
+    protected override bool SharesGatewayWithClass => false;
+
+    protected override string SetUpDatabaseSql => """
+        CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
+        INSERT INTO customers VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy');
+        """;
+
+    protected override void Configure(JsonObject configuration)
+    {
+        base.Configure(configuration);
+        GatewayConfig.UsePolicy(configuration, "main", """
+            { "Name": "held", "Rules": [
+              { "Name": "hold-copy-out", "Kinds": ["CopyTo"], "Action": "Hold", "ApproverGroups": ["approvers"] } ] }
+            """);
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"],
+        });
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await base.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_approver_approves_a_held_copy_in_the_console_while_psql_waits_and_psql_gets_the_rows()
+    {
+        using var psql = StartHeldCopy(out var stdout, out var stderr);
+        var page = await SignInAsync(BobToken);
+
+        var card = page.Locator("article[data-approval]").Filter(new LocatorFilterOptions { HasText = "COPY customers TO STDOUT" });
+        await card.WaitForAsync(new LocatorWaitForOptions { Timeout = 20_000 });
+        await Screenshot(page, "pending-approvals");
+        Assert.Contains("alice", await card.InnerTextAsync(), StringComparison.Ordinal);
+        await card.Locator("button[data-action=approve]").ClickAsync();
+
+        await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(psql.ExitCode == 0, await stderr);
+        Assert.Equal("1\tAnn\n2\tBob\n3\tCy\n", await stdout);
+        await page.Locator("#approvals-empty").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 10_000 });
+    }
+
+    [Fact]
+    public async Task A_denial_with_its_reason_reaches_psql_as_an_error()
+    {
+        using var psql = StartHeldCopy(out _, out var stderr);
+        var page = await SignInAsync(BobToken);
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync("not during the audit");
+
+        var card = page.Locator("article[data-approval]").Filter(new LocatorFilterOptions { HasText = "COPY customers TO STDOUT" });
+        await card.Locator("button[data-action=deny]").ClickAsync(new LocatorClickOptions { Timeout = 20_000 });
+
+        await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEqual(0, psql.ExitCode);
+        var error = await stderr;
+        Assert.Contains("denied", error, StringComparison.Ordinal);
+        Assert.Contains("not during the audit", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_requester_sees_no_approve_button_and_a_console_post_without_its_csrf_token_changes_nothing()
+    {
+        using var psql = StartHeldCopy(out _, out _);
+        var request = await PendingApprovals.WaitForAsync(Grains, sql => sql == "COPY customers TO STDOUT", "the COPY");
+        var page = await SignInAsync(AliceToken);
+
+        var card = page.Locator($"article[data-approval='{request.Id}']");
+        await card.WaitForAsync(new LocatorWaitForOptions { Timeout = 20_000 });
+        Assert.Equal(0, await card.Locator("button").CountAsync());
+        Assert.Contains("Your own request", await card.InnerTextAsync(), StringComparison.Ordinal);
+
+        // bob's console cookie, without the CSRF header the page sends: refused, the request still pending.
+        var bob = await SignInAsync(BobToken);
+        var cookie = (await bob.Context.CookiesAsync()).Single(c => c.Name == "og_console");
+        using var forged = new HttpClient { BaseAddress = AdminUrl };
+        forged.DefaultRequestHeaders.Add("Cookie", $"og_console={cookie.Value}");
+        var refused = await forged.PostAsJsonAsync($"approvals/{request.Id}/approve", new { });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await forged.GetAsync($"approvals/{request.Id}")).StatusCode);
+        Assert.Equal("pending", (await JsonOf(await forged.GetAsync($"approvals/{request.Id}"))).GetProperty("status").GetString());
+
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        psql.Kill();
+    }
+
+    [Fact]
+    public async Task A_token_that_is_not_valid_does_not_sign_in()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 480, Height = 420 } });
+        await page.GotoAsync(new Uri(AdminUrl, "console/").ToString());
+        await page.FillAsync("#token", "not-a-token-of-anyone");
+        await page.ClickAsync("#signin-form button[type=submit]");
+
+        await page.Locator("#signin-error").Filter(new LocatorFilterOptions { HasText = "not valid" }).WaitForAsync();
+        await Screenshot(page, "sign-in");
+        Assert.True(await page.Locator("#approvals").IsHiddenAsync());
+        Assert.True(await page.Locator("#nav").IsHiddenAsync());
+        Assert.Empty(await page.Context.CookiesAsync());
+    }
+
+    private Process StartHeldCopy(out Task<string> stdout, out Task<string> stderr)
+    {
+        var psql = Process.Start(new ProcessStartInfo("psql")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+            ArgumentList = { "-X", "-v", "ON_ERROR_STOP=1", "-c", "COPY customers TO STDOUT", Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main") },
+        })!;
+        stdout = psql.StandardOutput.ReadToEndAsync();
+        stderr = psql.StandardError.ReadToEndAsync();
+        return psql;
+    }
+
+    private async Task<IPage> SignInAsync(string token)
+    {
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 800 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(AdminUrl, "console/").ToString());
+        await page.FillAsync("#token", token);
+        await page.ClickAsync("#signin-form button[type=submit]");
+        await page.Locator("#approvals").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
+        return page;
+    }
+
+    /// <summary>Pictures of the pages for docs/console.md, kept with the test results.</summary>
+    private static Task Screenshot(IPage page, string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "console-screenshots");
+        Directory.CreateDirectory(folder);
+        return page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
+}
