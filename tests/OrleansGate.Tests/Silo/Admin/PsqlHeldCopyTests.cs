@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using OrleansGate.Grains.Approvals;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -10,36 +8,13 @@ namespace OrleansGate.Tests.Silo.Admin;
 /// The issue's own scenario: psql's COPY customers TO STDOUT is held, psql shows the NOTICE and
 /// waits, an approver approves it from the CLI, and the rows arrive in the same psql session.
 /// </summary>
-public sealed class PsqlHeldCopyTests(PostgresFixture postgres) : AdminTestBase(postgres)
+public sealed class PsqlHeldCopyTests(PostgresFixture postgres) : HeldCopyTestBase(postgres)
 {
-    protected override string SetUpDatabaseSql => """
-        CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
-        INSERT INTO customers VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy');
-        """;
-
-    protected override void Configure(JsonObject configuration)
-    {
-        base.Configure(configuration);
-        GatewayConfig.UsePolicy(configuration, "main", """
-            { "Name": "held", "Rules": [
-              { "Name": "hold-copy-out", "Kinds": ["CopyTo"], "Action": "Hold", "ApproverGroups": ["approvers"] } ] }
-            """);
-    }
-
     [Fact]
     public async Task Psql_waits_with_the_notice_until_an_approver_approves_from_the_cli_and_then_gets_the_rows()
     {
-        var start = new ProcessStartInfo("psql")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList = { "-X", "-v", "ON_ERROR_STOP=1", "-c", "COPY customers TO STDOUT",
-                Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main") },
-        };
-        using var psql = Process.Start(start)!;
-        var stdout = psql.StandardOutput.ReadToEndAsync();
-        var stderr = psql.StandardError.ReadToEndAsync();
-        var request = await PendingApprovals.WaitForAsync(Grains, sql => sql == "COPY customers TO STDOUT", "the COPY");
+        using var psql = StartHeldCopy(out var stdout, out var stderr);
+        var request = await PendingApprovals.WaitForAsync(Grains, sql => sql == HeldCopy, "the COPY");
         Assert.False(psql.HasExited);
 
         var approved = await CliAsync(["approvals", "approve", request.Id, "--reason", "quarterly export", "--url", AdminUrl.ToString()], BobToken);
@@ -47,7 +22,7 @@ public sealed class PsqlHeldCopyTests(PostgresFixture postgres) : AdminTestBase(
         Assert.Equal(0, approved.ExitCode);
         await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, psql.ExitCode);
-        Assert.Equal("1\tAnn\n2\tBob\n3\tCy\n", await stdout);
+        Assert.Equal(CopiedRows, await stdout);
         var notice = await stderr;
         Assert.Contains($"NOTICE:  statement held for approval {request.Id}", notice, StringComparison.Ordinal);
         Assert.Contains($"approvals approve {request.Id}", notice, StringComparison.Ordinal);

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -14,27 +12,13 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// arrive; a denial reaches psql as an error with the reason; a requester sees no approve button on
 /// their own request; a console request without the CSRF token changes nothing.
 /// </summary>
-public sealed class ConsoleBrowserTests(PostgresFixture postgres) : AdminTestBase(postgres), IAsyncLifetime
+public sealed class ConsoleBrowserTests(PostgresFixture postgres) : HeldCopyTestBase(postgres), IAsyncLifetime
 {
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
 
     // Requests live in the gateway's grains: a gateway per test.
     protected override bool SharesGatewayWithClass => false;
-
-    protected override string SetUpDatabaseSql => """
-        CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
-        INSERT INTO customers VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy');
-        """;
-
-    protected override void Configure(JsonObject configuration)
-    {
-        base.Configure(configuration);
-        GatewayConfig.UsePolicy(configuration, "main", """
-            { "Name": "held", "Rules": [
-              { "Name": "hold-copy-out", "Kinds": ["CopyTo"], "Action": "Hold", "ApproverGroups": ["approvers"] } ] }
-            """);
-    }
 
     public override async Task InitializeAsync()
     {
@@ -59,7 +43,7 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : AdminTestBas
         using var psql = StartHeldCopy(out var stdout, out var stderr);
         var page = await SignInAsync(BobToken);
 
-        var card = page.Locator("article[data-approval]").Filter(new LocatorFilterOptions { HasText = "COPY customers TO STDOUT" });
+        var card = page.Locator("article[data-approval]").Filter(new LocatorFilterOptions { HasText = HeldCopy });
         await card.WaitForAsync(new LocatorWaitForOptions { Timeout = 20_000 });
         await Screenshot(page, "pending-approvals");
         Assert.Contains("alice", await card.InnerTextAsync(), StringComparison.Ordinal);
@@ -67,7 +51,7 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : AdminTestBas
 
         await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(psql.ExitCode == 0, await stderr);
-        Assert.Equal("1\tAnn\n2\tBob\n3\tCy\n", await stdout);
+        Assert.Equal(CopiedRows, await stdout);
         await page.Locator("#approvals-empty").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 10_000 });
     }
 
@@ -78,7 +62,7 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : AdminTestBas
         var page = await SignInAsync(BobToken);
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync("not during the audit");
 
-        var card = page.Locator("article[data-approval]").Filter(new LocatorFilterOptions { HasText = "COPY customers TO STDOUT" });
+        var card = page.Locator("article[data-approval]").Filter(new LocatorFilterOptions { HasText = HeldCopy });
         await card.Locator("button[data-action=deny]").ClickAsync(new LocatorClickOptions { Timeout = 20_000 });
 
         await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -92,7 +76,7 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : AdminTestBas
     public async Task The_requester_sees_no_approve_button_and_a_console_post_without_its_csrf_token_changes_nothing()
     {
         using var psql = StartHeldCopy(out _, out _);
-        var request = await PendingApprovals.WaitForAsync(Grains, sql => sql == "COPY customers TO STDOUT", "the COPY");
+        var request = await PendingApprovals.WaitForAsync(Grains, sql => sql == HeldCopy, "the COPY");
         var page = await SignInAsync(AliceToken);
 
         var card = page.Locator($"article[data-approval='{request.Id}']");
@@ -128,18 +112,6 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : AdminTestBas
         Assert.True(await page.Locator("#approvals").IsHiddenAsync());
         Assert.True(await page.Locator("#nav").IsHiddenAsync());
         Assert.Empty(await page.Context.CookiesAsync());
-    }
-
-    private Process StartHeldCopy(out Task<string> stdout, out Task<string> stderr)
-    {
-        var psql = Process.Start(new ProcessStartInfo("psql")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-            ArgumentList = { "-X", "-v", "ON_ERROR_STOP=1", "-c", "COPY customers TO STDOUT", Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main") },
-        })!;
-        stdout = psql.StandardOutput.ReadToEndAsync();
-        stderr = psql.StandardError.ReadToEndAsync();
-        return psql;
     }
 
     private async Task<IPage> SignInAsync(string token)
