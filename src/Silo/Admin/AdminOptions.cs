@@ -16,6 +16,9 @@ public sealed class AdminOptions
 
     public WebhookOptions Webhook { get; set; } = new();
 
+    /// <summary>Approvals from Slack: its interactive callbacks on <c>POST /slack/actions</c>.</summary>
+    public Slack.SlackOptions Slack { get; set; } = new();
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Listen);
 }
 
@@ -24,6 +27,9 @@ public sealed class WebhookOptions
 {
     /// <summary>An http(s) URL; empty: no webhook.</summary>
     public string? Url { get; set; }
+
+    /// <summary><c>OrleansGate</c>: the event as JSON. <c>Slack</c>: a Slack message (blocks) with Approve and Deny buttons for each new request.</summary>
+    public WebhookFormat Format { get; set; } = WebhookFormat.OrleansGate;
 
     /// <summary>When set, every POST carries <c>X-OrleansGate-Signature: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c>.</summary>
     public string? Secret { get; set; }
@@ -38,4 +44,14 @@ public sealed class WebhookOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Url);
+}
+
+/// <summary>What the approvals webhook POSTs.</summary>
+public enum WebhookFormat
+{
+    /// <summary>The approval event as JSON, signed with <see cref="WebhookOptions.Secret"/>.</summary>
+    OrleansGate,
+
+    /// <summary>A Slack incoming-webhook message: the request with Approve and Deny buttons; outcomes as a line of text.</summary>
+    Slack,
 }

@@ -27,6 +27,20 @@ public sealed class AdminOptionsValidator(IConfiguration configuration) : IValid
             }
         }
 
+        var slack = options.Slack;
+        if (slack.Users.Count > 0 && (slack.SigningSecret?.Length ?? 0) < 16)
+        {
+            failures.Add($"{key}:Slack:SigningSecret: the Slack app's signing secret is required with Slack:Users (at least 16 characters)");
+        }
+
+        foreach (var (user, identity) in slack.Users)
+        {
+            if (string.IsNullOrWhiteSpace(identity))
+            {
+                failures.Add($"{key}:Slack:Users:{user}: must name a gateway identity");
+            }
+        }
+
         var webhook = options.Webhook;
         if (webhook.Enabled && (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
         {

@@ -52,6 +52,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator, tokens, console));
         var access = new AdminAccess(options.Value);
         Console.ConsoleEndpoints.Map(app, api, console, authenticator, tokens, access, _logger);
+        Slack.SlackActions.Map(app, options.Value.Slack, gateway, grains, proofs, clock, _logger);
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
         SessionEndpoints.Map(api, grains, access);
 

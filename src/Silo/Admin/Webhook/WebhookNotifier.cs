@@ -81,7 +81,9 @@ public sealed partial class WebhookNotifier : BackgroundService, IApprovalNotifi
 
     private async Task DeliverAsync(Uri url, string shown, ApprovalEvent approvalEvent, CancellationToken stoppingToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(approvalEvent, Json);
+        var body = _options.Format == WebhookFormat.Slack
+            ? JsonSerializer.SerializeToUtf8Bytes(Slack.SlackMessage.For(approvalEvent))
+            : JsonSerializer.SerializeToUtf8Bytes(approvalEvent, Json);
         var signature = string.IsNullOrEmpty(_options.Secret) ? null : WebhookSignature.Compute(_options.Secret, body);
         for (var attempt = 1; ; attempt++)
         {
