@@ -58,7 +58,8 @@ function duration(seconds) {
 
 function mayDecide(request) {
   return state.me && request.requester !== state.me.identity &&
-    request.approverGroups.some((group) => state.me.groups.includes(group));
+    request.approverGroups.some((group) => state.me.groups.includes(group)) &&
+    !(request.approvals || []).some((vote) => vote.approver === state.me.identity);
 }
 
 async function decide(request, verb) {
@@ -100,7 +101,9 @@ function renderApprovals(requests) {
         el("button", { type: "button", "data-action": "window", onclick: () => decide(request, "window") }, "Approve for a window"),
         el("button", { type: "button", class: "deny", "data-action": "deny", onclick: () => decide(request, "deny") }, "Deny"));
     } else {
-      actions.append(el("span", { class: "muted" }, request.requester === state.me.identity ? "Your own request: someone else approves it." : "Not yours to approve."));
+      const approved = (request.approvals || []).some((vote) => vote.approver === state.me.identity);
+      actions.append(el("span", { class: "muted" }, request.requester === state.me.identity ? "Your own request: someone else approves it."
+        : approved ? "You approved it; it waits for another approver." : "Not yours to approve."));
     }
     return el("article", { class: "card", "data-approval": request.id }, el("strong", {}, request.id), highlight(request.sql), details, actions);
   }));
@@ -135,7 +138,12 @@ async function refresh() {
   const current = view();
   try {
     if (current === "approvals") {
-      renderApprovals(await api("/approvals"));
+      // The listing leaves out the votes: a request that needs several is read whole.
+      const requests = await api("/approvals");
+      await Promise.all(requests.filter((r) => r.minApprovals > 1).map(async (r) => {
+        r.approvals = (await api(`/approvals/${encodeURIComponent(r.id)}`)).approvals || [];
+      }));
+      renderApprovals(requests);
       $("approvals-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
     } else {
       renderSessions(await api("/sessions"));
