@@ -13,6 +13,7 @@ namespace OrleansGate.Silo.Admin;
 public sealed class AdminAccess(AdminOptions options)
 {
     private readonly HashSet<string> _adminGroups = new(options.AdminGroups, StringComparer.Ordinal);
+    private readonly HashSet<string> _auditorGroups = new(options.AuditorGroups, StringComparer.Ordinal);
 
     public bool IsAdmin(Approver who) => who.Groups.Any(_adminGroups.Contains);
 
@@ -21,4 +22,8 @@ public sealed class AdminAccess(AdminOptions options)
 
     /// <summary>Listing and ending: administrators any session, others only their own.</summary>
     public bool MaySee(Approver who, LiveSession session) => IsAdmin(who) || who.Identity == session.Identity;
+
+    /// <summary>A session's record (its timeline): administrators and auditors any, others only their own.</summary>
+    public bool MayRead(Approver who, string sessionIdentity) =>
+        IsAdmin(who) || who.Groups.Any(_auditorGroups.Contains) || who.Identity == sessionIdentity;
 }

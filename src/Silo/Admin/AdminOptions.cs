@@ -14,6 +14,9 @@ public sealed class AdminOptions
     /// </summary>
     public List<string> AdminGroups { get; set; } = ["admins"];
 
+    /// <summary>Members of these groups read every session's record (its timeline); everyone else only their own.</summary>
+    public List<string> AuditorGroups { get; set; } = ["auditors"];
+
     public WebhookOptions Webhook { get; set; } = new();
 
     /// <summary>Approvals from Slack: its interactive callbacks on <c>POST /slack/actions</c>.</summary>

@@ -20,7 +20,7 @@ namespace OrleansGate.Silo.Admin;
 /// </summary>
 public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFactory grains, ApiTokenAuthenticator authenticator,
     OrleansGate.Proxy.Authentication.Tokens.TokenAuthenticator tokens, IEnumerable<IReadinessCheck> checks, OpenTelemetry.Metrics.MeterProvider? meters,
-    Grains.Audit.Chain.ChainKey chainKey, Grains.Configuration.GatewayConfiguration gateway,
+    Grains.Audit.Chain.ChainKey chainKey, Grains.Configuration.GatewayConfiguration gateway, Grains.Audit.IAuditLog audit,
     TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
@@ -54,7 +54,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         Console.ConsoleEndpoints.Map(app, api, console, authenticator, tokens, access, _logger);
         Slack.SlackActions.Map(app, options.Value.Slack, gateway, grains, proofs, clock, _logger);
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
-        SessionEndpoints.Map(api, grains, access);
+        SessionEndpoints.Map(api, grains, access, audit);
 
         await _server.StartAsync(app, cancellationToken).ConfigureAwait(false);
         Address = _server.Address!;

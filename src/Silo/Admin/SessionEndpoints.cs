@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OrleansGate.Grains.Approvals;
+using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Audit.Projections;
 using OrleansGate.Grains.Sessions.Live;
 
 namespace OrleansGate.Silo.Admin;
@@ -12,8 +14,19 @@ namespace OrleansGate.Silo.Admin;
 /// </summary>
 public static class SessionEndpoints
 {
-    public static void Map(RouteGroupBuilder api, IGrainFactory grains, AdminAccess access)
+    public static void Map(RouteGroupBuilder api, IGrainFactory grains, AdminAccess access, IAuditLog audit)
     {
+        // A session's record as a timeline (the replay tool's projection, folded from the stream as read).
+        api.MapGet("/sessions/{id}/timeline", async (string id, HttpContext context) =>
+        {
+            var timeline = id.Length <= 64 && id.All(char.IsAsciiLetterOrDigit)
+                ? SessionTimelineProjection.Of(id, await audit.ReadStreamAsync(id, context.RequestAborted).ConfigureAwait(false))
+                : null;
+            return timeline is not null && access.MayRead(AdminAuthentication.Approver(context), timeline.Identity)
+                ? Results.Ok(timeline)
+                : AdminResults.Error(StatusCodes.Status404NotFound, $"no session '{(id.Length <= 64 ? id : id[..64] + "…")}' in the record");
+        });
+
         api.MapGet("/sessions", async (HttpContext context) =>
         {
             var who = AdminAuthentication.Approver(context);

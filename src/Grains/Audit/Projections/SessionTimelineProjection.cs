@@ -7,13 +7,53 @@ namespace OrleansGate.Grains.Audit.Projections;
 /// <summary>Folds one session stream into its <see cref="SessionTimeline"/>.</summary>
 public sealed class SessionTimelineProjection : SingleStreamProjection<SessionTimeline, string>
 {
-    public static SessionTimeline Create(IEvent<SessionStarted> e) => new()
+    public static SessionTimeline Create(IEvent<SessionStarted> e) => Start(e.StreamKey ?? e.Data.SessionId, e.Data);
+
+    private static SessionTimeline Start(string id, SessionStarted started) => new()
     {
-        Id = e.StreamKey ?? e.Data.SessionId,
-        Identity = e.Data.Identity,
-        Target = e.Data.Target,
-        Start = e.Data.At,
+        Id = id,
+        Identity = started.Identity,
+        Target = started.Target,
+        Start = started.At,
     };
+
+    /// <summary>
+    /// The timeline of one stream's events as read (not through Marten's projection daemon): what
+    /// the admin API shows the console. Null when the stream has no SessionStarted (a refused login).
+    /// </summary>
+    public static SessionTimeline? Of(string sessionId, IEnumerable<object> events)
+    {
+        SessionTimeline? view = null;
+        foreach (var e in events)
+        {
+            if (e is SessionStarted started)
+            {
+                view ??= Start(sessionId, started);
+                continue;
+            }
+
+            if (view is null)
+            {
+                continue;
+            }
+
+            switch (e)
+            {
+                case StatementDecided x: Apply(x, view); break;
+                case StatementReceived x: Apply(x, view); break;
+                case DecisionMade x: Apply(x, view); break;
+                case StatementCompleted x: Apply(x, view); break;
+                case ApprovalRequested x: Apply(x, view); break;
+                case ApprovalGranted x: Apply(x, view); break;
+                case ApprovalDenied x: Apply(x, view); break;
+                case ApprovalExpired x: Apply(x, view); break;
+                case ApprovalWithdrawn x: Apply(x, view); break;
+                case SessionEnded x: Apply(x, view); break;
+            }
+        }
+
+        return view;
+    }
 
     public static void Apply(StatementDecided e, SessionTimeline view) => AuditFacts.Fold(e, view, Apply, Apply, Apply);
 

@@ -115,6 +115,7 @@ function renderSessions(sessions) {
     el("td", {}, session.identity), el("td", {}, session.target), el("td", {}, session.clientAddress || ""),
     el("td", {}, session.applicationName || ""), el("td", {}, new Date(session.startedAt).toLocaleTimeString()),
     el("td", {}, session.heldApproval || ""),
+    el("td", {}, el("a", { href: `#session/${session.id}` }, "Timeline")),
     el("td", {}, state.me.admin
       ? el("button", { type: "button", class: "deny", onclick: () => endSession(session) }, "End")
       : ""))));
@@ -131,7 +132,21 @@ async function endSession(session) {
 }
 
 function view() {
+  if (location.hash.startsWith("#session/")) return "session";
   return location.hash === "#sessions" ? "sessions" : "approvals";
+}
+
+// One session's record: every statement with what was decided and how it ended (masked as stored).
+function renderTimeline(timeline) {
+  $("session-id").textContent = timeline.id;
+  $("session-summary").textContent = `${timeline.identity} on ${timeline.target}, from ${new Date(timeline.start).toLocaleString()}` +
+    (timeline.end ? ` to ${new Date(timeline.end).toLocaleString()} (${timeline.endReason})` : " (open)");
+  $("session-entries").replaceChildren(...timeline.entries.map((entry) => el("tr", { "data-sequence": entry.sequence },
+    el("td", {}, entry.sequence),
+    el("td", {}, highlight(entry.sql)),
+    el("td", { "data-decision": (entry.action || "").toLowerCase() }, `${entry.action || "?"} (${entry.rule || ""})`,
+      ...(entry.approvalSteps || []).map((step) => el("div", { class: "muted" }, step))),
+    el("td", {}, [entry.outcome, entry.commandTag, entry.errorMessage].filter(Boolean).join(" · ")))));
 }
 
 async function refresh() {
@@ -145,6 +160,9 @@ async function refresh() {
       }));
       renderApprovals(requests);
       $("approvals-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+    } else if (current === "session") {
+      renderTimeline(await api(`/sessions/${encodeURIComponent(location.hash.slice("#session/".length))}/timeline`));
+      $("session-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
     } else {
       renderSessions(await api("/sessions"));
       $("sessions-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
@@ -156,7 +174,7 @@ async function refresh() {
 }
 
 function show(current) {
-  for (const id of ["signin", "approvals", "sessions"]) $(id).hidden = id !== current;
+  for (const id of ["signin", "approvals", "sessions", "session"]) $(id).hidden = id !== current;
   $("nav").hidden = $("who").hidden = current === "signin";
   $("nav-approvals").classList.toggle("current", current === "approvals");
   $("nav-sessions").classList.toggle("current", current === "sessions");

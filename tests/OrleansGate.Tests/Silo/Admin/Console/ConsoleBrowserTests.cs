@@ -100,6 +100,39 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : HeldCopyTest
     }
 
     [Fact]
+    public async Task An_administrator_opens_a_live_session_s_timeline_with_each_statement_and_its_decision()
+    {
+        var application = "timeline-" + Guid.NewGuid().ToString("N")[..8];
+        await using var alice = await OpenViaGatewayAsync(b => b.ApplicationName = application);
+        await using (var allowed = new Npgsql.NpgsqlCommand("SELECT 'seen in the console'", alice))
+        {
+            await allowed.ExecuteScalarAsync();
+        }
+
+        await using (var blocked = new Npgsql.NpgsqlCommand("SELECT pg_read_file('/etc/hostname')", alice))
+        {
+            await Assert.ThrowsAsync<Npgsql.PostgresException>(() => blocked.ExecuteScalarAsync());
+        }
+
+        var session = (await AuditRecord.SessionOfApplicationAsync(Postgres, application))[0].StreamId;
+        var page = await SignInAsync(ErinToken);
+        await page.ClickAsync("#nav-sessions");
+        await page.Locator($"tr[data-session='{session}'] a").ClickAsync(new LocatorClickOptions { Timeout = 20_000 });
+
+        var rows = page.Locator("#session-entries tr");
+        await rows.Filter(new LocatorFilterOptions { HasText = "pg_read_file" }).WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
+        await Screenshot(page, "session-timeline");
+        Assert.Contains("Block (default:server-file-functions)",
+            await rows.Filter(new LocatorFilterOptions { HasText = "pg_read_file" }).InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Completed", await rows.Filter(new LocatorFilterOptions { HasText = "seen in the console" }).InnerTextAsync(),
+            StringComparison.Ordinal);
+
+        // Only its own identity, administrators and auditors read a session's record.
+        Assert.Equal(HttpStatusCode.NotFound, (await Admin(CarolToken).GetAsync($"sessions/{session}/timeline")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Admin(AliceToken).GetAsync($"sessions/{session}/timeline")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_token_that_is_not_valid_does_not_sign_in()
     {
         var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 480, Height = 420 } });
