@@ -55,6 +55,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         Slack.SlackActions.Map(app, options.Value.Slack, gateway, grains, proofs, clock, _logger);
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
         SessionEndpoints.Map(api, grains, access, audit);
+        PolicyEndpoints.Map(api, grains, gateway, access);
 
         await _server.StartAsync(app, cancellationToken).ConfigureAwait(false);
         Address = _server.Address!;

@@ -133,6 +133,7 @@ async function endSession(session) {
 
 function view() {
   if (location.hash.startsWith("#session/")) return "session";
+  if (location.hash === "#try") return "try";
   return location.hash === "#sessions" ? "sessions" : "approvals";
 }
 
@@ -151,6 +152,7 @@ function renderTimeline(timeline) {
 
 async function refresh() {
   const current = view();
+  if (current === "try") return; // answered on demand, not polled
   try {
     if (current === "approvals") {
       // The listing leaves out the votes: a request that needs several is read whole.
@@ -174,10 +176,11 @@ async function refresh() {
 }
 
 function show(current) {
-  for (const id of ["signin", "approvals", "sessions", "session"]) $(id).hidden = id !== current;
+  for (const id of ["signin", "approvals", "sessions", "session", "try"]) $(id).hidden = id !== current;
   $("nav").hidden = $("who").hidden = current === "signin";
   $("nav-approvals").classList.toggle("current", current === "approvals");
   $("nav-sessions").classList.toggle("current", current === "sessions");
+  $("nav-try").classList.toggle("current", current === "try");
 }
 
 function showSignIn() {
@@ -208,6 +211,21 @@ $("signin-form").addEventListener("submit", async (event) => {
     await start();
   } catch (error) {
     $("signin-error").textContent = error.message;
+  }
+});
+$("try-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const result = await api("/policies/dry-run", { method: "POST", body: JSON.stringify({
+      identity: $("try-identity").value, target: $("try-target").value, sql: $("try-sql").value }) });
+    $("try-results").replaceChildren(...result.statements.map((d) => el("tr", {},
+      el("td", {}, highlight(d.sql)),
+      el("td", { "data-decision": d.action.toLowerCase() }, `${d.action} (${d.rule})`, ...(d.message ? [el("div", { class: "muted" }, d.message)] : [])),
+      el("td", {}, ...d.masked.map((m) => el("div", {}, `${m.column}: ${m.strategy || "masked"} (${m.reason})`))))));
+    $("try-error").textContent = "";
+  } catch (error) {
+    $("try-results").replaceChildren();
+    $("try-error").textContent = error.message;
   }
 });
 $("signout").addEventListener("click", async () => {

@@ -133,6 +133,25 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : HeldCopyTest
     }
 
     [Fact]
+    public async Task Try_sql_shows_what_the_policy_would_decide_for_each_statement()
+    {
+        var page = await SignInAsync(AliceToken);
+        await page.ClickAsync("#nav-try");
+        await page.FillAsync("#try-target", "main");
+        await page.FillAsync("#try-sql", "COPY customers TO STDOUT; SELECT pg_read_file('/etc/hostname'); SELECT 1");
+        await page.ClickAsync("#try-form button[type=submit]");
+
+        var rows = page.Locator("#try-results tr");
+        await rows.Nth(2).WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
+        await Screenshot(page, "try-sql");
+        Assert.Contains("Hold (hold-copy-out)", await rows.Nth(0).InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Block (default:server-file-functions)", await rows.Nth(1).InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Allow", await rows.Nth(2).InnerTextAsync(), StringComparison.Ordinal);
+        // Tried, not held: nothing waits for approval.
+        Assert.Empty(await Grains.GetGrain<OrleansGate.Grains.Approvals.IApprovalIndexGrain>(0).PendingAsync());
+    }
+
+    [Fact]
     public async Task A_token_that_is_not_valid_does_not_sign_in()
     {
         var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 480, Height = 420 } });
