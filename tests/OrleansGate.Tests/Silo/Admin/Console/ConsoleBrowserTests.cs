@@ -12,30 +12,9 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// arrive; a denial reaches psql as an error with the reason; a requester sees no approve button on
 /// their own request; a console request without the CSRF token changes nothing.
 /// </summary>
-public sealed class ConsoleBrowserTests(PostgresFixture postgres) : HeldCopyTestBase(postgres), IAsyncLifetime
+public sealed class ConsoleBrowserTests(PostgresFixture postgres) : ConsoleTestBase(postgres)
 {
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
 
-    // Requests live in the gateway's grains: a gateway per test.
-    protected override bool SharesGatewayWithClass => false;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"],
-        });
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await base.DisposeAsync();
-    }
 
     [Fact]
     public async Task An_approver_approves_a_held_copy_in_the_console_while_psql_waits_and_psql_gets_the_rows()
@@ -154,7 +133,7 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : HeldCopyTest
     [Fact]
     public async Task A_token_that_is_not_valid_does_not_sign_in()
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 480, Height = 420 } });
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 480, Height = 420 } });
         await page.GotoAsync(new Uri(AdminUrl, "console/").ToString());
         await page.FillAsync("#token", "not-a-token-of-anyone");
         await page.ClickAsync("#signin-form button[type=submit]");
@@ -166,22 +145,4 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : HeldCopyTest
         Assert.Empty(await page.Context.CookiesAsync());
     }
 
-    private async Task<IPage> SignInAsync(string token)
-    {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 800 } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(AdminUrl, "console/").ToString());
-        await page.FillAsync("#token", token);
-        await page.ClickAsync("#signin-form button[type=submit]");
-        await page.Locator("#approvals").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
-        return page;
-    }
-
-    /// <summary>Pictures of the pages for docs/console.md, kept with the test results.</summary>
-    private static Task Screenshot(IPage page, string name)
-    {
-        var folder = Path.Combine(AppContext.BaseDirectory, "console-screenshots");
-        Directory.CreateDirectory(folder);
-        return page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
-    }
 }

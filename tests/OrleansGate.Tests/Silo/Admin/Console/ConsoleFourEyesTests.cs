@@ -10,13 +10,9 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// approval (the card then shows "1 of 2") and lets the rows out after the second, given in
 /// another browser by another approver.
 /// </summary>
-public sealed class ConsoleFourEyesTests(PostgresFixture postgres) : HeldCopyTestBase(postgres), IAsyncLifetime
+public sealed class ConsoleFourEyesTests(PostgresFixture postgres) : ConsoleTestBase(postgres)
 {
     private const string DaveToken = "dave-api-token-00001";
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    protected override bool SharesGatewayWithClass => false;
 
     protected override void Configure(JsonObject configuration)
     {
@@ -28,20 +24,6 @@ public sealed class ConsoleFourEyesTests(PostgresFixture postgres) : HeldCopyTes
             { "Name": "held-twice", "Rules": [
               { "Name": "hold-copy-out", "Kinds": ["CopyTo"], "Action": "Hold", "ApproverGroups": ["approvers"], "MinApprovals": 2 } ] }
             """);
-    }
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"] });
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await base.DisposeAsync();
     }
 
     [Fact]
@@ -66,15 +48,4 @@ public sealed class ConsoleFourEyesTests(PostgresFixture postgres) : HeldCopyTes
     }
 
     private static ILocator Card(IPage page) => page.Locator("article[data-approval]").Filter(new LocatorFilterOptions { HasText = HeldCopy });
-
-    private async Task<IPage> SignInAsync(string token)
-    {
-        var context = await _browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(AdminUrl, "console/").ToString());
-        await page.FillAsync("#token", token);
-        await page.ClickAsync("#signin-form button[type=submit]");
-        await page.Locator("#approvals").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
-        return page;
-    }
 }
