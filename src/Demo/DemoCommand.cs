@@ -59,7 +59,7 @@ public static class DemoCommand
 
         await host.StartAsync().ConfigureAwait(false);
         var bound = host.Services.GetRequiredService<ProxyServer>().BoundEndPoint;
-        PrintWelcome(bound, configFile);
+        PrintWelcome(bound, configFile, adminPort);
         await host.WaitForShutdownAsync().ConfigureAwait(false);
         folder.Delete(recursive: true);
         return GatewayHost.ExitOk;
@@ -140,7 +140,7 @@ public static class DemoCommand
         },
     };
 
-    private static void PrintWelcome(IPEndPoint bound, string configFile)
+    private static void PrintWelcome(IPEndPoint bound, string configFile, int adminPort)
     {
         var tool = $"{ReplayToolCommand()} --config {configFile}";
         Console.WriteLine($"""
@@ -173,7 +173,9 @@ public static class DemoCommand
               export ORLEANSGATE_TOKEN={BobToken}
               {tool} approvals list
               {tool} approvals approve <request id> --reason "demo export"
-            and alice's rows arrive, masked, in the same psql session.
+            and alice's rows arrive, masked, in the same psql session. Or, in a browser, open
+              http://127.0.0.1:{adminPort}/console
+            sign in with bob's token ({BobToken}) and press Approve.
 
             Every statement, allowed or not, is in the audit database '{AuditDatabase}' (Marten events,
             table og_audit.mt_events) before it reaches the shop database. Replay and check it:

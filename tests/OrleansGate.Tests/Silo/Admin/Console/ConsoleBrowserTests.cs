@@ -14,8 +14,6 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// </summary>
 public sealed class ConsoleBrowserTests(PostgresFixture postgres) : ConsoleTestBase(postgres)
 {
-
-
     [Fact]
     public async Task An_approver_approves_a_held_copy_in_the_console_while_psql_waits_and_psql_gets_the_rows()
     {
