@@ -18,12 +18,15 @@ public sealed class TestIssuer : IDisposable
     private readonly LoopbackHttpListener _listener;
     private readonly ConcurrentDictionary<string, SigningKey> _published = new(StringComparer.Ordinal);
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly bool _servesDiscovery;
     private int _keySetReads;
 
     public sealed record SigningKey(string Kid, string Algorithm, AsymmetricSecurityKey Key, JsonObject Jwk);
 
-    public TestIssuer()
+    /// <param name="servesDiscovery">False: no discovery document, only the key set (for an issuer configured with JwksUri).</param>
+    public TestIssuer(bool servesDiscovery = true)
     {
+        _servesDiscovery = servesDiscovery;
         Rsa = NewRsaKey("rsa-1");
         Ec = NewEcKey("ec-1");
         Publish(Rsa);
@@ -127,7 +130,7 @@ public sealed class TestIssuer : IDisposable
     {
         JsonNode? body = (context.Request.Url?.AbsolutePath ?? string.Empty) switch
         {
-            "/.well-known/openid-configuration" => new JsonObject
+            "/.well-known/openid-configuration" when _servesDiscovery => new JsonObject
             {
                 ["issuer"] = Url, ["jwks_uri"] = Url + "jwks",
                 ["id_token_signing_alg_values_supported"] = new JsonArray("RS256", "ES256"),

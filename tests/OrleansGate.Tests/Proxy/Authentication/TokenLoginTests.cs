@@ -18,6 +18,7 @@ public sealed class TokenLoginTests(PostgresFixture postgres) : GatewayTestBase(
     // groups are mapped; shared by the class's tests, which share its gateway.
     private static readonly TestIssuer Ending = new();
     private static readonly TestIssuer Outliving = new();
+    private static readonly TestIssuer KeySetOnly = new(servesDiscovery: false);
     private static readonly TestCertificate Certificate = TestCertificate.Create();
     private static RecordingTcpRelay? _upstream;
 
@@ -33,7 +34,8 @@ public sealed class TokenLoginTests(PostgresFixture postgres) : GatewayTestBase(
             {
                 o["SessionsOutliveToken"] = true;
                 o["GroupMap"] = new JsonObject { ["db-readers"] = "analysts" };
-            }));
+            }),
+            KeySetOnly.Options(o => o["JwksUri"] = KeySetOnly.Url + "jwks"));
         // A target reached through a relay that records every upstream connection's bytes.
         _upstream ??= new RecordingTcpRelay(Postgres.Server.Port);
         var watched = GatewayConfig.Target("watched", Postgres, Database, PostgresFixture.ScramUser);
@@ -81,6 +83,15 @@ public sealed class TokenLoginTests(PostgresFixture postgres) : GatewayTestBase(
         var refused = await Assert.ThrowsAsync<PostgresException>(() => outsider.OpenAsync());
         Assert.Equal("28000", refused.SqlState);
         Assert.Contains("identity \"erin\" is not allowed to use database \"main\"", refused.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_issuer_configured_with_its_key_set_s_address_needs_no_discovery_document()
+    {
+        await using var connection = new NpgsqlConnection(TokenConnection("ivan", KeySetOnly.Mint("ivan", ["analysts"])));
+        await connection.OpenAsync();
+
+        Assert.True(KeySetOnly.KeySetReads >= 1);
     }
 
     [Fact]
