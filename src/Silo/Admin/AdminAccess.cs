@@ -24,6 +24,8 @@ public sealed class AdminAccess(AdminOptions options)
     public bool MaySee(Approver who, LiveSession session) => IsAdmin(who) || who.Identity == session.Identity;
 
     /// <summary>A session's record (its timeline): administrators and auditors any, others only their own.</summary>
-    public bool MayRead(Approver who, string sessionIdentity) =>
-        IsAdmin(who) || who.Groups.Any(_auditorGroups.Contains) || who.Identity == sessionIdentity;
+    public bool MayRead(Approver who, string sessionIdentity) => ReadsEverything(who) || who.Identity == sessionIdentity;
+
+    /// <summary>Administrators and auditors: every session's record, every target's policy.</summary>
+    public bool ReadsEverything(Approver who) => IsAdmin(who) || who.Groups.Any(_auditorGroups.Contains);
 }

@@ -9,7 +9,7 @@ using OrleansGate.Proxy.Sql;
 namespace OrleansGate.Silo.Admin;
 
 /// <summary>
-/// <c>POST /policies/dry-run</c>: what the gateway would decide for some SQL by an identity on a
+/// <c>GET /policies</c>: the policy in force on each target the caller may see. <c>POST /policies/dry-run</c>: what the gateway would decide for some SQL by an identity on a
 /// target, without running, recording or holding anything (<see cref="IPolicyDryRunGrain"/>).
 /// Anyone may ask for themselves; administrators and auditors for any configured identity.
 /// </summary>
@@ -22,8 +22,21 @@ public static class PolicyEndpoints
 
     public sealed record DryRunResult(string Identity, string Target, string? Policy, IReadOnlyList<DryRunDecision> Statements);
 
+    /// <summary>A target and the policy in force on it (null: only the built-in rules).</summary>
+    public sealed record TargetPolicy(string Target, IReadOnlyList<string> Groups, Grains.Policy.PolicyOptions? Policy);
+
     public static void Map(RouteGroupBuilder api, IGrainFactory grains, GatewayConfiguration gateway, AdminAccess access)
     {
+        // The policies in force, per target: to whoever may use the target, and to administrators and auditors.
+        api.MapGet("/policies", (HttpContext context) =>
+        {
+            var who = AdminAuthentication.Approver(context);
+            var everything = access.ReadsEverything(who);
+            return Results.Ok(gateway.Current.Targets
+                .Where(t => everything || IdentityDirectory.MayUse(new GatewayIdentity(who.Identity, who.Groups), t))
+                .Select(t => new TargetPolicy(t.Name, t.Groups, gateway.PolicyFor(t.Name))).ToList());
+        });
+
         var parser = new SqlParser(cacheEntries: 0);
         api.MapPost("/policies/dry-run", async (DryRunBody? body, HttpContext context) =>
         {

@@ -21,6 +21,9 @@ public sealed class AdminAuthenticationTests(PostgresFixture postgres) : AdminTe
     [InlineData("/approvals")]
     [InlineData("/approvals/ap-000000000000")]
     [InlineData("/sessions")]
+    [InlineData("/sessions/0123456789abcdef0123456789abcdef/timeline")]
+    [InlineData("/policies")]
+    [InlineData("/console/me")]
     public async Task Every_other_endpoint_refuses_a_request_without_a_token(string path)
     {
         var response = await Admin(token: null).GetAsync(path);

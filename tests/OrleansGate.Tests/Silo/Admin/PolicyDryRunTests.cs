@@ -56,6 +56,20 @@ public sealed class PolicyDryRunTests(PostgresFixture postgres) : AdminTestBase(
     }
 
     [Fact]
+    public async Task The_policies_in_force_are_shown_to_whoever_may_use_their_target_and_to_administrators()
+    {
+        var alice = await JsonOf(await Admin(AliceToken).GetAsync("policies"));
+        var main = alice.EnumerateArray().Single(t => t.GetProperty("target").GetString() == "main");
+        Assert.Equal("shop", main.GetProperty("policy").GetProperty("name").GetString());
+        Assert.Equal("public.customers.ssn", main.GetProperty("policy").GetProperty("masks")[0].GetProperty("column").GetString());
+        Assert.Equal("no-deletes", main.GetProperty("policy").GetProperty("rules")[0].GetProperty("name").GetString());
+
+        // carol's group uses no target: she sees no policy at all; erin (an administrator) sees every target's.
+        Assert.Equal(0, (await JsonOf(await Admin(CarolToken).GetAsync("policies"))).GetArrayLength());
+        Assert.Equal(3, (await JsonOf(await Admin(ErinToken).GetAsync("policies"))).GetArrayLength());
+    }
+
+    [Fact]
     public async Task Only_administrators_and_auditors_try_sql_as_someone_else_and_a_target_the_identity_may_not_use_says_so()
     {
         var asOther = await Admin(AliceToken).PostAsJsonAsync("policies/dry-run", new { identity = "bob", target = "main", sql = "SELECT 1" });

@@ -134,7 +134,29 @@ async function endSession(session) {
 function view() {
   if (location.hash.startsWith("#session/")) return "session";
   if (location.hash === "#try") return "try";
+  if (location.hash === "#policies") return "policies";
   return location.hash === "#sessions" ? "sessions" : "approvals";
+}
+
+// Each target's policy: its masks and its rules, first match wins.
+function renderPolicies(targets) {
+  $("policies-list").replaceChildren(...targets.map((t) => {
+    const policy = t.policy;
+    const card = el("article", { class: "card", "data-target": t.target },
+      el("strong", {}, `${t.target}: ${policy ? policy.name : "built-in rules only"}`),
+      el("div", { class: "muted" }, `used by ${t.groups.join(", ") || "nobody"}`));
+    if (policy) {
+      card.append(el("table", {},
+        el("thead", {}, el("tr", {}, el("th", {}, "Masked column"), el("th", {}, "Strategy"), el("th", {}, "In clear for"))),
+        el("tbody", {}, ...policy.masks.map((m) => el("tr", {}, el("td", {}, m.column), el("td", {}, m.strategy),
+          el("td", {}, (m.unmasked || []).join(", ")))))));
+      card.append(el("table", {},
+        el("thead", {}, el("tr", {}, el("th", {}, "Rule"), el("th", {}, "Groups"), el("th", {}, "Kinds"), el("th", {}, "Action"))),
+        el("tbody", {}, ...policy.rules.map((r) => el("tr", { "data-rule": r.name }, el("td", {}, r.name), el("td", {}, (r.groups || []).join(", ") || "all"),
+          el("td", {}, (r.kinds || []).join(", ") || "all"), el("td", {}, r.action + (r.action === "hold" ? ` by ${(r.approverGroups || []).join(", ")}` : "")))))));
+    }
+    return card;
+  }));
 }
 
 // One session's record: every statement with what was decided and how it ended (masked as stored).
@@ -162,6 +184,8 @@ async function refresh() {
       }));
       renderApprovals(requests);
       $("approvals-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+    } else if (current === "policies") {
+      renderPolicies(await api("/policies"));
     } else if (current === "session") {
       renderTimeline(await api(`/sessions/${encodeURIComponent(location.hash.slice("#session/".length))}/timeline`));
       $("session-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
@@ -176,11 +200,12 @@ async function refresh() {
 }
 
 function show(current) {
-  for (const id of ["signin", "approvals", "sessions", "session", "try"]) $(id).hidden = id !== current;
+  for (const id of ["signin", "approvals", "sessions", "session", "try", "policies"]) $(id).hidden = id !== current;
   $("nav").hidden = $("who").hidden = current === "signin";
   $("nav-approvals").classList.toggle("current", current === "approvals");
   $("nav-sessions").classList.toggle("current", current === "sessions");
   $("nav-try").classList.toggle("current", current === "try");
+  $("nav-policies").classList.toggle("current", current === "policies");
 }
 
 function showSignIn() {

@@ -124,6 +124,13 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : ConsoleTestB
         Assert.Contains("Hold (hold-copy-out)", await rows.Nth(0).InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("Block (default:server-file-functions)", await rows.Nth(1).InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("Allow", await rows.Nth(2).InnerTextAsync(), StringComparison.Ordinal);
+        // The policy those decisions came from, as the Policies page shows it.
+        await page.ClickAsync("#nav-policies");
+        var main = page.Locator("article[data-target=main]");
+        await main.WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
+        Assert.Contains("main: held", await main.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("hold by approvers", await main.Locator("tr[data-rule=hold-copy-out]").InnerTextAsync(), StringComparison.Ordinal);
+
         // Tried, not held: nothing waits for approval.
         Assert.Empty(await Grains.GetGrain<OrleansGate.Grains.Approvals.IApprovalIndexGrain>(0).PendingAsync());
     }
