@@ -32,7 +32,19 @@ public sealed class SeverableTcpRelay : IAsyncDisposable
         _severed = true;
         foreach (var client in _open.Keys)
         {
-            client.Client.LingerState = new LingerOption(true, 0);
+            // A connection that ended meanwhile has given up its socket already (Client is null then).
+            try
+            {
+                if (client.Client is { } socket)
+                {
+                    socket.LingerState = new LingerOption(true, 0);
+                }
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
+            {
+                // Closed meanwhile.
+            }
+
             client.Dispose();
         }
     }
