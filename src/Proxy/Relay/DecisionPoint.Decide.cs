@@ -41,7 +41,8 @@ internal sealed partial class DecisionPoint
             await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var started = DateTimeOffset.UtcNow;
+        // Read only when a span will be made: this runs for every request.
+        var started = Telemetry.GatewayTelemetry.Statements.HasListeners() ? DateTimeOffset.UtcNow : default;
         var decisions = await decider.DecideAsync(requests, replies.DrainCompleted(),
             inTransaction?.Invoke() == true || replies.ExpectedCount > replies.AnsweredCount, cancellationToken).ConfigureAwait(false);
         Telemetry.GatewayTelemetry.RecordDecisions(decider.SessionId, requests, decisions, started);

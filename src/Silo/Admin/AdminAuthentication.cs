@@ -18,7 +18,7 @@ public sealed class AdminAuthentication(ApiTokenAuthenticator authenticator, Tok
     {
         var http = context.HttpContext;
         var token = ApiTokenAuthenticator.BearerToken(http.Request.Headers.Authorization);
-        var approver = token is null ? null : authenticator.Authenticate(token) ?? await FromOidcAsync(token, http.RequestAborted).ConfigureAwait(false);
+        var approver = token is null ? null : (await FromTokenAsync(token, http.RequestAborted).ConfigureAwait(false)).Who;
         if (token is null && console is not null && http.Request.Cookies[Console.ConsoleSession.CookieName] is { } cookie
             && console.Read(cookie) is { } signedIn)
         {
@@ -42,15 +42,24 @@ public sealed class AdminAuthentication(ApiTokenAuthenticator authenticator, Tok
         return await next(context).ConfigureAwait(false);
     }
 
-    private async Task<Approver?> FromOidcAsync(string token, CancellationToken cancellationToken)
+    /// <summary>
+    /// Who a bearer token (the API's, or the console's sign-in) is: an identity's ApiToken, else a
+    /// token of a configured OIDC issuer (with its expiry); no one when neither verifies.
+    /// </summary>
+    public async Task<(Approver? Who, DateTimeOffset? Expires, bool ViaOidc)> FromTokenAsync(string token, CancellationToken cancellationToken)
     {
+        if (authenticator.Authenticate(token) is { } configured)
+        {
+            return (configured, null, false);
+        }
+
         if (!tokens.Enabled)
         {
-            return null;
+            return (null, null, false);
         }
 
         var (login, _) = await tokens.AuthenticateBearerAsync(token, cancellationToken).ConfigureAwait(false);
-        return login is null ? null : new Approver(login.Identity.Name, login.Identity.Groups.ToList());
+        return login is null ? (null, null, false) : (new Approver(login.Identity.Name, login.Identity.Groups.ToList()), login.Token.ExpiresAt, true);
     }
 
     /// <summary>The identity the request was authenticated as.</summary>

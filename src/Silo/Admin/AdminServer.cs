@@ -49,9 +49,10 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         var app = builder.Build();
         OperatorEndpoints.Map(app, IsUp, checks, meters);
         var console = new Console.ConsoleSession(chainKey, gateway, clock);
-        var api = app.MapGroup("").AddEndpointFilter(new AdminAuthentication(authenticator, tokens, console));
+        var authentication = new AdminAuthentication(authenticator, tokens, console);
+        var api = app.MapGroup("").AddEndpointFilter(authentication);
         var access = new AdminAccess(options.Value);
-        Console.ConsoleEndpoints.Map(app, api, console, authenticator, tokens, access, _logger);
+        Console.ConsoleEndpoints.Map(app, api, console, authentication, access, _logger);
         Slack.SlackActions.Map(app, options.Value.Slack, gateway, grains, proofs, clock, _logger);
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
         SessionEndpoints.Map(api, grains, access, audit);

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Grains.Approvals;
-using OrleansGate.Proxy.Authentication.Tokens;
 
 namespace OrleansGate.Silo.Admin.Console;
 
@@ -29,8 +28,8 @@ public static partial class ConsoleEndpoints
     /// <summary>Who is signed in, and the CSRF token the page sends with every change.</summary>
     public sealed record Me(string Identity, IReadOnlyList<string> Groups, bool Admin, string? Csrf);
 
-    public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder api, ConsoleSession sessions, ApiTokenAuthenticator apiTokens,
-        TokenAuthenticator oidc, AdminAccess access, ILogger logger)
+    public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder api, ConsoleSession sessions, AdminAuthentication authentication,
+        AdminAccess access, ILogger logger)
     {
         foreach (var (path, (resource, contentType)) in Assets)
         {
@@ -49,18 +48,9 @@ public static partial class ConsoleEndpoints
         app.MapPost("/console/signin", async (SignInBody? body, HttpContext context) =>
         {
             var token = body?.Token?.Trim();
-            Approver? who = null;
-            DateTimeOffset? expires = null;
-            var viaOidc = false;
-            if (!string.IsNullOrEmpty(token))
-            {
-                who = apiTokens.Authenticate(token);
-                if (who is null && oidc.Enabled)
-                {
-                    var (login, _) = await oidc.AuthenticateBearerAsync(token, context.RequestAborted).ConfigureAwait(false);
-                    (who, expires, viaOidc) = login is null ? (null, null, false) : (new Approver(login.Identity.Name, login.Identity.Groups.ToList()), login.Token.ExpiresAt, true);
-                }
-            }
+            var (who, expires, viaOidc) = string.IsNullOrEmpty(token)
+                ? (null, null, false)
+                : await authentication.FromTokenAsync(token, context.RequestAborted).ConfigureAwait(false);
 
             if (who is null)
             {
