@@ -25,7 +25,10 @@
 #   BENCH_PROFILE=0           N > 0: instead of the table, profile the gateway's CPU for N seconds
 #                             with perf (JIT frames named through DOTNET_PerfMapEnabled) under
 #                             pgbench (the next two knobs), and print its kernel share and top frames
-#   BENCH_PROFILE_CLIENTS=16  pgbench clients while profiling
+#   BENCH_PROFILE_CLIENTS=16  pgbench clients while profiling (and while counting system calls)
+#   BENCH_SYSCALLS=0          N > 0: instead of the table, count the system calls of pgbouncer and of
+#                             the gateway (strace -c -f) over N x 100 pgbench transactions per client,
+#                             and print them per transaction: how often a statement crosses the kernel
 #   BENCH_PROFILE_MODE=prepared  pgbench -M while profiling
 #   BENCH_GATEWAY_WARMUP=30   seconds of load through the gateway, split over the modes, before the
 #                             first measurement (or the profile), so the JIT's tiering is done and
@@ -49,6 +52,7 @@ BENCH_POLICY=${BENCH_POLICY:-realistic}
 BENCH_PROFILE=${BENCH_PROFILE:-0}
 BENCH_PROFILE_CLIENTS=${BENCH_PROFILE_CLIENTS:-16}
 BENCH_PROFILE_MODE=${BENCH_PROFILE_MODE:-prepared}
+BENCH_SYSCALLS=${BENCH_SYSCALLS:-0}
 BENCH_GATEWAY_WARMUP=${BENCH_GATEWAY_WARMUP:-30}
 
 BENCH_NAME=relay.sh
@@ -70,6 +74,8 @@ check_prerequisites() {
   [[ $BENCH_POLICY == realistic || $BENCH_POLICY == none ]] || die "BENCH_POLICY must be realistic or none (got '$BENCH_POLICY')"
   [[ $BENCH_PROFILE =~ ^[0-9]+$ ]] || die "BENCH_PROFILE must be a number of seconds, 0 for none (got '$BENCH_PROFILE')"
   [[ $BENCH_PROFILE == 0 ]] || command -v perf >/dev/null || die "BENCH_PROFILE needs perf (apt-get install linux-perf)"
+  [[ $BENCH_SYSCALLS =~ ^[0-9]+$ ]] || die "BENCH_SYSCALLS must be a number of seconds, 0 for none (got '$BENCH_SYSCALLS')"
+  [[ $BENCH_SYSCALLS == 0 ]] || command -v strace >/dev/null || die "BENCH_SYSCALLS needs strace (apt-get install strace)"
 }
 
 # The realistic policy: masks, a hold and a block, on tables pgbench -S never reads.
@@ -109,15 +115,18 @@ create_databases() {
 
 # pgbench through one path; prints its whole output. -n: no vacuum before the run (pgbench
 # tables were vacuumed once after init; the gateway and pgbouncer would otherwise time a VACUUM).
+# With a fifth argument, each client runs that many transactions (-t) instead of for seconds (-T).
 run_pgbench() {
-  local path=$1 mode=$2 clients=$3 seconds=$4 port password
+  local path=$1 mode=$2 clients=$3 seconds=$4 per_client=${5:-} port password
   case $path in
     direct) port=$PG_PORT; password=$BENCH_PASSWORD ;;
     pgbouncer) port=$PGB_PORT; password=$BENCH_PASSWORD ;;
     gateway) port=$GW_PORT; password=$GATEWAY_PASSWORD ;;
   esac
   local threads=$((clients < BENCH_THREADS ? clients : BENCH_THREADS))
-  PGPASSWORD=$password PGSSLMODE=disable pgbench -n -S -M "$mode" -c "$clients" -j "$threads" -T "$seconds" \
+  local length=(-T "$seconds")
+  [[ -z $per_client ]] || length=(-t "$per_client")
+  PGPASSWORD=$password PGSSLMODE=disable pgbench -n -S -M "$mode" -c "$clients" -j "$threads" "${length[@]}" \
     -h 127.0.0.1 -p "$port" -U bench bench 2>&1
 }
 
@@ -282,6 +291,32 @@ profile_gateway() {
   set -o pipefail
 }
 
+# strace -c over one process (every thread) while a fixed number of pgbench transactions runs
+# through its path (logins included, a few per thousand transactions): the system calls it made,
+# each per transaction. strace slows the process down, so rates mean nothing here; the counts per
+# transaction are what a statement costs in crossings of the kernel.
+count_syscalls() {
+  local path=$1 pid=$2 per_client=$((BENCH_SYSCALLS * 100))
+  local transactions=$((per_client * BENCH_PROFILE_CLIENTS))
+  strace -c -f -q -p "$pid" -o "$WORK/syscalls-$path.txt" >/dev/null 2>&1 &
+  local tracer=$!
+  sleep 2
+  run_pgbench "$path" "$BENCH_PROFILE_MODE" "$BENCH_PROFILE_CLIENTS" 0 "$per_client" >"$WORK/syscalls-$path-pgbench.txt" \
+    || die "pgbench through $path under strace failed: $(tail -n 2 "$WORK/syscalls-$path-pgbench.txt")"
+  kill -INT "$tracer" 2>/dev/null || true
+  wait "$tracer" 2>/dev/null || true
+  echo "== $path: system calls per transaction (-M $BENCH_PROFILE_MODE -c $BENCH_PROFILE_CLIENTS, $transactions transactions under strace) =="
+  awk -v n="$transactions" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { if ($4 / n >= 0.05) printf "  %-20s %6.2f\n", $NF, $4 / n }
+    $NF == "total" { printf "  %-20s %6.2f\n", "total", $3 / n }' "$WORK/syscalls-$path.txt" | sort -k2 -n -r
+  echo
+}
+
+count_paths_syscalls() {
+  run_pgbench gateway "$BENCH_PROFILE_MODE" "$BENCH_PROFILE_CLIENTS" "$BENCH_WARMUP" >/dev/null || die "warm-up failed"
+  count_syscalls pgbouncer "$PGB_PID"
+  count_syscalls gateway "$GW_PID"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
@@ -306,6 +341,10 @@ main() {
   warm_gateway
   if [[ $BENCH_PROFILE != 0 ]]; then
     profile_gateway
+    return
+  fi
+  if [[ $BENCH_SYSCALLS != 0 ]]; then
+    count_paths_syscalls
     return
   fi
 

@@ -59,25 +59,23 @@ public static class MaskingAnalyzer
         var unread = needed && runs.Query is null && !runs.HasKind(StatementKind.Ddl) && runs.Copy == CopyEndpoint.None;
         // Errors and notices can quote any value of a row the statement touches ("Failing row
         // contains (…)", a key that already exists): withheld whenever it names such a relation.
-        var touchesMaskedRelation = runs.RelationsRead.Concat(runs.RelationsWritten).Any(index.MayHoldMaskedValues);
+        var touchesMaskedRelation = AnyMayHoldMaskedValues(runs.RelationsRead, index) || AnyMayHoldMaskedValues(runs.RelationsWritten, index);
         // A target whose policy masks nothing masks only the built-in columns, which the catalog
         // knows by origin: there only masked origins count. User code and names the gateway could
         // not resolve are not proven clean, but carry no masked value of the target's own.
+        // (A static test with the flag passed along, not a local function: a delegate over it would
+        // be a closure allocated for every statement.)
         var ownMasks = catalog.Rules.Count > BuiltInMasks.Rules.Count;
-        bool Clean(Taint taint) => ownMasks ? taint.IsClean : taint.Origins.Length == 0;
 
-        var copiedTable = statement.Kind == StatementKind.CopyTo && statement.CopyRelation is { } copied
-            ? catalog.Relations.FirstOrDefault(r => PolicyEngine.SameObject(r.Schema + "." + r.Name, copied))
-            : null;
+        var copiedTable = CopiedTable(statement, catalog);
         var copyRules = copiedTable is not null ? CopyColumnRules(statement, copiedTable, catalog) : [];
-        var resultColumns = returnsRows ? ResultColumns(lineage, catalog, Clean) : [];
-        var outputsClean = !returnsRows || (!unread && lineage.Outputs.All(o => Clean(o.Taint)));
+        var resultColumns = returnsRows ? ResultColumns(lineage, catalog, ownMasks) : [];
+        var outputsClean = !returnsRows || (!unread && AllClean(lineage.Outputs, ownMasks));
 
-        var masked = returnsRows ? MaskedUses(lineage, index, Clean) : [];
+        var masked = returnsRows ? MaskedUses(lineage, index, ownMasks) : [];
         if (copiedTable is not null)
         {
-            masked.AddRange(copyRules.Select((rule, i) => (rule, i)).Where(p => p.rule != MaskPlan.Clear)
-                .Select(p => new MaskedColumnUse($"{copiedTable.Schema}.{copiedTable.Name}.{CopiedColumn(statement, copiedTable, p.i)}", MaskReason.Origin)));
+            masked.AddRange(CopiedMaskedUses(statement, copiedTable, copyRules));
         }
 
         if (catalog.Rules.Any(r => r.Column == MaskOptions.EveryTextColumn)
@@ -89,7 +87,7 @@ public static class MaskingAnalyzer
 
         var copiesMasked = statement.Kind == StatementKind.CopyTo
                            && (copyRules.Any(r => r != MaskPlan.Clear) || (statement.CopyRelation is null && !outputsClean));
-        var predicate = !Clean(lineage.Predicates);
+        var predicate = !IsClean(lineage.Predicates, ownMasks);
         var parameters = statement.ParameterValues.Count == 0
             ? Taint.Clean
             : LineageResolver.Resolve(new Statements.Shapes.QueryShape
@@ -99,20 +97,20 @@ public static class MaskingAnalyzer
         var writesOut = statement.CreatesTableFromQuery || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client);
         return new MaskingAnalysis
         {
-            Masked = masked.DistinctBy(m => (m.Column, m.Reason)).ToArray(),
-            Launders = !Clean(lineage.Written) || !Clean(lineage.Kept) || (unread && Writes(runs))
-                       || (writesOut && (!lineage.Outputs.All(o => Clean(o.Taint)) || copyRules.Any(r => r != MaskPlan.Clear))),
+            Masked = masked.Count == 0 ? [] : masked.DistinctBy(m => (m.Column, m.Reason)).ToArray(),
+            Launders = !IsClean(lineage.Written, ownMasks) || !IsClean(lineage.Kept, ownMasks) || (unread && Writes(runs))
+                       || (writesOut && (!AllClean(lineage.Outputs, ownMasks) || copyRules.Any(r => r != MaskPlan.Clear))),
             UsesMaskedColumnInPredicate = predicate,
             CopiesMaskedColumns = copiesMasked,
             ComputesFromMaskedValues = resultColumns.Any(c => c.Rule == MaskPlan.Redacted),
-            ParametersNotClean = !Clean(parameters),
+            ParametersNotClean = !IsClean(parameters, ownMasks),
             Plan = new MaskPlan
             {
                 CatalogVersion = catalog.Version,
                 MaskDerived = !outputsClean,
                 ResultColumns = resultColumns,
                 CopyColumnRules = copyRules,
-                ReadsMaskedValues = !Clean(lineage.Touched) || lineage.Touched.Origins.Length > 0 || predicate || copiesMasked || unread
+                ReadsMaskedValues = !IsClean(lineage.Touched, ownMasks) || lineage.Touched.Origins.Length > 0 || predicate || copiesMasked || unread
                                     || touchesMaskedRelation,
             },
         };
@@ -166,22 +164,54 @@ public static class MaskingAnalyzer
         return false;
     }
 
+    /// <summary>
+    /// Proven clean. A target whose policy masks nothing masks only the built-in columns, which the
+    /// catalog knows by origin: there only masked origins count (<paramref name="ownMasks"/> false).
+    /// </summary>
+    private static bool IsClean(Taint taint, bool ownMasks) => ownMasks ? taint.IsClean : taint.Origins.Length == 0;
+
+    private static bool AllClean(IReadOnlyList<OutputSlot> outputs, bool ownMasks)
+    {
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            if (!IsClean(outputs[i].Taint, ownMasks))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AnyMayHoldMaskedValues(IReadOnlyList<string> relations, CatalogIndex index)
+    {
+        for (var i = 0; i < relations.Count; i++)
+        {
+            if (index.MayHoldMaskedValues(relations[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Each result column's rule: clear when proven clean, its own rule when it is a masked column unchanged, else redacted.</summary>
-    private static ResultColumn[] ResultColumns(StatementLineage lineage, MaskingCatalog catalog, Func<Taint, bool> clean) =>
-        lineage.Outputs.Select(o => new ResultColumn(
-            clean(o.Taint) ? MaskPlan.Clear
+    private static ResultColumn[] ResultColumns(StatementLineage lineage, MaskingCatalog catalog, bool ownMasks) =>
+        lineage.Outputs.Count == 0 ? [] : lineage.Outputs.Select(o => new ResultColumn(
+            IsClean(o.Taint, ownMasks) ? MaskPlan.Clear
             : o.Taint.Exact >= 0 && o.Taint.Sources == Lineage.TaintSources.None ? catalog.Origins[o.Taint.Exact].Rule
             : MaskPlan.Redacted,
             o.IsRun)).ToArray();
 
     /// <summary>For the record: the masked columns the results carry, and why.</summary>
-    private static List<MaskedColumnUse> MaskedUses(StatementLineage lineage, CatalogIndex index, Func<Taint, bool> clean)
+    private static List<MaskedColumnUse> MaskedUses(StatementLineage lineage, CatalogIndex index, bool ownMasks)
     {
         var uses = new List<MaskedColumnUse>();
         foreach (var output in lineage.Outputs)
         {
             var taint = output.Taint;
-            if (clean(taint))
+            if (IsClean(taint, ownMasks))
             {
                 continue;
             }
@@ -213,6 +243,17 @@ public static class MaskingAnalyzer
         statement.Kinds.Any(k => k is StatementKind.Insert or StatementKind.Update or StatementKind.Merge)
         || statement.CreatesTableFromQuery || statement.HasDataModifyingCte
         || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client);
+
+    // The lambdas over the statement live in these methods, not in Analyze: there a closure over
+    // its parameters would be allocated for every statement, COPY or not.
+    private static MaskedRelation? CopiedTable(StatementInfo statement, MaskingCatalog catalog) =>
+        statement.Kind == StatementKind.CopyTo && statement.CopyRelation is { } copied
+            ? catalog.Relations.FirstOrDefault(r => PolicyEngine.SameObject(r.Schema + "." + r.Name, copied))
+            : null;
+
+    private static IEnumerable<MaskedColumnUse> CopiedMaskedUses(StatementInfo statement, MaskedRelation copiedTable, int[] copyRules) =>
+        copyRules.Select((rule, i) => (rule, i)).Where(p => p.rule != MaskPlan.Clear)
+            .Select(p => new MaskedColumnUse($"{copiedTable.Schema}.{copiedTable.Name}.{CopiedColumn(statement, copiedTable, p.i)}", MaskReason.Origin));
 
     // COPY customers [(a, b)] TO STDOUT: the rule of each copied column, in the order COPY writes them.
     private static int[] CopyColumnRules(StatementInfo statement, MaskedRelation relation, MaskingCatalog catalog)

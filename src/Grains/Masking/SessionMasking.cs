@@ -31,18 +31,50 @@ internal sealed class SessionMasking(IGrainFactory grains, SessionSubject subjec
 
     /// <summary>The catalog to decide with; one carrying an Error when it cannot be had (decisions then fail closed).</summary>
     /// <param name="unsettled">The session is in a transaction block, or earlier requests are still unanswered upstream.</param>
-    public async Task<MaskingCatalog> CatalogAsync(IReadOnlyList<StatementOutcome>? completed, bool unsettled)
+    /// <remarks>A ValueTask: nearly every statement is decided with the catalog already held, without an await.</remarks>
+    public ValueTask<MaskingCatalog> CatalogAsync(IReadOnlyList<StatementOutcome>? completed, bool unsettled)
     {
-        var ddlRan = completed?.Any(o => o.CommandTag is { } tag && DdlTags.Any(d => tag.StartsWith(d, StringComparison.Ordinal))) == true;
-        var hidingRan = completed?.Any(o => _hidingDdl.Remove(o.Sequence) && o.CommandTag is not null) == true;
+        var ddlRan = false;
+        var hidingRan = false;
+        for (var i = 0; i < (completed?.Count ?? 0); i++)
+        {
+            var outcome = completed![i];
+            ddlRan |= IsDdl(outcome.CommandTag);
+            // Every outcome's sequence leaves the set, so no short cut here.
+            hidingRan |= _hidingDdl.Remove(outcome.Sequence) && outcome.CommandTag is not null;
+        }
+
         // Settled: what the DDL did is visible now (or undone), so the catalog is read again.
         ddlRan |= _ddlUnsettled && !unsettled;
         _ddlUnsettled = unsettled && (_ddlUnsettled || hidingRan);
         if (_catalog is not null && !ddlRan && clock.GetUtcNow() - _fetchedAt < CatalogReuse)
         {
-            return _catalog;
+            return ValueTask.FromResult(_catalog);
         }
 
+        return new ValueTask<MaskingCatalog>(FetchAsync(ddlRan));
+    }
+
+    private static bool IsDdl(string? commandTag)
+    {
+        if (commandTag is null)
+        {
+            return false;
+        }
+
+        foreach (var tag in DdlTags)
+        {
+            if (commandTag.StartsWith(tag, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<MaskingCatalog> FetchAsync(bool ddlRan)
+    {
         var grain = grains.GetGrain<ICatalogGrain>(subject.Target);
         try
         {

@@ -40,8 +40,7 @@ public static class PolicyEngine
             statement = statement with { Kinds = [.. statement.Kinds, StatementKind.Write] };
         }
 
-        var rules = policy?.Rules ?? [];
-        var firstMatch = rules.FirstOrDefault(rule => Matches(rule, statement, subject, facts));
+        var firstMatch = FirstMatch(policy, statement, subject, facts);
 
         foreach (var safeDefault in SafeDefaults.All)
         {
@@ -101,10 +100,34 @@ public static class PolicyEngine
     /// command changes nothing by itself, and every function it calls — by name, or as <c>t.f</c>
     /// in functional notation — is proven read-only.
     /// </summary>
-    public static bool IsProvenReadOnly(StatementInfo statement, MaskingCatalog? catalog) =>
-        statement.ReadOnlyCommand
-        && statement.Functions.All(f => ServerFunctions.IsReadOnly(f, catalog))
-        && statement.Columns.All(c => !c.Contains('.', StringComparison.Ordinal) || !MayCallWriter(SqlNames.Unqualified(c), catalog));
+    public static bool IsProvenReadOnly(StatementInfo statement, MaskingCatalog? catalog)
+    {
+        if (!statement.ReadOnlyCommand)
+        {
+            return false;
+        }
+
+        // Loops, here and in the rule matching below: every statement is decided through them, and
+        // closures over the statement were a good part of what a decision allocated.
+        for (var i = 0; i < statement.Functions.Count; i++)
+        {
+            if (!ServerFunctions.IsReadOnly(statement.Functions[i], catalog))
+            {
+                return false;
+            }
+        }
+
+        for (var i = 0; i < statement.Columns.Count; i++)
+        {
+            var column = statement.Columns[i];
+            if (column.Contains('.', StringComparison.Ordinal) && MayCallWriter(SqlNames.Unqualified(column), catalog))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     // t.f names column f of t, or calls f(t): a name no volatile function has is surely a column.
     private static bool MayCallWriter(string name, MaskingCatalog? catalog) =>
@@ -140,18 +163,96 @@ public static class PolicyEngine
         return triggering.All(f => rule.Functions.Exists(named => SameObject(named, f)));
     }
 
-    public static bool Matches(RuleOptions rule, StatementInfo statement, SessionSubject subject, ConditionFacts? facts = null) =>
-        MatchesCriteria(rule, statement, subject)
-        && (rule.Conditions.Count == 0 || rule.Conditions.Exists(c => HoldConditions.Holds(c, rule, statement, facts ?? ConditionFacts.None)));
+    /// <summary>The first configured rule that matches: it decides, unless a built-in rule refuses first.</summary>
+    private static RuleOptions? FirstMatch(PolicyOptions? policy, StatementInfo statement, SessionSubject subject, ConditionFacts facts)
+    {
+        var rules = policy?.Rules;
+        for (var i = 0; i < (rules?.Count ?? 0); i++)
+        {
+            if (Matches(rules![i], statement, subject, facts))
+            {
+                return rules[i];
+            }
+        }
+
+        return null;
+    }
+
+    public static bool Matches(RuleOptions rule, StatementInfo statement, SessionSubject subject, ConditionFacts? facts = null)
+    {
+        if (!MatchesCriteria(rule, statement, subject))
+        {
+            return false;
+        }
+
+        if (rule.Conditions.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var condition in rule.Conditions)
+        {
+            if (HoldConditions.Holds(condition, rule, statement, facts ?? ConditionFacts.None))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Every criterion of the rule but its <see cref="RuleOptions.Conditions"/>.</summary>
     public static bool MatchesCriteria(RuleOptions rule, StatementInfo statement, SessionSubject subject) =>
-        (rule.Groups.Count == 0 || rule.Groups.Exists(g => subject.Groups.Contains(g, StringComparer.Ordinal)))
+        (rule.Groups.Count == 0 || AnyShared(rule.Groups, subject.Groups))
         && (rule.Targets.Count == 0 || rule.Targets.Contains(subject.Target, StringComparer.Ordinal))
-        && (rule.Kinds.Count == 0 || rule.Kinds.Exists(statement.HasKind))
-        && (rule.Relations.Count == 0 || rule.Relations.Exists(r =>
-            statement.RelationsRead.Any(s => SameObject(r, s)) || statement.RelationsWritten.Any(s => SameObject(r, s))))
-        && (rule.Functions.Count == 0 || rule.Functions.Exists(f => statement.Functions.Any(s => SameObject(f, s))));
+        && (rule.Kinds.Count == 0 || HasAnyKind(statement, rule.Kinds))
+        && (rule.Relations.Count == 0 || AnySameObject(rule.Relations, statement.RelationsRead) || AnySameObject(rule.Relations, statement.RelationsWritten))
+        && (rule.Functions.Count == 0 || AnySameObject(rule.Functions, statement.Functions));
+
+    private static bool AnyShared(List<string> configured, IReadOnlyList<string> groups)
+    {
+        foreach (var group in configured)
+        {
+            for (var i = 0; i < groups.Count; i++)
+            {
+                if (string.Equals(group, groups[i], StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasAnyKind(StatementInfo statement, List<StatementKind> kinds)
+    {
+        foreach (var kind in kinds)
+        {
+            if (statement.HasKind(kind))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AnySameObject(List<string> configured, IReadOnlyList<string> used)
+    {
+        foreach (var name in configured)
+        {
+            for (var i = 0; i < used.Count; i++)
+            {
+                if (SameObject(name, used[i]))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Names match when equal, or when one of them is unqualified and the last parts agree: an

@@ -19,11 +19,12 @@ public sealed partial class SessionGrain
     private async Task<ApprovalRequest?> HoldAsync(IReadOnlyList<StatementRequest> batch, Decision[] decisions, SessionSubject subject,
         long firstSequence, DateTimeOffset now)
     {
-        var held = Enumerable.Range(0, decisions.Length).Where(i => decisions[i].Action == PolicyAction.Hold).ToArray();
-        if (held.Length == 0)
+        if (Array.TrueForAll(decisions, d => d.Action != PolicyAction.Hold))
         {
             return null;
         }
+
+        var held = Enumerable.Range(0, decisions.Length).Where(i => decisions[i].Action == PolicyAction.Hold).ToArray();
 
         var cause = decisions[held[0]];
         var rules = held.Select(i => decisions[i].Rule).Distinct(StringComparer.Ordinal).ToArray();

@@ -46,9 +46,7 @@ internal sealed partial class DecisionPoint
         var decisions = await decider.DecideAsync(requests, replies.DrainCompleted(),
             inTransaction?.Invoke() == true || replies.ExpectedCount > replies.AnsweredCount, cancellationToken).ConfigureAwait(false);
         Telemetry.GatewayTelemetry.RecordDecisions(decider.SessionId, requests, decisions, started);
-        var refused = decisions.FirstOrDefault(d => d.Action == PolicyAction.Block)
-                      ?? decisions.FirstOrDefault(d => d.Action == PolicyAction.Hold && (d.Approval is null || _notifyClient is null || cancels is null));
-        if (refused is not null)
+        if (FirstRefused(decisions) is { } refused)
         {
             return Decided.Refused(Error(refused));
         }
@@ -90,10 +88,56 @@ internal sealed partial class DecisionPoint
             }
         }
 
-        var running = Enumerable.Range(0, requests.Count).Where(i => requests[i].Phase != StatementPhase.Prepare && decisions[i].Sequence > 0).ToArray();
-        return new Decided(null, running.Select(i => decisions[i].Sequence).ToArray(), running.Select(i => requestMasking[i]).ToArray(), requestMasking,
-            decisions.Select(d => d.Sequence).ToArray());
+        return Allowed(requests, decisions, requestMasking);
     }
+
+    /// <summary>The first block of the batch, else its first hold that cannot wait here (no approval, or no way to tell the client).</summary>
+    private Decision? FirstRefused(IReadOnlyList<Decision> decisions)
+    {
+        Decision? unwaitable = null;
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            var d = decisions[i];
+            if (d.Action == PolicyAction.Block)
+            {
+                return d;
+            }
+
+            if (unwaitable is null && d.Action == PolicyAction.Hold && (d.Approval is null || _notifyClient is null || cancels is null))
+            {
+                unwaitable = d;
+            }
+        }
+
+        return unwaitable;
+    }
+
+    /// <summary>What an allowed request runs: its statements' sequence numbers and masking, in order (loops: every request pays for this).</summary>
+    private static Decided Allowed(IReadOnlyList<StatementRequest> requests, IReadOnlyList<Decision> decisions, StatementMasking?[] requestMasking)
+    {
+        var count = 0;
+        for (var i = 0; i < requests.Count; i++)
+        {
+            count += Runs(requests[i], decisions[i]) ? 1 : 0;
+        }
+
+        var sequences = new long[count];
+        var masking = new StatementMasking?[count];
+        var all = new long[decisions.Count];
+        for (int i = 0, r = 0; i < requests.Count; i++)
+        {
+            all[i] = decisions[i].Sequence;
+            if (Runs(requests[i], decisions[i]))
+            {
+                sequences[r] = decisions[i].Sequence;
+                masking[r++] = requestMasking[i];
+            }
+        }
+
+        return new Decided(null, sequences, masking, requestMasking, all);
+    }
+
+    private static bool Runs(StatementRequest request, Decision decision) => request.Phase != StatementPhase.Prepare && decision.Sequence > 0;
 
     private static StatementRequest FunctionCallRequest(FunctionCallMessage call) => new(
         new StatementInfo

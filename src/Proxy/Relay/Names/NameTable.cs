@@ -95,20 +95,27 @@ internal sealed class NameTable
         return changed;
     }
 
-    public NameTable Copy()
+    /// <summary>
+    /// Makes this table hold what <paramref name="source"/> holds, reusing its own collections: the
+    /// expected state is rebuilt from the confirmed one after most statements (a transaction's end
+    /// drops the unnamed portal), and a copy each time would allocate three collections per statement.
+    /// </summary>
+    public void ResetTo(NameTable source)
     {
-        var copy = new NameTable { _transaction = _transaction };
-        foreach (var (name, statement) in _statements)
+        _transaction = source._transaction;
+        _statements.Clear();
+        foreach (var (name, statement) in source._statements)
         {
-            copy._statements[name] = statement;
+            _statements[name] = statement;
         }
 
-        foreach (var (name, portal) in _portals)
+        _portals.Clear();
+        foreach (var (name, portal) in source._portals)
         {
-            copy._portals[name] = portal;
+            _portals[name] = portal;
         }
 
-        copy._uncertainPortals.UnionWith(_uncertainPortals);
-        return copy;
+        _uncertainPortals.Clear();
+        _uncertainPortals.UnionWith(source._uncertainPortals);
     }
 }

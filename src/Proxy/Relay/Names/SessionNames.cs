@@ -22,7 +22,7 @@ internal sealed class SessionNames
     private readonly Lock _lock = new();
     private readonly NameTable _confirmed = new();
     private readonly List<Pending> _pending = [];
-    private NameTable _expected = new();
+    private readonly NameTable _expected = new();
 
     // The transaction in progress (since the last ReadyForQuery 'I') has seen an error or a ROLLBACK.
     private bool _transactionRolledBack;
@@ -205,7 +205,7 @@ internal sealed class SessionNames
 
     private void Rebuild()
     {
-        _expected = _confirmed.Copy();
+        _expected.ResetTo(_confirmed);
         foreach (var pending in _pending)
         {
             if (!pending.Confirmed)
