@@ -28,8 +28,12 @@ public sealed partial class GatewayConfiguration
     /// <summary>The policies the configuration file gives, as last validated.</summary>
     public IReadOnlyList<PolicyOptions> FilePolicies => PolicyDocument.Bind(_fileConfiguration);
 
-    /// <summary>Raised after the file changed and validated, with what it says (its policies included), so a new file version can be recorded.</summary>
-    public event Action<GatewayOptions>? FileReloaded;
+    /// <summary>
+    /// Set on a silo once policy versions are in force: records the file's policies as a new version
+    /// when they changed (returning it; null when nothing was recorded). A file reload calls it
+    /// before anything takes effect, so the file's policies are in force only once recorded.
+    /// </summary>
+    public Func<IReadOnlyList<PolicyOptions>, CancellationToken, Task<PolicyVersion?>>? RecordFilePolicies { get; set; }
 
     /// <summary>
     /// Checks a policies document as the file's policies would be checked: the bound policies, or
@@ -86,11 +90,42 @@ public sealed partial class GatewayConfiguration
         return [];
     }
 
-    /// <summary>The file, validated, becomes the base; with a version in force its policies stay that version's.</summary>
-    private bool TakeFile(IConfiguration file, GatewayOptions candidate)
+    /// <summary>Records the file's policies as a version when they changed; null when nothing was recorded (or it could not be).</summary>
+    private PolicyVersion? RecordFile(GatewayOptions file)
+    {
+        if (RecordFilePolicies is not { } record || _version is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // The file watcher's callback thread, not a request's: waiting here for one commit delays
+            // only this reload, and the snapshot changes once, with the policies as recorded.
+            return record(file.Policies, CancellationToken.None).GetAwaiter().GetResult();
+        }
+#pragma warning disable CA1031 // Unrecorded policies never take effect; the version in force stays.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogFileNotRecorded(_logger, e.Message.ReplaceLineEndings(" "));
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The file, validated, becomes the base; with a version in force its policies stay that
+    /// version's (or <paramref name="recorded"/>'s: the file's own policies, just recorded).
+    /// </summary>
+    private void TakeFile(IConfiguration file, GatewayOptions candidate, PolicyVersion? recorded)
     {
         lock (_swap)
         {
+            if (recorded is not null && recorded.Number > (_version?.Number ?? 0))
+            {
+                _version = recorded;
+            }
+
             if (_version is { } version)
             {
                 var (composed, problems) = Check(PolicyDocument.Over(file, version.Document));
@@ -103,7 +138,7 @@ public sealed partial class GatewayConfiguration
                         LogReloadRefused(_logger, $"with policy version {version.Number} in force: {problem}");
                     }
 
-                    return true;
+                    return;
                 }
 
                 candidate = composed;
@@ -118,7 +153,6 @@ public sealed partial class GatewayConfiguration
         }
 
         Reloaded?.Invoke(candidate);
-        return true;
     }
 
     /// <summary>Binds and validates a whole configuration with every validator of <see cref="GatewayOptions"/>.</summary>
@@ -147,6 +181,9 @@ public sealed partial class GatewayConfiguration
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Policy version {Version} (by {Author}) in force: {Policies} policies")]
     private static partial void LogVersionInForce(ILogger logger, int version, string author, int policies);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The configuration file's policies were not recorded as a version, the version in force stays: {Reason}")]
+    private static partial void LogFileNotRecorded(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Policy version {Version} refused on this process, the policies in force stay: {Problem}")]
     private static partial void LogVersionRefused(ILogger logger, int version, string problem);

@@ -72,12 +72,7 @@ public sealed partial class GatewayConfiguration : IDisposable
                 return;
             }
 
-            if (!TakeFile(file, candidate))
-            {
-                return;
-            }
-
-            FileReloaded?.Invoke(candidate);
+            TakeFile(file, candidate, RecordFile(candidate));
         }
 #pragma warning disable CA1031 // A broken file must never take the gateway down; the configuration in force stays.
         catch (Exception e)

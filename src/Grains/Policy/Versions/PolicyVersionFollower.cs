@@ -56,7 +56,7 @@ public sealed partial class PolicyVersionFollower(PolicyVersionStore store, Gate
 
         if (recorder is not null)
         {
-            gateway.FileReloaded += OnFileReloaded;
+            gateway.RecordFilePolicies = recorder.RecordFileAsync;
         }
 
         _listening = Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
@@ -64,7 +64,7 @@ public sealed partial class PolicyVersionFollower(PolicyVersionStore store, Gate
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        gateway.FileReloaded -= OnFileReloaded;
+        gateway.RecordFilePolicies = null;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _listening.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -122,23 +122,6 @@ public sealed partial class PolicyVersionFollower(PolicyVersionStore store, Gate
         }
     }
 
-    private void OnFileReloaded(GatewayOptions file) => _ = RecordFileAsync(file);
-
-    private async Task RecordFileAsync(GatewayOptions file)
-    {
-        try
-        {
-            await recorder!.RecordFileAsync(file.Policies, _stopping.Token).ConfigureAwait(false);
-            await CatchUpAsync(_stopping.Token).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // A file edit that cannot be recorded leaves the version in force; the log says why.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            LogFileNotRecorded(logger, e.Message.ReplaceLineEndings(" "));
-        }
-    }
-
     public ValueTask DisposeAsync()
     {
         _stopping.Dispose();
@@ -147,9 +130,6 @@ public sealed partial class PolicyVersionFollower(PolicyVersionStore store, Gate
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Policy versions: listening for new versions failed ({Reason}); trying again")]
     private static partial void LogListenFailed(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The configuration file's new policies were not recorded as a version, the version in force stays: {Reason}")]
-    private static partial void LogFileNotRecorded(ILogger logger, string reason);
 }
 
 /// <summary>The policy versions could not be read at start-up: the process does not start (fail closed).</summary>

@@ -75,13 +75,13 @@ public sealed partial class PolicyVersionRecorder(PolicyVersionStore store, Gate
     /// none is stored; later, a new version authored <c>file</c> when the file's policies are no
     /// longer those of the last version the file gave (an unchanged file never overrides console edits).
     /// </summary>
-    public async Task RecordFileAsync(IReadOnlyList<PolicyOptions> filePolicies, CancellationToken cancellationToken)
+    public async Task<PolicyVersion?> RecordFileAsync(IReadOnlyList<PolicyOptions> filePolicies, CancellationToken cancellationToken)
     {
         var document = PolicyDocument.Of(filePolicies);
         var lastFromFile = await store.NewestByAsync(PolicyVersion.FileAuthor, cancellationToken).ConfigureAwait(false);
         if (lastFromFile?.Document == document)
         {
-            return;
+            return null;
         }
 
         IReadOnlyList<string> changes = [];
@@ -100,6 +100,8 @@ public sealed partial class PolicyVersionRecorder(PolicyVersionStore store, Gate
         {
             LogRecorded(logger, recorded.Number, recorded.Author, changes.Count);
         }
+
+        return recorded;
     }
 
     private async Task AuditAsync(PolicyVersion version, IReadOnlyList<string> changes, CancellationToken cancellationToken)
