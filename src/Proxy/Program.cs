@@ -25,6 +25,8 @@ using var host = GatewayHost.TryBuild(() =>
     });
     // The client first: its hosted service connects before the proxy's listener starts.
     ProxyClusterClient.AddClusterClient(builder);
+    // Then the policy version in force (read from the cluster database, followed from then on), before the listener.
+    ProxyClusterClient.AddPolicyVersions(builder.Services);
     builder.Services.AddOrleansGateProxy(builder.Configuration);
     return builder.Build();
 });

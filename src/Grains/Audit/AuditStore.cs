@@ -13,7 +13,7 @@ public static class AuditStore
         [
             typeof(SessionStarted), typeof(StatementDecided), typeof(StatementReceived), typeof(DecisionMade), typeof(StatementCompleted), typeof(SessionEnded),
             typeof(ApprovalRequested), typeof(ApprovalGranted), typeof(ApprovalDenied), typeof(ApprovalExpired), typeof(ApprovalWithdrawn),
-            typeof(LoginRefused),
+            typeof(LoginRefused), typeof(PolicyVersionRecorded),
         ];
 
     /// <param name="options">Where the store is.</param>

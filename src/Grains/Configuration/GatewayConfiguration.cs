@@ -12,6 +12,8 @@ namespace OrleansGate.Grains.Configuration;
 /// When the configuration file changes it is re-read and checked by every validator of
 /// <see cref="GatewayOptions"/>; a sound change replaces the snapshot in one step, a broken one is
 /// refused (each problem logged with its key) and every part stays on the snapshot in force.
+/// Its <c>Policies</c> come from the newest stored policy version once one is in force
+/// (<see cref="UsePolicies"/>, GatewayConfiguration.Versions.cs); identities and targets from the file.
 /// </summary>
 /// <remarks>
 /// Nothing reads <c>IOptionsMonitor&lt;GatewayOptions&gt;</c>: its CurrentValue re-validates the
@@ -33,6 +35,7 @@ public sealed partial class GatewayConfiguration : IDisposable
         _validators = validators.ToList();
         _logger = logger;
         _current = initial.Value;
+        _fileConfiguration = Freeze(configuration);
         _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
     }
 
@@ -57,10 +60,9 @@ public sealed partial class GatewayConfiguration : IDisposable
     {
         try
         {
-            var candidate = _configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
-            var failures = _validators.Select(v => v.Validate(Options.DefaultName, candidate)).Where(r => r.Failed)
-                .SelectMany(r => r.Failures ?? [r.FailureMessage ?? "invalid"]).ToList();
-            if (failures.Count > 0)
+            var file = Freeze(_configuration);
+            var (candidate, failures) = Check(file);
+            if (candidate is null)
             {
                 foreach (var failure in failures)
                 {
@@ -70,9 +72,7 @@ public sealed partial class GatewayConfiguration : IDisposable
                 return;
             }
 
-            _current = candidate;
-            LogReloaded(_logger, candidate.Identities.Count, candidate.Targets.Count, candidate.Policies.Count);
-            Reloaded?.Invoke(candidate);
+            TakeFile(file, candidate, RecordFile(candidate));
         }
 #pragma warning disable CA1031 // A broken file must never take the gateway down; the configuration in force stays.
         catch (Exception e)

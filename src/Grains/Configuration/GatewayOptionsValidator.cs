@@ -9,6 +9,9 @@ namespace OrleansGate.Grains.Configuration;
 /// </summary>
 public sealed class GatewayOptionsValidator(IConfiguration configuration) : IValidateOptions<GatewayOptions>
 {
+    /// <summary>The same checks over another configuration (a policy version laid over the file).</summary>
+    public GatewayOptionsValidator Over(IConfiguration other) => new(other);
+
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var failures = new List<string>();

@@ -44,4 +44,22 @@ public static class ProxyClusterClient
             });
         });
     }
+
+    /// <summary>
+    /// The proxy follows the silos' policy versions (docs/policies.md#versions): it reads them from
+    /// the cluster database and records none (recording needs the audit store, which only silos hold).
+    /// </summary>
+    public static void AddPolicyVersions(IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            return new Grains.Policy.Versions.PolicyVersionStore(cluster.ConnectionString!, cluster.ServiceId);
+        });
+        services.AddSingleton(sp => new Grains.Policy.Versions.PolicyVersionFollower(
+            sp.GetRequiredService<Grains.Policy.Versions.PolicyVersionStore>(), sp.GetRequiredService<GatewayConfiguration>(), recorder: null,
+            $"{ClusterOptions.Section}:ConnectionString",
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Grains.Policy.Versions.PolicyVersionFollower>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<Grains.Policy.Versions.PolicyVersionFollower>());
+    }
 }

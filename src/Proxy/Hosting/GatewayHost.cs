@@ -55,7 +55,17 @@ public static class GatewayHost
             return ExitConfigurationError;
         }
 
-        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Grains.Policy.Versions.PolicyVersionsUnavailableException e)
+        {
+            // Fail closed, in one line: without the policy version in force nothing may be decided.
+            Report([e.Message]);
+            return ExitConfigurationError;
+        }
+
         return ExitOk;
     }
 

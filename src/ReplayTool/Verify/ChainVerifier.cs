@@ -155,6 +155,13 @@ public sealed class ChainVerifier(ChainKey key)
         }
 
         var verdict = new SessionVerdict(id, SessionStatus.Sealed, count, lastPosition, last.Hash, seal is not null);
+        // A gateway's policy stream (PolicyVersionRecorded only) goes on for as long as the gateway
+        // does: it has no seal to miss, and its head is what --export-heads keeps.
+        if (id.StartsWith(PolicyVersionRecorded.StreamPrefix, StringComparison.Ordinal) && links.All(l => l.TypeName == nameof(PolicyVersionRecorded)))
+        {
+            return verdict with { Status = SessionStatus.PolicyLedger, Detail = $"policy versions recorded: {count}" };
+        }
+
         if (seal is { TypeName: nameof(LoginRefused) })
         {
             var refused = Json(seal.Row).TryGetProperty(nameof(LoginRefused.Reason), out var why) ? why.GetString() : null;

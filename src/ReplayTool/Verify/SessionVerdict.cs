@@ -49,6 +49,9 @@ public static class SessionStatus
     /// <summary>No seal yet, last event recent: a session still running (or just cut).</summary>
     public const string Open = "open";
 
+    /// <summary>A gateway's policy stream: every link verifies; it is never sealed.</summary>
+    public const string PolicyLedger = "policy ledger";
+
     /// <summary>A broken link; see the kind and position.</summary>
     public const string Tampered = "tampered";
 }

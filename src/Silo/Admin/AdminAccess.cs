@@ -14,6 +14,7 @@ public sealed class AdminAccess(AdminOptions options)
 {
     private readonly HashSet<string> _adminGroups = new(options.AdminGroups, StringComparer.Ordinal);
     private readonly HashSet<string> _auditorGroups = new(options.AuditorGroups, StringComparer.Ordinal);
+    private readonly HashSet<string> _policyEditorGroups = new(options.PolicyEditorGroups, StringComparer.Ordinal);
 
     public bool IsAdmin(Approver who) => who.Groups.Any(_adminGroups.Contains);
 
@@ -28,4 +29,10 @@ public sealed class AdminAccess(AdminOptions options)
 
     /// <summary>Administrators and auditors: every session's record, every target's policy.</summary>
     public bool ReadsEverything(Approver who) => IsAdmin(who) || who.Groups.Any(_auditorGroups.Contains);
+
+    /// <summary>Recording a policy version or rolling back: administrators and members of <see cref="AdminOptions.PolicyEditorGroups"/>.</summary>
+    public bool MayEditPolicies(Approver who) => IsAdmin(who) || who.Groups.Any(_policyEditorGroups.Contains);
+
+    /// <summary>Reading the policy versions (every policy, every target's): editors, administrators and auditors.</summary>
+    public bool MayReadPolicyVersions(Approver who) => MayEditPolicies(who) || ReadsEverything(who);
 }

@@ -17,6 +17,12 @@ public sealed class AdminOptions
     /// <summary>Members of these groups read every session's record (its timeline); everyone else only their own.</summary>
     public List<string> AuditorGroups { get; set; } = ["auditors"];
 
+    /// <summary>
+    /// Members of these groups (and administrators) record new policy versions and roll back
+    /// (<c>POST /policies/versions</c>); they, administrators and auditors read the versions.
+    /// </summary>
+    public List<string> PolicyEditorGroups { get; set; } = [];
+
     public WebhookOptions Webhook { get; set; } = new();
 
     /// <summary>Approvals from Slack: its interactive callbacks on <c>POST /slack/actions</c>.</summary>

@@ -19,11 +19,14 @@ public sealed class AdminOptionsValidator(IConfiguration configuration) : IValid
             failures.Add($"{key}:Listen: '{options.Listen}' is not host:port (e.g. 127.0.0.1:6480)");
         }
 
-        for (var i = 0; i < options.AdminGroups.Count; i++)
+        foreach (var (setting, groups) in new[] { ("AdminGroups", options.AdminGroups), ("PolicyEditorGroups", options.PolicyEditorGroups) })
         {
-            if (string.IsNullOrWhiteSpace(options.AdminGroups[i]))
+            for (var i = 0; i < groups.Count; i++)
             {
-                failures.Add($"{key}:AdminGroups:{i}: a group name cannot be empty");
+                if (string.IsNullOrWhiteSpace(groups[i]))
+                {
+                    failures.Add($"{key}:{setting}:{i}: a group name cannot be empty");
+                }
             }
         }
 

@@ -21,7 +21,8 @@ namespace OrleansGate.Silo.Admin;
 public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFactory grains, ApiTokenAuthenticator authenticator,
     OrleansGate.Proxy.Authentication.Tokens.TokenAuthenticator tokens, IEnumerable<IReadinessCheck> checks, OpenTelemetry.Metrics.MeterProvider? meters,
     Grains.Audit.Chain.ChainKey chainKey, Grains.Configuration.GatewayConfiguration gateway, Grains.Audit.IAuditLog audit,
-    TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs) : IHostedService, IAsyncDisposable
+    TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs,
+    Grains.Policy.Versions.PolicyVersionStore policyVersions, Grains.Policy.Versions.PolicyVersionRecorder policyRecorder) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
     private readonly EndpointServer _server = new();
@@ -57,6 +58,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
         SessionEndpoints.Map(api, grains, access, audit);
         PolicyEndpoints.Map(api, grains, gateway, access);
+        PolicyVersionEndpoints.Map(api, policyVersions, policyRecorder, gateway, access);
 
         await _server.StartAsync(app, cancellationToken).ConfigureAwait(false);
         Address = _server.Address!;

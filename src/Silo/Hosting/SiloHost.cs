@@ -9,6 +9,7 @@ using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Catalog;
 using OrleansGate.Grains.Configuration;
+using OrleansGate.Grains.Policy.Versions;
 using OrleansGate.Grains.Sessions.Sweeping;
 using OrleansGate.Proxy.Hosting;
 using OrleansGate.Silo.Admin;
@@ -58,6 +59,7 @@ public static class SiloHost
                 : ClusterOptions.WithUtcTimeZone(sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value.ConnectionString),
             sp.GetRequiredService<ILogger<ClusterSchema>>()));
 
+        AddPolicyVersions(builder.Services, cluster);
         builder.UseOrleans(silo => SiloClustering.Configure(silo, cluster,
             () => configuration.GetSection(AuditStoreOptions.Section).Get<AuditStoreOptions>()?.ConnectionString ?? string.Empty));
         if (cluster.IsCluster)
@@ -73,6 +75,27 @@ public static class SiloHost
         builder.Services.AddAdmin(configuration);
         AddSweeper(builder.Services, configuration);
         builder.Services.AddHostedService<UpstreamRoleCheck>();
+    }
+
+    /// <summary>
+    /// Policy versions (docs/policies.md#versions), in the cluster database in Cluster mode and in the
+    /// audit database in AllInOne mode. Started after the schemas and before the silo: no session
+    /// is decided before the version in force is known.
+    /// </summary>
+    private static void AddPolicyVersions(IServiceCollection services, ClusterOptions cluster)
+    {
+        services.AddSingleton(sp => new PolicyVersionStore(
+            cluster.IsCluster ? sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ConnectionString!
+                : sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value.ConnectionString,
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        services.AddSingleton(sp => new PolicyVersionRecorder(sp.GetRequiredService<PolicyVersionStore>(), sp.GetRequiredService<GatewayConfiguration>(),
+            sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<ChainKey>(), sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyVersionRecorder>>()));
+        services.AddSingleton(sp => new PolicyVersionFollower(sp.GetRequiredService<PolicyVersionStore>(), sp.GetRequiredService<GatewayConfiguration>(),
+            sp.GetRequiredService<PolicyVersionRecorder>(),
+            cluster.IsCluster ? $"{ClusterOptions.Section}:ConnectionString" : $"{AuditStoreOptions.Section}:ConnectionString",
+            sp.GetRequiredService<ILogger<PolicyVersionFollower>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<PolicyVersionFollower>());
     }
 
     /// <summary>The sweeper that seals sessions a dead proxy left open (docs/audit-integrity.md#crashes); after the silo.</summary>

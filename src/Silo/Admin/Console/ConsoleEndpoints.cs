@@ -20,13 +20,18 @@ public static partial class ConsoleEndpoints
         ["/console"] = ("console.index.html", "text/html; charset=utf-8"),
         ["/console/app.js"] = ("console.app.js", "text/javascript; charset=utf-8"),
         ["/console/app.css"] = ("console.app.css", "text/css; charset=utf-8"),
+        ["/console/policy-versions.js"] = ("console.policy-versions.js", "text/javascript; charset=utf-8"),
     };
 
     /// <summary>The request body of <c>POST /console/signin</c>.</summary>
     public sealed record SignInBody(string? Token);
 
     /// <summary>Who is signed in, and the CSRF token the page sends with every change.</summary>
-    public sealed record Me(string Identity, IReadOnlyList<string> Groups, bool Admin, string? Csrf);
+    public sealed record Me(string Identity, IReadOnlyList<string> Groups, bool Admin, string? Csrf)
+    {
+        /// <summary>May record policy versions (administrators and Admin:PolicyEditorGroups): the console shows the editor.</summary>
+        public bool PolicyEditor { get; init; }
+    }
 
     public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder api, ConsoleSession sessions, AdminAuthentication authentication,
         AdminAccess access, ILogger logger)
@@ -61,7 +66,7 @@ public static partial class ConsoleEndpoints
             var cookie = sessions.Issue(who, viaOidc, expires);
             context.Response.Cookies.Append(ConsoleSession.CookieName, cookie, ConsoleSession.CookieOptions(context.Request));
             LogSignedIn(logger, who.Identity, viaOidc ? "OIDC token" : "API token");
-            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), sessions.CsrfOf(cookie)));
+            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), sessions.CsrfOf(cookie)) { PolicyEditor = access.MayEditPolicies(who) });
         });
 
         app.MapPost("/console/signout", (HttpContext context) =>
@@ -74,7 +79,10 @@ public static partial class ConsoleEndpoints
         {
             var who = AdminAuthentication.Approver(context);
             var cookie = context.Request.Cookies[ConsoleSession.CookieName];
-            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), cookie is null ? null : sessions.CsrfOf(cookie)));
+            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), cookie is null ? null : sessions.CsrfOf(cookie))
+            {
+                PolicyEditor = access.MayEditPolicies(who),
+            });
         });
     }
 

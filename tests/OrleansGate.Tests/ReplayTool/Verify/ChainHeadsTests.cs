@@ -26,7 +26,10 @@ public sealed class ChainHeadsTests(PostgresFixture postgres) : IntegrityTestBas
         var heads = WorkFile("heads.jsonl");
         var export = await VerifyAsync("--all", "--export-heads", heads);
         Assert.True(export.ExitCode == ExitCodes.Ok, export.Output + export.Error);
-        var line = JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(heads))).RootElement;
+        // The gateway's policy stream is exported too (its head protects the policy history the same way).
+        var lines = (await File.ReadAllLinesAsync(heads)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Single(lines, l => l.GetProperty("session").GetString()!.StartsWith(PolicyVersionRecorded.StreamPrefix, StringComparison.Ordinal));
+        var line = Assert.Single(lines, l => !l.GetProperty("session").GetString()!.StartsWith(PolicyVersionRecorded.StreamPrefix, StringComparison.Ordinal));
         Assert.Equal(id, line.GetProperty("session").GetString());
         Assert.True(line.GetProperty("sealed").GetBoolean());
 

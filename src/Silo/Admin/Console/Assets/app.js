@@ -186,6 +186,7 @@ async function refresh() {
       $("approvals-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
     } else if (current === "policies") {
       renderPolicies(await api("/policies"));
+      await refreshPolicyVersions(); // policy-versions.js
     } else if (current === "session") {
       renderTimeline(await api(`/sessions/${encodeURIComponent(location.hash.slice("#session/".length))}/timeline`));
       $("session-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;

@@ -1,0 +1,177 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OrleansGate.Grains.Configuration;
+using OrleansGate.Grains.Policy.Versions;
+
+namespace OrleansGate.Silo.Admin;
+
+/// <summary>
+/// Versioned editing of the policies (docs/policies.md#versions, docs/admin-api.md):
+/// <c>GET /policies/versions</c>, <c>GET /policies/versions/{n}</c> (the document and what changed
+/// from its base), <c>POST /policies/versions</c> (a new version: the whole document, or one
+/// policy's masks and rules) and <c>POST /policies/versions/{n}/rollback</c> (a new version with
+/// version n's content). Editors are administrators and <c>Admin:PolicyEditorGroups</c>; they,
+/// administrators and auditors read. Everyone else gets 403.
+/// </summary>
+public static class PolicyVersionEndpoints
+{
+    /// <summary>The body of a new version: the whole <c>Policies</c> array, or <c>Policy</c> with its <c>Masks</c> and/or <c>Rules</c>.</summary>
+    public sealed record EditBody(int? BaseVersion, string? Reason, JsonArray? Policies, string? Policy, JsonArray? Masks, JsonArray? Rules);
+
+    public sealed record RollbackBody(int? BaseVersion, string? Reason);
+
+    /// <summary>A version as listed: everything but the document.</summary>
+    public sealed record VersionSummary(int Version, string Author, DateTimeOffset At, string Reason, int? BasedOn, int? RestoredFrom, bool InForce);
+
+    public sealed record VersionList(int? InForce, IReadOnlyList<VersionSummary> Versions);
+
+    /// <summary>A version with its document and what changed from the version it was based on.</summary>
+    public sealed record VersionDocument(VersionSummary Version, JsonNode? Policies, IReadOnlyList<string> Changes);
+
+    /// <summary>A refused edit: the first line as <c>error</c>, every problem in <c>problems</c>.</summary>
+    public sealed record ProblemsDocument(string Error, IReadOnlyList<string> Problems, int? Newest = null);
+
+    public const int MaxReasonLength = 2000;
+
+    public static void Map(RouteGroupBuilder api, PolicyVersionStore store, PolicyVersionRecorder recorder, GatewayConfiguration gateway,
+        AdminAccess access)
+    {
+        api.MapGet("/policies/versions", async (HttpContext context) =>
+        {
+            if (!access.MayReadPolicyVersions(AdminAuthentication.Approver(context)))
+            {
+                return Forbidden("reading policy versions");
+            }
+
+            var versions = await store.ListAsync(context.RequestAborted).ConfigureAwait(false);
+            var inForce = gateway.PolicyVersion?.Number;
+            return Results.Ok(new VersionList(inForce, versions.Select(v => Summary(v, inForce)).ToList()));
+        });
+
+        api.MapGet("/policies/versions/{number:int}", async (int number, HttpContext context) =>
+        {
+            if (!access.MayReadPolicyVersions(AdminAuthentication.Approver(context)))
+            {
+                return Forbidden("reading policy versions");
+            }
+
+            if (await store.GetAsync(number, context.RequestAborted).ConfigureAwait(false) is not { } version)
+            {
+                return AdminResults.Error(StatusCodes.Status404NotFound, $"no policy version {number}");
+            }
+
+            var basis = version.BasedOn is { } b ? await store.GetAsync(b, context.RequestAborted).ConfigureAwait(false) : null;
+            return Results.Ok(new VersionDocument(Summary(version, gateway.PolicyVersion?.Number), JsonNode.Parse(version.Document),
+                PolicyDiff.Between(basis?.Document, version.Document)));
+        });
+
+        api.MapPost("/policies/versions", async (EditBody? body, HttpContext context) =>
+        {
+            var who = AdminAuthentication.Approver(context);
+            if (!access.MayEditPolicies(who))
+            {
+                return Forbidden("editing policies");
+            }
+
+            if (Missing(body?.BaseVersion, body?.Reason) is { } missing)
+            {
+                return missing;
+            }
+
+            string document;
+            if (body!.Policies is { } whole)
+            {
+                document = whole.ToJsonString();
+            }
+            else if (!string.IsNullOrWhiteSpace(body.Policy) && (body.Masks is not null || body.Rules is not null))
+            {
+                // One policy's masks and rules replaced in the base version's document; the rest as it was.
+                if (await store.GetAsync(body.BaseVersion!.Value, context.RequestAborted).ConfigureAwait(false) is not { } basis)
+                {
+                    return AdminResults.Error(StatusCodes.Status409Conflict, $"there is no version {body.BaseVersion} to edit");
+                }
+
+                var policies = JsonNode.Parse(basis.Document)!.AsArray();
+                if (policies.OfType<JsonObject>().FirstOrDefault(p => (string?)p["Name"] == body.Policy) is not { } policy)
+                {
+                    return AdminResults.Error(StatusCodes.Status404NotFound, $"version {basis.Number} has no policy '{body.Policy}'");
+                }
+
+                if (body.Masks is not null)
+                {
+                    policy["Masks"] = body.Masks.DeepClone();
+                }
+
+                if (body.Rules is not null)
+                {
+                    policy["Rules"] = body.Rules.DeepClone();
+                }
+
+                document = policies.ToJsonString();
+            }
+            else
+            {
+                return AdminResults.Error(StatusCodes.Status400BadRequest, "give policies (the whole document), or policy with masks and/or rules");
+            }
+
+            var outcome = await recorder.RecordAsync(new PolicyEdit(document, who.Identity, body.Reason!.Trim(), body.BaseVersion!.Value),
+                context.RequestAborted).ConfigureAwait(false);
+            return Answer(outcome, gateway);
+        });
+
+        api.MapPost("/policies/versions/{number:int}/rollback", async (int number, RollbackBody? body, HttpContext context) =>
+        {
+            var who = AdminAuthentication.Approver(context);
+            if (!access.MayEditPolicies(who))
+            {
+                return Forbidden("rolling policies back");
+            }
+
+            if (Missing(body?.BaseVersion, body?.Reason) is { } missing)
+            {
+                return missing;
+            }
+
+            if (await store.GetAsync(number, context.RequestAborted).ConfigureAwait(false) is not { } version)
+            {
+                return AdminResults.Error(StatusCodes.Status404NotFound, $"no policy version {number}");
+            }
+
+            var outcome = await recorder.RecordAsync(
+                new PolicyEdit(version.Document, who.Identity, body!.Reason!.Trim(), body.BaseVersion!.Value, RestoredFrom: number),
+                context.RequestAborted).ConfigureAwait(false);
+            return Answer(outcome, gateway);
+        });
+    }
+
+    private static IResult? Missing(int? baseVersion, string? reason) =>
+        baseVersion is null ? AdminResults.Error(StatusCodes.Status400BadRequest, "baseVersion is required: the version you edited (the newest)")
+        : string.IsNullOrWhiteSpace(reason) ? AdminResults.Error(StatusCodes.Status400BadRequest, "a reason is required")
+        : reason.Length > MaxReasonLength ? AdminResults.Error(StatusCodes.Status400BadRequest, $"the reason is longer than {MaxReasonLength} characters")
+        : null;
+
+    private static IResult Answer(PolicyEditOutcome outcome, GatewayConfiguration gateway) => outcome switch
+    {
+        PolicyEditOutcome.Recorded r => Results.Json(
+            new VersionDocument(Summary(r.Version, gateway.PolicyVersion?.Number), JsonNode.Parse(r.Version.Document), r.Changes),
+            statusCode: StatusCodes.Status201Created),
+        PolicyEditOutcome.Invalid i => Results.Json(new ProblemsDocument(string.Join("\n", i.Problems), i.Problems),
+            statusCode: StatusCodes.Status400BadRequest),
+        PolicyEditOutcome.Stale s => Results.Json(new ProblemsDocument(
+            $"version {s.Newest} is the newest now: your edit was based on an older one (reload, then edit again)", [], s.Newest),
+            statusCode: StatusCodes.Status409Conflict),
+        PolicyEditOutcome.Unchanged u => Results.Json(new ProblemsDocument($"nothing changed: the document is version {u.Newest}'s", [], u.Newest),
+            statusCode: StatusCodes.Status400BadRequest),
+        PolicyEditOutcome.NotRecorded n => AdminResults.Error(StatusCodes.Status503ServiceUnavailable,
+            $"the audit store could not record the change, so it was not made: {n.Reason}"),
+        _ => throw new InvalidOperationException(outcome.GetType().Name),
+    };
+
+    private static VersionSummary Summary(PolicyVersion v, int? inForce) =>
+        new(v.Number, v.Author, v.At, v.Reason, v.BasedOn, v.RestoredFrom, v.Number == inForce);
+
+    private static IResult Forbidden(string what) =>
+        AdminResults.Error(StatusCodes.Status403Forbidden, $"{what} is for administrators and Admin:PolicyEditorGroups");
+}
