@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 
 namespace OrleansGate.Grains.Audit.Chain;
 
@@ -36,19 +39,101 @@ public static class AuditChain
     /// Returns the linked events and the head after them; the caller keeps the new head only once
     /// the events are committed.
     /// </summary>
+    /// <remarks>
+    /// Every statement's event goes through here, so it works in buffers of the thread's own
+    /// (<see cref="LinkBuffers"/>; nothing in it awaits): the type name, the canonical JSON and the
+    /// previous hash's bytes are written one after the other and hashed where they lie, and the
+    /// stored JSON is made into a string once. The bytes hashed are those of
+    /// <see cref="Hash"/>(key, <see cref="ChainCanonical.Of(ChainedEvent)"/>, prev), which verify uses.
+    /// </remarks>
     public static (IReadOnlyList<LinkedEvent> Events, ChainHead Head) Link(ChainHead head, IEnumerable<ChainedEvent> events)
     {
+        var buffers = LinkBuffers.OfThisThread;
         var linked = new List<LinkedEvent>();
         var (position, key, prev) = (head.NextPosition, head.NextKey, head.LastHash);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         foreach (var e in events)
         {
             var positioned = e with { Position = position, PrevHash = null, Hash = null };
-            var json = ChainCanonical.JsonOf(positioned);
-            var hash = Hash(key, ChainCanonical.Prefixed(e.GetType().Name, json), prev);
-            linked.Add(new LinkedEvent(positioned with { PrevHash = prev, Hash = hash }, ChainCanonical.StoredJson(json, prev, hash)));
+
+            // UTF-8(type name) ‖ 0x0A ‖ canonical JSON ‖ bytes of the previous hash: the HMAC's input, contiguous.
+            var input = buffers.Input;
+            input.ResetWrittenCount();
+            var typeName = e.GetType().Name;
+            input.Advance(Encoding.UTF8.GetBytes(typeName, input.GetSpan(Encoding.UTF8.GetMaxByteCount(typeName.Length))));
+            input.Write("\n"u8);
+            var jsonStart = input.WrittenCount;
+            ChainCanonical.WriteJson(positioned, buffers.Writer, input);
+            var jsonEnd = input.WrittenCount;
+            if (Convert.FromHexString(prev, input.GetSpan(HashBytes), out _, out var prevBytes) != OperationStatus.Done || prevBytes != HashBytes)
+            {
+                throw new InvalidOperationException($"the chain's previous hash is not {HashBytes} bytes in hex");
+            }
+
+            input.Advance(HashBytes);
+            HMACSHA256.HashData(key, input.WrittenSpan, mac);
+            var hash = Convert.ToHexStringLower(mac);
+
+            linked.Add(new LinkedEvent(positioned with { PrevHash = prev, Hash = hash },
+                StoredJson(buffers.Stored, input.WrittenSpan[jsonStart..jsonEnd], prev, hash)));
             (position, key, prev) = (position + 1, ChainKey.Next(key), hash);
         }
 
         return (linked, new ChainHead(position, key, prev));
+    }
+
+    private const int HashBytes = 32;
+
+    // The canonical JSON with PrevHash and Hash added as its last properties (ChainCanonical.StoredJson, in a reused buffer).
+    private static string StoredJson(ArrayBufferWriter<byte> stored, ReadOnlySpan<byte> canonicalJson, string prevHash, string hash)
+    {
+        stored.ResetWrittenCount();
+        stored.Write(canonicalJson[..^1]);
+        if (canonicalJson.Length > 2)
+        {
+            stored.Write(","u8);
+        }
+
+        stored.Write("\"PrevHash\":\""u8);
+        stored.Advance(Encoding.ASCII.GetBytes(prevHash, stored.GetSpan(prevHash.Length)));
+        stored.Write("\",\"Hash\":\""u8);
+        stored.Advance(Encoding.ASCII.GetBytes(hash, stored.GetSpan(hash.Length)));
+        stored.Write("\"}"u8);
+        return Encoding.UTF8.GetString(stored.WrittenSpan);
+    }
+
+    /// <summary>The buffers <see cref="Link"/> writes in, one set per thread, kept while they stay small.</summary>
+    private sealed class LinkBuffers
+    {
+        private const int KeptBytes = 64 * 1024;
+
+        [ThreadStatic]
+        private static LinkBuffers? t_buffers;
+
+        public ArrayBufferWriter<byte> Input { get; private set; } = new(2048);
+
+        public ArrayBufferWriter<byte> Stored { get; private set; } = new(2048);
+
+        public Utf8JsonWriter Writer { get; } = new(new ArrayBufferWriter<byte>(1), ChainCanonical.CanonicalWriterOptions);
+
+        public static LinkBuffers OfThisThread
+        {
+            get
+            {
+                var buffers = t_buffers ??= new LinkBuffers();
+                // A huge event (a long statement) would otherwise pin its buffers to the thread for good.
+                if (buffers.Input.Capacity > KeptBytes)
+                {
+                    buffers.Input = new ArrayBufferWriter<byte>(2048);
+                }
+
+                if (buffers.Stored.Capacity > KeptBytes)
+                {
+                    buffers.Stored = new ArrayBufferWriter<byte>(2048);
+                }
+
+                return buffers;
+            }
+        }
     }
 }

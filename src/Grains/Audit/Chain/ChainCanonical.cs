@@ -91,6 +91,21 @@ public static class ChainCanonical
     /// <summary>The canonical bytes of an event object: its type name, a newline, its canonical JSON.</summary>
     public static byte[] Of(ChainedEvent e) => Prefixed(e.GetType().Name, JsonOf(e));
 
+    /// <summary>
+    /// Writes an event's canonical JSON (its PrevHash and Hash null) into <paramref name="writer"/>,
+    /// reset onto <paramref name="output"/>: the same bytes as <see cref="JsonOf"/>, into a buffer
+    /// the caller reuses (the chain links every statement's event this way).
+    /// </summary>
+    internal static void WriteJson(ChainedEvent e, Utf8JsonWriter writer, IBufferWriter<byte> output)
+    {
+        writer.Reset(output);
+        JsonSerializer.Serialize(writer, e, e.GetType(), CanonicalWriting);
+        writer.Flush();
+    }
+
+    /// <summary>The writer options <see cref="WriteJson"/>'s writer must have: those <see cref="JsonOf"/> writes with.</summary>
+    internal static JsonWriterOptions CanonicalWriterOptions => new() { Encoder = CanonicalWriting.Encoder, Indented = false, MaxDepth = CanonicalWriting.MaxDepth };
+
     /// <summary>The canonical JSON of an event object (its PrevHash and Hash must be null: they are not part of it).</summary>
     public static byte[] JsonOf(ChainedEvent e) =>
         e.PrevHash is null && e.Hash is null

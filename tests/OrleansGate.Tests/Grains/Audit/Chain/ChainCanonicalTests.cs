@@ -88,6 +88,7 @@ public sealed class ChainCanonicalTests
         new ApprovalDenied("s", "ap", "bob", "no", At),
         new ApprovalExpired("s", "ap", At, 0, At),
         new ApprovalWithdrawn("s", "ap", "client left", At),
+        new PolicyVersionRecorded("policies:svc", 2, 1, null, "erin", "block TRUNCATE", ["rule 'no-truncate' added"], new string('a', 64), At),
     ];
 
     /// <summary>The top-level properties that are empty arrays or false, removed.</summary>
