@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Npgsql;
+using OrleansGate.Grains.Audit.Verification;
 using OrleansGate.ReplayTool.Cli;
 
 namespace OrleansGate.ReplayTool.Verify;

@@ -6,7 +6,7 @@ using OrleansGate.Grains.Audit.Append;
 using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Audit.Events;
 
-namespace OrleansGate.ReplayTool.Verify;
+namespace OrleansGate.Grains.Audit.Verification;
 
 /// <summary>What verify accepts as a finished session without a seal, and what it compares against.</summary>
 public sealed record VerifyRules(TimeSpan StaleAfter, bool RequireSeal, DateTimeOffset Now, IReadOnlyDictionary<string, ChainHeadRecord>? Heads = null);
