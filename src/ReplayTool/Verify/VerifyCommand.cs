@@ -12,7 +12,7 @@ namespace OrleansGate.ReplayTool.Verify;
 /// </summary>
 public static class VerifyCommand
 {
-    public static readonly TimeSpan DefaultStaleAfter = TimeSpan.FromHours(24);
+    public static readonly TimeSpan DefaultStaleAfter = VerifyRules.DefaultStaleAfter;
 
     public static Command Create(GlobalOptions globals)
     {

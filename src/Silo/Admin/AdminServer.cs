@@ -21,10 +21,12 @@ namespace OrleansGate.Silo.Admin;
 public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFactory grains, ApiTokenAuthenticator authenticator,
     OrleansGate.Proxy.Authentication.Tokens.TokenAuthenticator tokens, IEnumerable<IReadinessCheck> checks, OpenTelemetry.Metrics.MeterProvider? meters,
     Grains.Audit.Chain.ChainKey chainKey, Grains.Configuration.GatewayConfiguration gateway, Grains.Audit.IAuditLog audit,
-    TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs) : IHostedService, IAsyncDisposable
+    TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs,
+    IOptions<Grains.Audit.AuditStoreOptions> auditStore) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
     private readonly EndpointServer _server = new();
+    private Audit.AuditReadModel? _auditReads;
 
     /// <summary>The address actually bound, e.g. <c>http://127.0.0.1:6480</c> (useful with port 0).</summary>
     public Uri Address { get; private set; } = null!;
@@ -57,6 +59,10 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
         SessionEndpoints.Map(api, grains, access, audit);
         PolicyEndpoints.Map(api, grains, gateway, access);
+        _auditReads = new Audit.AuditReadModel(auditStore.Value, clock, loggers.CreateLogger<Audit.AuditReadModel>());
+        Audit.SessionHistoryEndpoints.Map(api, _auditReads, access, grains);
+        Audit.SessionVerificationEndpoints.Map(api, _auditReads, access, chainKey, clock);
+        Audit.AuditViewEndpoints.Map(api, _auditReads, access, clock);
 
         await _server.StartAsync(app, cancellationToken).ConfigureAwait(false);
         Address = _server.Address!;
@@ -68,7 +74,11 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
 
     public Task StopAsync(CancellationToken cancellationToken) => _server.StopAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync().ConfigureAwait(false);
+        _auditReads?.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OrleansGate admin API listening on {Address}")]
     private static partial void LogListening(ILogger logger, string address);

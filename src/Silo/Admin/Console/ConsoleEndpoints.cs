@@ -25,8 +25,11 @@ public static partial class ConsoleEndpoints
     /// <summary>The request body of <c>POST /console/signin</c>.</summary>
     public sealed record SignInBody(string? Token);
 
-    /// <summary>Who is signed in, and the CSRF token the page sends with every change.</summary>
-    public sealed record Me(string Identity, IReadOnlyList<string> Groups, bool Admin, string? Csrf);
+    /// <summary>
+    /// Who is signed in, and the CSRF token the page sends with every change. <see cref="Auditor"/>:
+    /// reads every session's record and the audit views (administrators and auditors).
+    /// </summary>
+    public sealed record Me(string Identity, IReadOnlyList<string> Groups, bool Admin, string? Csrf, bool Auditor);
 
     public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder api, ConsoleSession sessions, AdminAuthentication authentication,
         AdminAccess access, ILogger logger)
@@ -61,7 +64,7 @@ public static partial class ConsoleEndpoints
             var cookie = sessions.Issue(who, viaOidc, expires);
             context.Response.Cookies.Append(ConsoleSession.CookieName, cookie, ConsoleSession.CookieOptions(context.Request));
             LogSignedIn(logger, who.Identity, viaOidc ? "OIDC token" : "API token");
-            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), sessions.CsrfOf(cookie)));
+            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), sessions.CsrfOf(cookie), access.ReadsEverything(who)));
         });
 
         app.MapPost("/console/signout", (HttpContext context) =>
@@ -74,7 +77,7 @@ public static partial class ConsoleEndpoints
         {
             var who = AdminAuthentication.Approver(context);
             var cookie = context.Request.Cookies[ConsoleSession.CookieName];
-            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), cookie is null ? null : sessions.CsrfOf(cookie)));
+            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), cookie is null ? null : sessions.CsrfOf(cookie), access.ReadsEverything(who)));
         });
     }
 
