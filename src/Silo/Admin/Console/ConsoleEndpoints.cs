@@ -20,6 +20,9 @@ public static partial class ConsoleEndpoints
         ["/console"] = ("console.index.html", "text/html; charset=utf-8"),
         ["/console/app.js"] = ("console.app.js", "text/javascript; charset=utf-8"),
         ["/console/app.css"] = ("console.app.css", "text/css; charset=utf-8"),
+        ["/console/charts.js"] = ("console.charts.js", "text/javascript; charset=utf-8"),
+        ["/console/history.js"] = ("console.history.js", "text/javascript; charset=utf-8"),
+        ["/console/audit.js"] = ("console.audit.js", "text/javascript; charset=utf-8"),
     };
 
     /// <summary>The request body of <c>POST /console/signin</c>.</summary>
