@@ -34,11 +34,15 @@ public static class AuditRecordSetup
     {
         var application = "hist-" + Guid.NewGuid().ToString("N")[..10];
         var password = user == "bob" ? GatewayConfig.BobPassword : GatewayConfig.AlicePassword;
-        await using (var connection = new NpgsqlConnection(gateway.ConnectionString(user, password, "main", b =>
-                     {
-                         b.ApplicationName = application;
-                         b.Pooling = false;
-                     })))
+        var source = new NpgsqlDataSourceBuilder(gateway.ConnectionString(user, password, "main", b =>
+        {
+            b.ApplicationName = application;
+            b.Pooling = false;
+        }));
+        // Only the test's statements in the record: no queries of pg_type when the connection opens.
+        source.ConfigureTypeLoading(t => t.EnableTypeLoading(false));
+        await using var dataSource = source.Build();
+        await using (var connection = dataSource.CreateConnection())
         {
             await connection.OpenAsync();
             foreach (var sql in statements)
