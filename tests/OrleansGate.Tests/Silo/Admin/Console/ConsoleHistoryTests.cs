@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
+using Npgsql;
 using OrleansGate.Tests.Silo.Admin.Audit;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -77,6 +78,42 @@ public sealed class ConsoleHistoryTests(PostgresFixture postgres) : ConsoleTestB
         await Assertions.Expect(page.Locator("#audit-tables-plot svg rect[data-label='main: customers']")).ToHaveAttributeAsync("data-value", "6");
         await Assertions.Expect(page.Locator("#audit-holds tr")).ToContainTextAsync("approved");
         await Screenshot(page, "audit-views");
+
+        // On a phone: the plots shrink to the screen and nothing makes the page scroll sideways.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.ClickAsync("#nav-history");
+        await Assertions.Expect(page.Locator("#history-list tr")).ToHaveCountAsync(2);
+        await Screenshot(page, "sessions-history-phone");
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "the history is wider than a phone");
+        await page.ClickAsync("#nav-audit");
+        await Assertions.Expect(page.Locator("#audit-holds tr")).ToHaveCountAsync(1);
+        await Screenshot(page, "audit-views-phone");
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "the audit views are wider than a phone");
+    }
+
+    [Fact]
+    public async Task An_administrator_ends_a_live_session_from_its_page_and_an_auditor_may_not()
+    {
+        await using var alices = await OpenViaGatewayAsync(b => b.ApplicationName = "console-end-live");
+        var listed = await Eventually.HoldsAsync(async () => await Admin(ErinToken).GetFromJsonAsync<List<System.Text.Json.JsonElement>>("sessions"),
+            sessions => sessions!.Any(s => s.GetProperty("applicationName").GetString() == "console-end-live"));
+        var id = listed!.Single(s => s.GetProperty("applicationName").GetString() == "console-end-live").GetProperty("id").GetString()!;
+
+        var dana = await SignInAsync(AuditRecordSetup.DanaToken);
+        await dana.GotoAsync(new Uri(AdminUrl, $"console/#session/{id}").ToString());
+        await Assertions.Expect(dana.Locator("#session-verification")).ToContainTextAsync("verified: open", new() { Timeout = 15_000 });
+        await Assertions.Expect(dana.Locator("#session-end")).ToBeHiddenAsync();
+
+        var erin = await SignInAsync(ErinToken);
+        erin.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await erin.GotoAsync(new Uri(AdminUrl, $"console/#session/{id}").ToString());
+        var end = erin.Locator("#session-end");
+        await end.ClickAsync(new LocatorClickOptions { Timeout = 15_000 });
+
+        await Assertions.Expect(end).ToBeHiddenAsync(new() { Timeout = 15_000 });
+        await using var after = new NpgsqlCommand("SELECT 1", alices);
+        Assert.Equal("57P01", (await Assert.ThrowsAsync<PostgresException>(() => after.ExecuteScalarAsync())).SqlState);
+        await Assertions.Expect(erin.Locator("#session-verification")).ToContainTextAsync("verified: sealed", new() { Timeout = 15_000 });
     }
 
     [Fact]
