@@ -18,6 +18,9 @@ public static class AuditViewEndpoints
     public const int DefaultDays = 14;
     public const int MaxDays = 366;
 
+    /// <summary>At most this many identity-days: a window of <see cref="MaxDays"/> for about a dozen identities.</summary>
+    public const int MaxActivityRows = 5000;
+
     public sealed record TableRows(string Target, string Relation, long Statements, long Rows, long Masked, long Blocked, long Held);
 
     public sealed record Tables(int Days, IReadOnlyList<TableRows> Top, string? Behind);
@@ -28,7 +31,7 @@ public static class AuditViewEndpoints
 
     public static void Map(RouteGroupBuilder api, AuditReadModel audit, AdminAccess access, TimeProvider clock)
     {
-        api.MapGet("/audit/tables", (HttpContext context, string? days, string? limit) => View(context, access, audit, days, async since =>
+        api.MapGet("/audit/tables", (HttpContext context, string? days, string? limit) => View(context, days, async (window, since) =>
         {
             if (!QueryArguments.TryCount(limit, 10, 100, out var top))
             {
@@ -37,22 +40,22 @@ public static class AuditViewEndpoints
 
             await audit.CatchUpAsync(context.RequestAborted).ConfigureAwait(false);
             await using var connection = await audit.OpenAsync(context.RequestAborted).ConfigureAwait(false);
-            return Results.Ok(new Tables(DaysOf(days), await AuditViewQueries.TopTablesAsync(connection, audit.Schema!, since, top,
+            return Results.Ok(new Tables(window, await AuditViewQueries.TopTablesAsync(connection, audit.Schema!, since, top,
                 context.RequestAborted).ConfigureAwait(false), audit.Behind));
         }));
 
-        api.MapGet("/audit/activity", (HttpContext context, string? days) => View(context, access, audit, days, async since =>
+        api.MapGet("/audit/activity", (HttpContext context, string? days) => View(context, days, async (window, since) =>
         {
             await using var session = await audit.CurrentAsync(context.RequestAborted).ConfigureAwait(false);
             // One row per identity per day: the window bounds the days, the limit the identities.
             var firstDay = since.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             var rows = await session.QueryAsync<IdentityActivity>(
-                "where data->>'Day' >= ? order by data->>'Day', data->>'Identity' limit 5000", context.RequestAborted, firstDay).ConfigureAwait(false);
-            return Results.Ok(new Activity(DaysOf(days), [.. rows.Select(a => new ActivityDay(a.Identity, a.Day, a.Statements, a.Masked, a.Held, a.Blocked))],
+                $"where data->>'Day' >= ? order by data->>'Day', data->>'Identity' limit {MaxActivityRows}", context.RequestAborted, firstDay).ConfigureAwait(false);
+            return Results.Ok(new Activity(window, [.. rows.Select(a => new ActivityDay(a.Identity, a.Day, a.Statements, a.Masked, a.Held, a.Blocked))],
                 audit.Behind));
         }));
 
-        api.MapGet("/audit/holds", (HttpContext context, string? days, string? limit) => View(context, access, audit, days, async since =>
+        api.MapGet("/audit/holds", (HttpContext context, string? days, string? limit) => View(context, days, async (window, since) =>
         {
             if (!QueryArguments.TryCount(limit, 50, 500, out var max))
             {
@@ -61,13 +64,12 @@ public static class AuditViewEndpoints
 
             // The events themselves, not a projection: no projection keeps approvals.
             await using var connection = await audit.OpenAsync(context.RequestAborted).ConfigureAwait(false);
-            return Results.Ok(await AuditViewQueries.HoldsAsync(connection, audit.Schema!, DaysOf(days), since, max,
+            return Results.Ok(await AuditViewQueries.HoldsAsync(connection, audit.Schema!, window, since, max,
                 context.RequestAborted).ConfigureAwait(false));
         }));
 
-        int DaysOf(string? days) => QueryArguments.TryCount(days, DefaultDays, MaxDays, out var d) ? d : DefaultDays;
-
-        Task<IResult> View(HttpContext context, AdminAccess access, AuditReadModel audit, string? days, Func<DateTimeOffset, Task<IResult>> read)
+        // Every view: auditors and administrators only, a window of whole days, a 503 when the database cannot be read.
+        Task<IResult> View(HttpContext context, string? days, Func<int, DateTimeOffset, Task<IResult>> read)
         {
             if (!access.ReadsEverything(AdminAuthentication.Approver(context)))
             {
@@ -81,7 +83,7 @@ public static class AuditViewEndpoints
 
             // Whole UTC days, today included: the window the per-day rows fall in.
             var since = new DateTimeOffset(clock.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero).AddDays(1 - window);
-            return audit.ReadAsync(() => read(since));
+            return audit.ReadAsync(() => read(window, since));
         }
     }
 }

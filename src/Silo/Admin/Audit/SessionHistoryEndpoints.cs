@@ -49,13 +49,15 @@ public static class SessionHistoryEndpoints
                 return AdminResults.Error(StatusCodes.Status400BadRequest, "decision: one of allowed, masked, held, blocked");
             }
 
-            // Fail closed: a reader of only their own record is filtered to it, not trusted to ask for it.
-            var whose = access.ReadsEverything(who) ? (string.IsNullOrWhiteSpace(identity) ? null : identity.Trim()) : who.Identity;
-            if (!access.ReadsEverything(who) && !string.IsNullOrWhiteSpace(identity) && identity.Trim() != who.Identity)
+            // Fail closed: whoever reads only their own record is filtered to it, not trusted to ask for it.
+            var everything = access.ReadsEverything(who);
+            var asked = string.IsNullOrWhiteSpace(identity) ? null : identity.Trim();
+            if (!everything && asked is not null && asked != who.Identity)
             {
                 return Results.Ok(new History([], max, null));
             }
 
+            var whose = everything ? asked : who.Identity;
             await using var session = await audit.CurrentAsync(context.RequestAborted).ConfigureAwait(false);
             IQueryable<SessionSummary> query = session.Query<SessionSummary>();
             if (whose is not null)
