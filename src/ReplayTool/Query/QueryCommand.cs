@@ -39,7 +39,7 @@ public static class QueryCommand
             var (who, where, what) = (parse.GetValue(identity), parse.GetValue(target), parse.GetValue(relation));
             var rows = await access.RunAsync(async store =>
             {
-                await ProjectionCatchUp.RunAsync(store, cancellationToken, parse.InvocationConfiguration.Error).ConfigureAwait(false);
+                await Output.CatchUpAsync(store, parse, cancellationToken).ConfigureAwait(false);
                 await using var session = store.QuerySession();
                 IQueryable<TableAccess> q = session.Query<TableAccess>();
                 if (who is not null) { q = q.Where(t => t.Identity == who); }
@@ -83,7 +83,7 @@ public static class QueryCommand
             var who = parse.GetValue(identity);
             var rows = await access.RunAsync(async store =>
             {
-                await ProjectionCatchUp.RunAsync(store, cancellationToken, parse.InvocationConfiguration.Error).ConfigureAwait(false);
+                await Output.CatchUpAsync(store, parse, cancellationToken).ConfigureAwait(false);
                 await using var session = store.QuerySession();
                 IQueryable<IdentityActivity> q = session.Query<IdentityActivity>();
                 if (who is not null) { q = q.Where(a => a.Identity == who); }
@@ -141,7 +141,7 @@ public static class QueryCommand
             using var access = AuditStoreAccess.Open(parse, globals);
             var rows = await access.RunAsync(async store =>
             {
-                await ProjectionCatchUp.RunAsync(store, cancellationToken, parse.InvocationConfiguration.Error).ConfigureAwait(false);
+                await Output.CatchUpAsync(store, parse, cancellationToken).ConfigureAwait(false);
                 await using var session = store.QuerySession();
                 IQueryable<SessionTimeline> q = session.Query<SessionTimeline>();
                 if (who is not null) { q = q.Where(t => t.Identity == who); }

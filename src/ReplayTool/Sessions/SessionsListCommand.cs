@@ -38,7 +38,7 @@ public static class SessionsListCommand
             var action = parse.GetValue(decision);
             var rows = await access.RunAsync(async store =>
             {
-                await ProjectionCatchUp.RunAsync(store, cancellationToken, parse.InvocationConfiguration.Error).ConfigureAwait(false);
+                await Output.CatchUpAsync(store, parse, cancellationToken).ConfigureAwait(false);
                 await using var session = store.QuerySession();
                 IQueryable<SessionSummary> query = session.Query<SessionSummary>();
                 if (who is not null)

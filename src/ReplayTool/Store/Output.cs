@@ -9,6 +9,15 @@ namespace OrleansGate.ReplayTool.Store;
 /// <summary>How the audit commands print: Spectre.Console for people, indented JSON for scripts.</summary>
 internal static class Output
 {
+    /// <summary>Catches the projections up before a listing reads them; when they could not be, a warning on stderr (not in --json output).</summary>
+    public static async Task CatchUpAsync(Marten.IDocumentStore store, ParseResult parse, CancellationToken cancellationToken)
+    {
+        if (await Grains.Audit.Projections.ProjectionCatchUp.RunAsync(store, cancellationToken).ConfigureAwait(false) is { } behind)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"warning: {behind}").ConfigureAwait(false);
+        }
+    }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
 using OrleansGate.Grains.Audit.Chain;
+using OrleansGate.Grains.Audit.Verification;
 using OrleansGate.Grains.Configuration;
 using OrleansGate.ReplayTool.Cli;
 
@@ -64,89 +65,23 @@ public sealed partial class AuditSource(string connectionString, string schema, 
     public async IAsyncEnumerable<StoredStream> StreamsAsync(string? sessionId,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var streamVersions = new Dictionary<string, long>(StringComparer.Ordinal);
-        var archivedStreams = new HashSet<string>(StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand(
-                         $"SELECT id, version, coalesce(is_archived, false) FROM {schema}.mt_streams WHERE (@id::text IS NULL OR id = @id)", connection))
+        var reader = new StoredStreamReader(connectionString, schema);
+        await using var streams = reader.StreamsAsync(sessionId, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
         {
-            command.Parameters.AddWithValue("id", (object?)sessionId ?? DBNull.Value);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            try
             {
-                streamVersions[reader.GetString(0)] = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
-                if (reader.GetBoolean(2))
+                if (!await streams.MoveNextAsync().ConfigureAwait(false))
                 {
-                    archivedStreams.Add(reader.GetString(0));
+                    yield break;
                 }
             }
-        }
-
-        StoredStream Stream(string id, IReadOnlyList<StoredEvent> rows) =>
-            new(id, rows, streamVersions.TryGetValue(id, out var v) ? v : null, archivedStreams.Contains(id));
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand(
-                         $"SELECT stream_id, version, seq_id, type, data::text, mt_dotnet_type, coalesce(is_archived, false) FROM {schema}.mt_events " +
-                         "WHERE (@id::text IS NULL OR stream_id = @id) ORDER BY stream_id, version, seq_id", connection))
-        {
-            command.Parameters.AddWithValue("id", (object?)sessionId ?? DBNull.Value);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            string? current = null;
-            var rows = new List<StoredEvent>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            catch (AuditRecordUnreadableException e)
             {
-                var stream = reader.GetString(0);
-                if (current is not null && stream != current)
-                {
-                    seen.Add(current);
-                    yield return Stream(current, rows);
-                    rows = [];
-                }
-
-                current = stream;
-                rows.Add(new StoredEvent(reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6)));
+                throw new CommandFailedException(e.Message);
             }
 
-            if (current is not null)
-            {
-                seen.Add(current);
-                yield return Stream(current, rows);
-            }
-        }
-
-        // Streams whose every event was deleted still have their mt_streams row.
-        foreach (var id in streamVersions.Keys.Where(id => !seen.Contains(id)).Order(StringComparer.Ordinal))
-        {
-            yield return Stream(id, []);
-        }
-    }
-
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new NpgsqlConnection(connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var check = new NpgsqlCommand("SELECT to_regclass(@events) IS NOT NULL", connection);
-            check.Parameters.AddWithValue("events", $"{schema}.mt_events");
-            if (await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
-            {
-                throw new CommandFailedException($"the audit database has no {schema}.mt_events table: not an OrleansGate audit store?");
-            }
-
-            return connection;
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw new CommandFailedException($"cannot reach the audit store: {e.Message}");
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
+            yield return streams.Current;
         }
     }
 

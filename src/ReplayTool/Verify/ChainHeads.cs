@@ -1,20 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OrleansGate.Grains.Audit.Verification;
 using OrleansGate.ReplayTool.Cli;
 
 namespace OrleansGate.ReplayTool.Verify;
-
-/// <summary>
-/// Where one session's chain stood when the heads were exported: one JSON line of the file
-/// <c>verify --export-heads FILE</c> writes and <c>--against-heads FILE</c> reads, e.g.
-/// <c>{"session":"…","position":12,"hash":"…","sealed":true,"exportedAt":"…"}</c>.
-/// </summary>
-public sealed record ChainHeadRecord(
-    [property: JsonPropertyName("session")] string Session,
-    [property: JsonPropertyName("position")] long Position,
-    [property: JsonPropertyName("hash")] string Hash,
-    [property: JsonPropertyName("sealed")] bool Sealed,
-    [property: JsonPropertyName("exportedAt")] DateTimeOffset ExportedAt);
 
 /// <summary>Reads and writes heads files (JSON lines). Kept outside the audit database, they narrow what a key holder can rewrite unseen.</summary>
 public static class ChainHeads

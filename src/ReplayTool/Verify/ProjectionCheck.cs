@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using JasperFx.Events;
 using Marten;
 using OrleansGate.Grains.Audit.Projections;
+using OrleansGate.Grains.Audit.Verification;
 
 namespace OrleansGate.ReplayTool.Verify;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Npgsql;
+using OrleansGate.Grains.Audit.Verification;
 using OrleansGate.ReplayTool.Cli;
 
 namespace OrleansGate.ReplayTool.Verify;
@@ -11,7 +12,7 @@ namespace OrleansGate.ReplayTool.Verify;
 /// </summary>
 public static class VerifyCommand
 {
-    public static readonly TimeSpan DefaultStaleAfter = TimeSpan.FromHours(24);
+    public static readonly TimeSpan DefaultStaleAfter = VerifyRules.DefaultStaleAfter;
 
     public static Command Create(GlobalOptions globals)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using OrleansGate.Grains.Audit.Verification;
 using OrleansGate.ReplayTool.Approvals;
 using Spectre.Console;
 

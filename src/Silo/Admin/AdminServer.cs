@@ -22,10 +22,12 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
     OrleansGate.Proxy.Authentication.Tokens.TokenAuthenticator tokens, IEnumerable<IReadinessCheck> checks, OpenTelemetry.Metrics.MeterProvider? meters,
     Grains.Audit.Chain.ChainKey chainKey, Grains.Configuration.GatewayConfiguration gateway, Grains.Audit.IAuditLog audit,
     TimeProvider clock, IHostApplicationLifetime lifetime, ILoggerFactory loggers, Grains.Approvals.ApprovalProofs proofs,
-    Grains.Policy.Versions.PolicyVersionStore policyVersions, Grains.Policy.Versions.PolicyVersionRecorder policyRecorder) : IHostedService, IAsyncDisposable
+    Grains.Policy.Versions.PolicyVersionStore policyVersions, Grains.Policy.Versions.PolicyVersionRecorder policyRecorder,
+    IOptions<Grains.Audit.AuditStoreOptions> auditStore) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<AdminServer>();
     private readonly EndpointServer _server = new();
+    private Audit.AuditReadModel? _auditReads;
 
     /// <summary>The address actually bound, e.g. <c>http://127.0.0.1:6480</c> (useful with port 0).</summary>
     public Uri Address { get; private set; } = null!;
@@ -59,6 +61,10 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         SessionEndpoints.Map(api, grains, access, audit);
         PolicyEndpoints.Map(api, grains, gateway, access);
         PolicyVersionEndpoints.Map(api, policyVersions, policyRecorder, gateway, access);
+        _auditReads = new Audit.AuditReadModel(auditStore.Value, clock, loggers.CreateLogger<Audit.AuditReadModel>());
+        Audit.SessionHistoryEndpoints.Map(api, _auditReads, access, grains);
+        Audit.SessionVerificationEndpoints.Map(api, _auditReads, access, chainKey, clock);
+        Audit.AuditViewEndpoints.Map(api, _auditReads, access, clock);
 
         await _server.StartAsync(app, cancellationToken).ConfigureAwait(false);
         Address = _server.Address!;
@@ -70,7 +76,11 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
 
     public Task StopAsync(CancellationToken cancellationToken) => _server.StopAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync().ConfigureAwait(false);
+        _auditReads?.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OrleansGate admin API listening on {Address}")]
     private static partial void LogListening(ILogger logger, string address);

@@ -10,7 +10,9 @@ namespace OrleansGate.Silo.Admin;
 
 /// <summary>
 /// <c>GET /sessions</c> (the live sessions of every proxy) and <c>DELETE /sessions/{id}</c> (end
-/// one): administrators every session, others their own (<see cref="AdminAccess"/>).
+/// one): administrators every session, others their own (<see cref="AdminAccess"/>). A session's
+/// record, live or ended: <c>GET /sessions/{id}/timeline</c> and <c>/transcript</c>, for administrators,
+/// auditors and the session's own identity.
 /// </summary>
 public static class SessionEndpoints
 {
@@ -18,14 +20,33 @@ public static class SessionEndpoints
     {
         // A session's record as a timeline (the replay tool's projection, folded from the stream as read).
         api.MapGet("/sessions/{id}/timeline", async (string id, HttpContext context) =>
+            await ReadableTimelineAsync(id, context).ConfigureAwait(false) is { } timeline
+                ? Results.Ok(timeline)
+                : NotInRecord(id));
+
+        // The same record as `sessions play` prints it, statement by statement with its offset, for the console's replay.
+        api.MapGet("/sessions/{id}/transcript", async (string id, HttpContext context) =>
+        {
+            if (await ReadableTimelineAsync(id, context).ConfigureAwait(false) is not { } timeline)
+            {
+                return NotInRecord(id);
+            }
+
+            var prompt = TimelineTranscript.Prompt(timeline.Identity, timeline.Target);
+            return Results.Ok(new TranscriptDocument(timeline.Id, timeline.Identity, timeline.Target, timeline.Start, timeline.End, timeline.EndReason,
+                [.. timeline.Entries.Select(e => new TranscriptStatement(e.Sequence, e.OffsetMs, [.. TimelineTranscript.Render(prompt, e)]))]));
+        });
+
+        async Task<SessionTimeline?> ReadableTimelineAsync(string id, HttpContext context)
         {
             var timeline = id.Length <= 64 && id.All(char.IsAsciiLetterOrDigit)
                 ? SessionTimelineProjection.Of(id, await audit.ReadStreamAsync(id, context.RequestAborted).ConfigureAwait(false))
                 : null;
-            return timeline is not null && access.MayRead(AdminAuthentication.Approver(context), timeline.Identity)
-                ? Results.Ok(timeline)
-                : AdminResults.Error(StatusCodes.Status404NotFound, $"no session '{(id.Length <= 64 ? id : id[..64] + "…")}' in the record");
-        });
+            return timeline is not null && access.MayRead(AdminAuthentication.Approver(context), timeline.Identity) ? timeline : null;
+        }
+
+        static IResult NotInRecord(string id) =>
+            AdminResults.Error(StatusCodes.Status404NotFound, $"no session '{(id.Length <= 64 ? id : id[..64] + "…")}' in the record");
 
         api.MapGet("/sessions", async (HttpContext context) =>
         {
@@ -62,6 +83,13 @@ public static class SessionEndpoints
         });
     }
 }
+
+/// <summary>A session as <c>sessions play</c> renders it: each statement's transcript lines and its offset from the start.</summary>
+public sealed record TranscriptDocument(string Id, string Identity, string Target, DateTimeOffset Start, DateTimeOffset? End, string? EndReason,
+    IReadOnlyList<TranscriptStatement> Statements);
+
+/// <summary>One statement of a <see cref="TranscriptDocument"/>.</summary>
+public sealed record TranscriptStatement(long Sequence, double OffsetMs, IReadOnlyList<string> Lines);
 
 /// <summary>A live session as the admin API shows it.</summary>
 public sealed record SessionDocument(string Id, string Identity, string Target, string? ClientAddress, DateTimeOffset StartedAt,

@@ -21,13 +21,19 @@ public static partial class ConsoleEndpoints
         ["/console/app.js"] = ("console.app.js", "text/javascript; charset=utf-8"),
         ["/console/app.css"] = ("console.app.css", "text/css; charset=utf-8"),
         ["/console/policy-versions.js"] = ("console.policy-versions.js", "text/javascript; charset=utf-8"),
+        ["/console/charts.js"] = ("console.charts.js", "text/javascript; charset=utf-8"),
+        ["/console/history.js"] = ("console.history.js", "text/javascript; charset=utf-8"),
+        ["/console/audit.js"] = ("console.audit.js", "text/javascript; charset=utf-8"),
     };
 
     /// <summary>The request body of <c>POST /console/signin</c>.</summary>
     public sealed record SignInBody(string? Token);
 
-    /// <summary>Who is signed in, and the CSRF token the page sends with every change.</summary>
-    public sealed record Me(string Identity, IReadOnlyList<string> Groups, bool Admin, string? Csrf)
+    /// <summary>
+    /// Who is signed in, and the CSRF token the page sends with every change. <see cref="Auditor"/>:
+    /// reads every session's record and the audit views (administrators and auditors).
+    /// </summary>
+    public sealed record Me(string Identity, IReadOnlyList<string> Groups, bool Admin, string? Csrf, bool Auditor)
     {
         /// <summary>May record policy versions (administrators and Admin:PolicyEditorGroups): the console shows the editor.</summary>
         public bool PolicyEditor { get; init; }
@@ -66,7 +72,7 @@ public static partial class ConsoleEndpoints
             var cookie = sessions.Issue(who, viaOidc, expires);
             context.Response.Cookies.Append(ConsoleSession.CookieName, cookie, ConsoleSession.CookieOptions(context.Request));
             LogSignedIn(logger, who.Identity, viaOidc ? "OIDC token" : "API token");
-            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), sessions.CsrfOf(cookie)) { PolicyEditor = access.MayEditPolicies(who) });
+            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), sessions.CsrfOf(cookie), access.ReadsEverything(who)) { PolicyEditor = access.MayEditPolicies(who) });
         });
 
         app.MapPost("/console/signout", (HttpContext context) =>
@@ -79,7 +85,7 @@ public static partial class ConsoleEndpoints
         {
             var who = AdminAuthentication.Approver(context);
             var cookie = context.Request.Cookies[ConsoleSession.CookieName];
-            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), cookie is null ? null : sessions.CsrfOf(cookie))
+            return Results.Ok(new Me(who.Identity, who.Groups, access.IsAdmin(who), cookie is null ? null : sessions.CsrfOf(cookie), access.ReadsEverything(who))
             {
                 PolicyEditor = access.MayEditPolicies(who),
             });

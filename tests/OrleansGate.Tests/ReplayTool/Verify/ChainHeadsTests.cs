@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Audit.Events;
+using OrleansGate.Grains.Audit.Verification;
 using OrleansGate.Grains.Sessions;
 using OrleansGate.ReplayTool.Cli;
 using OrleansGate.ReplayTool.Verify;

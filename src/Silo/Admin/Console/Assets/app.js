@@ -4,6 +4,9 @@
 "use strict";
 
 const state = { me: null, timer: null };
+// Pages the scripts loaded after this one add (history.js, audit.js), by section id; each may say who may open it.
+const extraPages = window.consolePages = window.consolePages || {};
+const mayOpen = (id) => Boolean(extraPages[id]) && Boolean($(id)) && (!extraPages[id].allowed || extraPages[id].allowed(state.me));
 const $ = (id) => document.getElementById(id);
 
 async function api(path, options = {}) {
@@ -135,6 +138,7 @@ function view() {
   if (location.hash.startsWith("#session/")) return "session";
   if (location.hash === "#try") return "try";
   if (location.hash === "#policies") return "policies";
+  if (mayOpen(location.hash.slice(1))) return location.hash.slice(1);
   return location.hash === "#sessions" ? "sessions" : "approvals";
 }
 
@@ -188,8 +192,12 @@ async function refresh() {
       renderPolicies(await api("/policies"));
       await refreshPolicyVersions(); // policy-versions.js
     } else if (current === "session") {
-      renderTimeline(await api(`/sessions/${encodeURIComponent(location.hash.slice("#session/".length))}/timeline`));
+      const timeline = await api(`/sessions/${encodeURIComponent(location.hash.slice("#session/".length))}/timeline`);
+      renderTimeline(timeline);
+      if (extraPages.sessionRecord) await extraPages.sessionRecord.refresh(timeline);
       $("session-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+    } else if (mayOpen(current)) {
+      await extraPages[current].refresh();
     } else {
       renderSessions(await api("/sessions"));
       $("sessions-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
@@ -202,6 +210,13 @@ async function refresh() {
 
 function show(current) {
   for (const id of ["signin", "approvals", "sessions", "session", "try", "policies"]) $(id).hidden = id !== current;
+  for (const id of Object.keys(extraPages).filter((id) => $(id))) {
+    $(id).hidden = id !== current;
+    if ($(`nav-${id}`)) {
+      $(`nav-${id}`).hidden = !state.me || !mayOpen(id);
+      $(`nav-${id}`).classList.toggle("current", current === id);
+    }
+  }
   $("nav").hidden = $("who").hidden = current === "signin";
   $("nav-approvals").classList.toggle("current", current === "approvals");
   $("nav-sessions").classList.toggle("current", current === "sessions");
@@ -259,4 +274,5 @@ $("signout").addEventListener("click", async () => {
   showSignIn();
 });
 window.addEventListener("hashchange", () => { if (state.me) { show(view()); refresh(); } });
-start();
+// After every deferred script has run: the pages they add are registered by then.
+document.addEventListener("DOMContentLoaded", start);

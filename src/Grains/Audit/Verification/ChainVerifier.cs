@@ -6,10 +6,14 @@ using OrleansGate.Grains.Audit.Append;
 using OrleansGate.Grains.Audit.Chain;
 using OrleansGate.Grains.Audit.Events;
 
-namespace OrleansGate.ReplayTool.Verify;
+namespace OrleansGate.Grains.Audit.Verification;
 
 /// <summary>What verify accepts as a finished session without a seal, and what it compares against.</summary>
-public sealed record VerifyRules(TimeSpan StaleAfter, bool RequireSeal, DateTimeOffset Now, IReadOnlyDictionary<string, ChainHeadRecord>? Heads = null);
+public sealed record VerifyRules(TimeSpan StaleAfter, bool RequireSeal, DateTimeOffset Now, IReadOnlyDictionary<string, ChainHeadRecord>? Heads = null)
+{
+    /// <summary>A session without a seal and no event for this long is ended by failure, not open (verify's --stale-after default).</summary>
+    public static readonly TimeSpan DefaultStaleAfter = TimeSpan.FromHours(24);
+}
 
 /// <summary>
 /// Recomputes one session's chain from the stored rows and finds its first broken link

@@ -1,4 +1,4 @@
-namespace OrleansGate.ReplayTool.Verify;
+namespace OrleansGate.Grains.Audit.Verification;
 
 /// <summary>What kind of break a failed session shows at its first broken link (docs/audit-integrity.md).</summary>
 public static class BreakKind

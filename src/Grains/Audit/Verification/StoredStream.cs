@@ -1,4 +1,4 @@
-namespace OrleansGate.ReplayTool.Verify;
+namespace OrleansGate.Grains.Audit.Verification;
 
 /// <summary>
 /// One row of Marten's <c>mt_events</c>, as it is in the database: nothing here is trusted. Only
