@@ -21,9 +21,41 @@ public static class HoldConditions
     /// otherwise: only then does the session ask the target for an estimate.
     /// </summary>
     /// <remarks>A statement a built-in rule blocks is never sent, not even to be planned.</remarks>
-    public static bool WantsEstimate(StatementInfo statement, SessionSubject subject, PolicyOptions? policy) =>
-        policy is not null && !SafeDefaults.All.Any(d => d.Matches(statement)) && policy.Rules.Exists(rule => rule.BulkReadRows is not null && rule.Conditions.Contains(HoldCondition.BulkRead)
-                                                          && ReadsRuleRelations(rule, statement) && PolicyEngine.MatchesCriteria(rule, statement, subject));
+    /// <remarks>
+    /// Asked for every statement, so loops and the cheap test first: most policies have no
+    /// bulk-read rule, and then no built-in rule needs to be tried here.
+    /// </remarks>
+    public static bool WantsEstimate(StatementInfo statement, SessionSubject subject, PolicyOptions? policy)
+    {
+        if (policy is null || !AnyBulkReadRuleMatches(statement, subject, policy))
+        {
+            return false;
+        }
+
+        foreach (var safeDefault in SafeDefaults.All)
+        {
+            if (safeDefault.Matches(statement))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AnyBulkReadRuleMatches(StatementInfo statement, SessionSubject subject, PolicyOptions policy)
+    {
+        foreach (var rule in policy.Rules)
+        {
+            if (rule.BulkReadRows is not null && rule.Conditions.Contains(HoldCondition.BulkRead)
+                && ReadsRuleRelations(rule, statement) && PolicyEngine.MatchesCriteria(rule, statement, subject))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>A plain SELECT (nothing written, no table created) that reads one of the rule's relations, or any when it lists none.</summary>
     public static bool IsPlainSelect(StatementInfo statement) =>
@@ -33,5 +65,5 @@ public static class HoldConditions
         IsPlainSelect(statement)
         && (rule.Relations.Count == 0
             ? statement.RelationsRead.Count > 0
-            : rule.Relations.Exists(r => statement.RelationsRead.Any(s => PolicyEngine.SameObject(r, s))));
+            : PolicyEngine.AnySameObject(rule.Relations, statement.RelationsRead));
 }

@@ -49,10 +49,7 @@ public static class PolicyEngine
                 continue;
             }
 
-            var lifted = firstMatch is { Action: PolicyAction.Allow }
-                && firstMatch.Overrides.Exists(name => name == safeDefault.Name || name == safeDefault.RuleName)
-                && CoversEveryTriggeringFunction(firstMatch, safeDefault, statement);
-            if (!lifted)
+            if (!Lifts(firstMatch, safeDefault, statement))
             {
                 return Decision.Block(safeDefault.RuleName, $"blocked by rule '{safeDefault.RuleName}': {safeDefault.Reason}");
             }
@@ -148,6 +145,13 @@ public static class PolicyEngine
         Action = PolicyAction.Hold, Rule = rule, ApproverGroups = approverGroups, SqlState = Decision.BlockedSqlState, Message = message,
     };
 
+    // Its own method: a lambda over the loop's safe default in Decide would allocate a closure per
+    // built-in rule tried, for every statement.
+    private static bool Lifts(RuleOptions? firstMatch, SafeDefaults.SafeDefault safeDefault, StatementInfo statement) =>
+        firstMatch is { Action: PolicyAction.Allow }
+        && firstMatch.Overrides.Exists(name => name == safeDefault.Name || name == safeDefault.RuleName)
+        && CoversEveryTriggeringFunction(firstMatch, safeDefault, statement);
+
     /// <summary>
     /// A rule that names functions lifts a built-in rule only for those functions: with
     /// <c>Functions: ["lo_get"]</c>, <c>SELECT lo_get(1), lo_export(1, '/tmp/x')</c> stays blocked.
@@ -238,7 +242,7 @@ public static class PolicyEngine
         return false;
     }
 
-    private static bool AnySameObject(List<string> configured, IReadOnlyList<string> used)
+    internal static bool AnySameObject(List<string> configured, IReadOnlyList<string> used)
     {
         foreach (var name in configured)
         {

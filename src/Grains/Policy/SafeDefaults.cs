@@ -69,6 +69,9 @@ public static class SafeDefaults
         "heap_tuple_infomask_flags",
     };
 
+    // One delegate for every statement (the method group converted in the internal-storage rule made a new one each time).
+    private static readonly Func<string, bool> InternalStorage = IsInternalStorage;
+
     public static readonly IReadOnlyList<SafeDefault> All =
     [
         new("unparseable", "the statement is not SQL the PostgreSQL 15 grammar accepts",
@@ -112,7 +115,7 @@ public static class SafeDefaults
         new("secret-catalogs", "the statement reads a catalog that holds secrets (password hashes, user mappings, authentication and configuration files, subscriptions)",
             s => Touches(s, written: false, r => SecretCatalogs.Contains(SqlNames.Unqualified(r))) || CallsAny(s, SecretFunctions)),
         new("internal-storage", "the statement reads the server's internal storage of values (TOAST tables, large objects, raw pages), which holds masked values outside their tables",
-            s => Touches(s, written: false, IsInternalStorage) || Touches(s, written: true, IsInternalStorage) || CallsAny(s, RawStorageFunctions)),
+            s => Touches(s, written: false, InternalStorage) || Touches(s, written: true, InternalStorage) || CallsAny(s, RawStorageFunctions)),
         new("other-sessions-statements", "the statement reads other sessions' statement text whole (pg_stat_statements, pg_stat_get_activity, pg_stat_get_backend_activity); pg_stat_activity shows it masked",
             s => CallsAny(s, OtherSessionsStatements) || Touches(s, written: false, r => SqlNames.Unqualified(r) == "pg_stat_statements")),
     ];

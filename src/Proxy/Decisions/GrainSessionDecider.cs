@@ -14,7 +14,8 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
     /// </summary>
     public const string NoDecisionSqlState = "55000";
 
-    public string SessionId => grain.GetPrimaryKeyString();
+    // Read once: each read of a grain's string key makes a new string, and every request asks for it.
+    public string SessionId { get; } = grain.GetPrimaryKeyString();
 
     public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
         bool unsettled, CancellationToken cancellationToken)

@@ -66,7 +66,14 @@ public sealed partial class PolicyVersionFollower(PolicyVersionStore store, Gate
     {
         gateway.RecordFilePolicies = null;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _listening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _listening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host stopped waiting (its shutdown timeout): the loop ends on its own, and a stop must not fail over it.
+        }
     }
 
     /// <summary>Reads the newest version and puts it in force when it is newer than the one in force.</summary>

@@ -159,9 +159,9 @@ internal sealed class SessionNames
     {
         lock (_lock)
         {
-            var dropped = _pending.RemoveAll(p => p.Group <= group && !p.Confirmed && !p.Change.Unconditional);
+            var dropped = RemovePending(group, unconfirmedOnly: true);
             ConfirmUnconditional();
-            _pending.RemoveAll(p => p.Group <= group);
+            RemovePending(group, unconfirmedOnly: false);
             var ended = status == (byte)'I' && _confirmed.EndTransaction(_transactionRolledBack);
             if (status == (byte)'I')
             {
@@ -173,6 +173,29 @@ internal sealed class SessionNames
                 Rebuild();
             }
         }
+    }
+
+    /// <summary>
+    /// Removes the changes of requests up to <paramref name="group"/> (with <paramref name="unconfirmedOnly"/>,
+    /// those the server did not carry out) and counts them. A loop rather than RemoveAll with a
+    /// lambda over the group: this runs at every ReadyForQuery.
+    /// </summary>
+    private int RemovePending(long group, bool unconfirmedOnly)
+    {
+        var kept = 0;
+        for (var i = 0; i < _pending.Count; i++)
+        {
+            var pending = _pending[i];
+            var remove = pending.Group <= group && (!unconfirmedOnly || (!pending.Confirmed && !pending.Change.Unconditional));
+            if (!remove)
+            {
+                _pending[kept++] = pending;
+            }
+        }
+
+        var removed = _pending.Count - kept;
+        _pending.RemoveRange(kept, removed);
+        return removed;
     }
 
     private void Confirm(Pending pending)
