@@ -17,7 +17,7 @@ public static class SessionsListCommand
         var since = new Option<string?>("--since") { Description = "Sessions that started at or after this time (ISO 8601, or 30m/2h/7d ago)" };
         var until = new Option<string?>("--until") { Description = "Sessions that started before this time" };
         var decision = new Option<string?>("--decision") { Description = "Only sessions with at least one statement decided so" };
-        decision.AcceptOnlyFromAmong("allowed", "masked", "held", "blocked");
+        decision.AcceptOnlyFromAmong([.. SessionSummaryFilter.Decisions]);
         var limit = new Option<int>("--limit") { Description = "At most this many sessions, newest first (default 500)", DefaultValueFactory = _ => 500 };
 
         var command = new Command("list", "List recorded sessions (oldest first within the newest --limit)") { identity, target, since, until, decision, limit };
@@ -40,35 +40,7 @@ public static class SessionsListCommand
             {
                 await Output.CatchUpAsync(store, parse, cancellationToken).ConfigureAwait(false);
                 await using var session = store.QuerySession();
-                IQueryable<SessionSummary> query = session.Query<SessionSummary>();
-                if (who is not null)
-                {
-                    query = query.Where(s => s.Identity == who);
-                }
-
-                if (where is not null)
-                {
-                    query = query.Where(s => s.Target == where);
-                }
-
-                if (from is { } f)
-                {
-                    query = query.Where(s => s.Start >= f);
-                }
-
-                if (to is { } t)
-                {
-                    query = query.Where(s => s.Start < t);
-                }
-
-                query = action switch
-                {
-                    "allowed" => query.Where(s => s.Allowed > 0),
-                    "masked" => query.Where(s => s.Masked > 0),
-                    "held" => query.Where(s => s.Held > 0),
-                    "blocked" => query.Where(s => s.Blocked > 0),
-                    _ => query,
-                };
+                var query = new SessionSummaryFilter(who, where, from, to, action).Apply(session.Query<SessionSummary>());
                 var newest = await query.OrderByDescending(s => s.Start).Take(max).ToListAsync(cancellationToken).ConfigureAwait(false);
                 return newest.OrderBy(s => s.Start).ToList();
             }).ConfigureAwait(false);

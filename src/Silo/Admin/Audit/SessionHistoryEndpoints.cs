@@ -44,7 +44,7 @@ public static class SessionHistoryEndpoints
                 return AdminResults.Error(StatusCodes.Status400BadRequest, $"limit: a whole number from 1 to {MaxLimit}");
             }
 
-            if (decision is { Length: > 0 } && decision is not ("allowed" or "masked" or "held" or "blocked"))
+            if (decision is { Length: > 0 } && !SessionSummaryFilter.Decisions.Contains(decision))
             {
                 return AdminResults.Error(StatusCodes.Status400BadRequest, "decision: one of allowed, masked, held, blocked");
             }
@@ -59,40 +59,9 @@ public static class SessionHistoryEndpoints
 
             var whose = everything ? asked : who.Identity;
             await using var session = await audit.CurrentAsync(context.RequestAborted).ConfigureAwait(false);
-            IQueryable<SessionSummary> query = session.Query<SessionSummary>();
-            if (whose is not null)
-            {
-                query = query.Where(s => s.Identity == whose);
-            }
-
-            if (!string.IsNullOrWhiteSpace(target))
-            {
-                var on = target.Trim();
-                query = query.Where(s => s.Target == on);
-            }
-
-            if (since is { } f)
-            {
-                query = query.Where(s => s.Start >= f);
-            }
-
-            if (until is { } t)
-            {
-                query = query.Where(s => s.Start < t);
-            }
-
-            query = decision switch
-            {
-                "allowed" => query.Where(s => s.Allowed > 0),
-                "masked" => query.Where(s => s.Masked > 0),
-                "held" => query.Where(s => s.Held > 0),
-                "blocked" => query.Where(s => s.Blocked > 0),
-                _ => query,
-            };
-            if (flagged == true)
-            {
-                query = query.Where(s => s.Held > 0 || s.Blocked > 0);
-            }
+            var filter = new SessionSummaryFilter(whose, string.IsNullOrWhiteSpace(target) ? null : target.Trim(), since, until, decision,
+                flagged == true);
+            var query = filter.Apply(session.Query<SessionSummary>());
 
             var rows = await query.OrderByDescending(s => s.Start).Take(max).ToListAsync(context.RequestAborted).ConfigureAwait(false);
             var live = await LiveIdsAsync(grains).ConfigureAwait(false);

@@ -174,31 +174,10 @@ public sealed class TokenLoginTests(PostgresFixture postgres) : GatewayTestBase(
         }
 
         var record = await Eventually.HoldsAsync(() => RefusalOfAsync(application), r => r is not null, TimeSpan.FromSeconds(10));
-        var config = Path.Combine(Path.GetTempPath(), $"og-verify-{Guid.NewGuid():N}.json");
-        File.WriteAllText(config, new JsonObject
-        {
-            ["OrleansGate"] = new JsonObject
-            {
-                ["AuditStore"] = new JsonObject { ["ConnectionString"] = Postgres.AuditConnectionString },
-                ["Secrets"] = new JsonObject { ["AuditKey"] = GatewayConfig.AuditKeyBase64 },
-            },
-        }.ToJsonString());
-        try
-        {
-            using var output = new StringWriter();
-            using var error = new StringWriter();
-            var exit = await OrleansGate.ReplayTool.Cli.ReplayCli.RunAsync(["--config", config, "verify", record!.StreamId, "--json"], output, error);
-
-            Assert.True(exit == 0, output + error.ToString());
-            var verdict = JsonNode.Parse(output.ToString())!["results"]!.AsArray().Single()!;
-            Assert.Equal("sealed", (string?)verdict["status"]);
-            Assert.Equal(1, (int?)verdict["events"]);
-            Assert.Equal("login refused: the token has expired", (string?)verdict["detail"]);
-        }
-        finally
-        {
-            File.Delete(config);
-        }
+        var verdict = InProcessVerify.SingleVerdict(await InProcessVerify.RunAsync(Postgres.AuditConnectionString, record!.StreamId));
+        Assert.Equal("sealed", (string?)verdict["status"]);
+        Assert.Equal(1, (int?)verdict["events"]);
+        Assert.Equal("login refused: the token has expired", (string?)verdict["detail"]);
     }
 
     [Fact]

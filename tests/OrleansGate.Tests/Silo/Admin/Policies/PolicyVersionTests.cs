@@ -185,28 +185,8 @@ public sealed class PolicyVersionTests(PostgresFixture postgres) : AdminTestBase
 
     private async Task VerifyPolicyStreamAsync(int events)
     {
-        var config = Path.Combine(Path.GetTempPath(), $"og-verify-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(config, new JsonObject
-        {
-            ["OrleansGate"] = new JsonObject
-            {
-                ["AuditStore"] = new JsonObject { ["ConnectionString"] = Postgres.AuditConnectionString },
-                ["Secrets"] = new JsonObject { ["AuditKey"] = GatewayConfig.AuditKeyBase64 },
-            },
-        }.ToJsonString());
-        try
-        {
-            using var output = new StringWriter();
-            using var error = new StringWriter();
-            var exit = await OrleansGate.ReplayTool.Cli.ReplayCli.RunAsync(
-                ["--config", config, "verify", "policies:" + ServiceId, "--require-seal", "--stale-after", "00:00:00", "--json"], output, error);
-            Assert.True(exit == 0, output + error.ToString());
-            var verdict = JsonNode.Parse(output.ToString())!["results"]!.AsArray().Single()!;
-            Assert.Equal(("policy ledger", events), ((string?)verdict["status"], (int?)verdict["events"]));
-        }
-        finally
-        {
-            File.Delete(config);
-        }
+        var verdict = InProcessVerify.SingleVerdict(await InProcessVerify.RunAsync(Postgres.AuditConnectionString,
+            "policies:" + ServiceId, "--require-seal", "--stale-after", "00:00:00"));
+        Assert.Equal(("policy ledger", events), ((string?)verdict["status"], (int?)verdict["events"]));
     }
 }

@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using OrleansGate.ReplayTool.Cli;
+
+namespace OrleansGate.Tests.Support;
+
+/// <summary>
+/// <c>OrleansGate.ReplayTool verify ARGS --json</c> run in the test process against an audit
+/// database, with the gateway's audit key, through a configuration file of its own (deleted after).
+/// </summary>
+public static class InProcessVerify
+{
+    public static async Task<(int Exit, string Output, string Error)> RunAsync(string auditConnectionString, params string[] arguments)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"og-verify-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, new JsonObject
+        {
+            ["OrleansGate"] = new JsonObject
+            {
+                ["AuditStore"] = new JsonObject { ["ConnectionString"] = auditConnectionString },
+                ["Secrets"] = new JsonObject { ["AuditKey"] = GatewayConfig.AuditKeyBase64 },
+            },
+        }.ToJsonString());
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var exit = await ReplayCli.RunAsync(["--config", config, "verify", .. arguments, "--json"], output, error);
+            return (exit, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    /// <summary>The one verdict of a run that verified one stream, after asserting the run succeeded.</summary>
+    public static JsonNode SingleVerdict((int Exit, string Output, string Error) run)
+    {
+        Xunit.Assert.True(run.Exit == 0, run.Output + run.Error);
+        return JsonNode.Parse(run.Output)!["results"]!.AsArray().Single()!;
+    }
+}
