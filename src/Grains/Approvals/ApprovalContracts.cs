@@ -59,6 +59,12 @@ public sealed record ApprovalRequest
 
     /// <summary>Why it is held, in the holding rules' words (a masked COPY names the masked columns), once each.</summary>
     [Id(14)] public IReadOnlyList<string> Why { get; init; } = [];
+
+    /// <summary>
+    /// For each held statement, the planner's row estimate when a bulk-read rule asked the target
+    /// for one (EXPLAIN, never executed); null for the others and when none could be had.
+    /// </summary>
+    [Id(15)] public IReadOnlyList<long?> EstimatedRows { get; init; } = [];
 }
 
 /// <summary>One approver's word.</summary>

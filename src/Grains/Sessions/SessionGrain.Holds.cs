@@ -17,7 +17,7 @@ public sealed partial class SessionGrain
     /// or nobody could approve it (then the batch is refused like a block).
     /// </summary>
     private async Task<ApprovalRequest?> HoldAsync(IReadOnlyList<StatementRequest> batch, Decision[] decisions, SessionSubject subject,
-        long firstSequence, DateTimeOffset now)
+        long firstSequence, DateTimeOffset now, long?[]? estimates)
     {
         if (Array.TrueForAll(decisions, d => d.Action != PolicyAction.Hold))
         {
@@ -80,6 +80,7 @@ public sealed partial class SessionGrain
             ExpiresAt = now + held.Min(i => decisions[i].HoldTimeout),
             Fingerprint = fingerprint,
             Why = held.Select(i => decisions[i].Message).OfType<string>().Distinct(StringComparer.Ordinal).ToArray(),
+            EstimatedRows = estimates is null ? [] : [.. estimates],
         };
         for (var i = 0; i < decisions.Length; i++)
         {

@@ -189,7 +189,7 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         _masking.Apply(batch, decisions, firstSequence, catalog);
 
         ApplyAllOrNothing(decisions);
-        var approval = await HoldAsync(batch, decisions, subject, firstSequence, now).ConfigureAwait(true);
+        var approval = await HoldAsync(batch, decisions, subject, firstSequence, now, estimates).ConfigureAwait(true);
 
         for (var i = 0; i < batch.Count; i++)
         {
@@ -208,7 +208,10 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         if (approval is not null)
         {
             events.Add(new ApprovalRequested(SessionId, approval.Id, approval.Requester, approval.Target, approval.Sequences, approval.Rule,
-                approval.ApproverGroups, approval.MinApprovals, approval.ExpiresAt, approval.Fingerprint, now));
+                approval.ApproverGroups, approval.MinApprovals, approval.ExpiresAt, approval.Fingerprint, now)
+            {
+                EstimatedRows = approval.EstimatedRows.Any(e => e is not null) ? approval.EstimatedRows : null,
+            });
         }
 
         if (!await AppendAsync(events).ConfigureAwait(true))

@@ -25,6 +25,10 @@ public sealed record ApprovalDocument
     /// <summary>For each statement, its bound parameter values as text (null: SQL NULL).</summary>
     public required IReadOnlyList<IReadOnlyList<string?>> Parameters { get; init; }
 
+    /// <summary>For each statement, the planner's row estimate when a bulk-read rule asked for one; absent when none has one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<long?>? EstimatedRows { get; init; }
+
     public required string Requester { get; init; }
 
     public required string Target { get; init; }
@@ -70,6 +74,9 @@ public sealed record ApprovalDocument
         Statements = request.Statements,
         Runs = request.Statements.Select((_, i) => i < request.Runs.Count ? request.Runs[i] : null).ToArray(),
         Parameters = request.Statements.Select((_, i) => i < request.Parameters.Count ? request.Parameters[i] : []).ToArray(),
+        EstimatedRows = request.EstimatedRows.Any(e => e is not null)
+            ? request.Statements.Select((_, i) => i < request.EstimatedRows.Count ? request.EstimatedRows[i] : null).ToArray()
+            : null,
         Requester = request.Requester,
         Target = request.Target,
         Rule = request.Rule,

@@ -21,4 +21,7 @@ public sealed record ApprovalRequested(
     [property: Id(10)] DateTimeOffset At) : ChainedEvent
 {
     [Id(11)] public int SchemaVersion { get; init; } = 1;
+
+    /// <summary>What the approvers were shown of the planner's row estimates (<see cref="Approvals.ApprovalRequest.EstimatedRows"/>); null when there were none (and in records written before it).</summary>
+    [Id(12)] public IReadOnlyList<long?>? EstimatedRows { get; init; }
 }

@@ -47,6 +47,33 @@ public sealed class HoldConditionTests(PostgresFixture postgres) : ApprovalTestB
         await AssertDecisionAsync(sql, action, rule);
 
     [Fact]
+    public async Task The_approver_is_shown_the_planners_estimate_and_the_record_keeps_it()
+    {
+        const string Sql = "SELECT n FROM big WHERE n < 50000";
+        var (record, ran) = await RunAsync(Sql);
+        Assert.False(ran);
+
+        var requested = record.Single(e => e.Type == "approval_requested");
+        var recorded = Assert.Single(requested.Data.ListOf("EstimatedRows")).GetInt64();
+        // The planner's own figure for the predicate (EXPLAIN, never run): tens of thousands, over the rule's 1000.
+        Assert.InRange(recorded, 10_000, 100_000);
+
+        var view = await Approval(requested.Text("ApprovalId")).GetAsync();
+        Assert.Equal([recorded], view!.Request.EstimatedRows);
+        await Approval(requested.Text("ApprovalId")).WithdrawAsync("test over");
+    }
+
+    [Fact]
+    public async Task A_hold_without_an_estimate_records_none()
+    {
+        // No estimate could be had (the column does not exist): held as bulk, fail closed, and nothing is claimed.
+        var (record, _) = await RunAsync("SELECT n FROM big WHERE n = no_such_column");
+        var requested = record.Single(e => e.Type == "approval_requested");
+        Assert.False(requested.Data.TryGetProperty("EstimatedRows", out _));
+        await Approval(requested.Text("ApprovalId")).WithdrawAsync("test over");
+    }
+
+    [Fact]
     public async Task A_statement_is_recorded_in_a_commit_of_its_own_before_it_is_sent_for_an_estimate()
     {
         var (estimated, _) = await RunAsync("SELECT n FROM big WHERE n = 7");

@@ -97,6 +97,11 @@ function renderApprovals(requests) {
       el("dt", {}, "Time left"), el("dd", {}, duration(left)),
       el("dt", {}, "Approvals"), el("dd", {}, `${(request.approvals || []).length} of ${request.minApprovals}`),
       el("dt", {}, "Approvers"), el("dd", {}, request.approverGroups.join(", ")));
+    const estimates = (request.estimatedRows || []).filter((rows) => rows !== null);
+    if (estimates.length > 0) {
+      // The planner's estimate (EXPLAIN, never run) for a bulk-read hold: what the approver is asked to let out.
+      details.append(el("dt", {}, "Estimated rows"), el("dd", { "data-estimate": "" }, estimates.map((rows) => rows.toLocaleString("en")).join(", ")));
+    }
     const actions = el("div", { class: "actions" });
     if (mayDecide(request)) {
       actions.append(
