@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using Npgsql;
@@ -63,6 +64,11 @@ public sealed class ConsoleHistoryTests(PostgresFixture postgres) : ConsoleTestB
             await Admin(BobToken).PostAsJsonAsync($"approvals/{request.Id}/approve", new { });
             await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         }
+
+        // psql has its reply before the COPY's completion (its row count) is recorded, and the page
+        // reads the views once: wait until the record holds both reads of customers.
+        await Eventually.HoldsAsync(() => auditor.GetFromJsonAsync<JsonElement>("audit/tables"),
+            tables => tables.GetProperty("top").EnumerateArray().Any(t => t.GetProperty("relation").GetString() == "customers" && t.GetProperty("rows").GetInt64() == 6));
 
         var page = await SignInAsync(AuditRecordSetup.DanaToken);
         await page.ClickAsync("#nav-audit");
