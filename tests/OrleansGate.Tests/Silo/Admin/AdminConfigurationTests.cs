@@ -14,6 +14,9 @@ public sealed class AdminConfigurationTests
     [InlineData("Webhook:Url", "ftp://example.com/hook", "OrleansGate:Admin:Webhook:Url: must be an absolute http or https URL")]
     [InlineData("Webhook:Attempts", "0", "OrleansGate:Admin:Webhook:Attempts: must be between 1 and 20 (got 0)")]
     [InlineData("Webhook:Timeout", "00:00:00", "OrleansGate:Admin:Webhook:Timeout: must be positive")]
+    [InlineData("AdminGroups:0", " ", "OrleansGate:Admin:AdminGroups:0: a group name cannot be empty")]
+    [InlineData("PolicyEditorGroups:0", " ", "OrleansGate:Admin:PolicyEditorGroups:0: a group name cannot be empty")]
+    [InlineData("AuditorGroups:0", " ", "OrleansGate:Admin:AuditorGroups:0: a group name cannot be empty")]
     public void A_bad_value_is_reported_with_its_key(string key, string value, string expected)
     {
         var configuration = new ConfigurationBuilder()
