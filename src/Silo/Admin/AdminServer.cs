@@ -58,10 +58,10 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         Console.ConsoleEndpoints.Map(app, api, console, authentication, access, _logger);
         Slack.SlackActions.Map(app, options.Value.Slack, gateway, grains, proofs, clock, _logger);
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
-        SessionEndpoints.Map(api, grains, access, audit);
+        _auditReads = new Audit.AuditReadModel(auditStore.Value, clock, loggers.CreateLogger<Audit.AuditReadModel>());
+        SessionEndpoints.Map(api, grains, access, audit, _auditReads);
         PolicyEndpoints.Map(api, grains, gateway, access);
         PolicyVersionEndpoints.Map(api, policyVersions, policyRecorder, gateway, access);
-        _auditReads = new Audit.AuditReadModel(auditStore.Value, clock, loggers.CreateLogger<Audit.AuditReadModel>());
         Audit.SessionHistoryEndpoints.Map(api, _auditReads, access, grains);
         Audit.SessionVerificationEndpoints.Map(api, _auditReads, access, chainKey, clock);
         Audit.AuditViewEndpoints.Map(api, _auditReads, access, clock);

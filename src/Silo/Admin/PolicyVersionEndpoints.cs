@@ -13,7 +13,9 @@ namespace OrleansGate.Silo.Admin;
 /// from its base), <c>POST /policies/versions</c> (a new version: the whole document, or one
 /// policy's masks and rules) and <c>POST /policies/versions/{n}/rollback</c> (a new version with
 /// version n's content). Editors are administrators and <c>Admin:PolicyEditorGroups</c>; they,
-/// administrators and auditors read. Everyone else gets 403.
+/// administrators and auditors read. Everyone else gets 403. A policy editor who is not an
+/// administrator may not loosen what protects data (<see cref="PolicyLoosening"/>: 403 naming each
+/// change), and no identity named like the file's versions' author (<c>file</c>) may record one.
 /// </summary>
 public static class PolicyVersionEndpoints
 {
@@ -23,7 +25,9 @@ public static class PolicyVersionEndpoints
     public sealed record RollbackBody(int? BaseVersion, string? Reason);
 
     /// <summary>A version as listed: everything but the document.</summary>
-    public sealed record VersionSummary(int Version, string Author, DateTimeOffset At, string Reason, int? BasedOn, int? RestoredFrom, bool InForce);
+    /// <param name="Sealed">Whether the row's seal verifies: false for a row the gateway did not record (it is never put in force).</param>
+    public sealed record VersionSummary(int Version, string Author, DateTimeOffset At, string Reason, int? BasedOn, int? RestoredFrom, bool InForce,
+        bool Sealed);
 
     public sealed record VersionList(int? InForce, IReadOnlyList<VersionSummary> Versions);
 
@@ -47,7 +51,7 @@ public static class PolicyVersionEndpoints
 
             var versions = await store.ListAsync(context.RequestAborted).ConfigureAwait(false);
             var inForce = gateway.PolicyVersion?.Number;
-            return Results.Ok(new VersionList(inForce, versions.Select(v => Summary(v, inForce)).ToList()));
+            return Results.Ok(new VersionList(inForce, versions.Select(v => Summary(v, inForce, recorder.Seal)).ToList()));
         });
 
         api.MapGet("/policies/versions/{number:int}", async (int number, HttpContext context) =>
@@ -63,8 +67,16 @@ public static class PolicyVersionEndpoints
             }
 
             var basis = version.BasedOn is { } b ? await store.GetAsync(b, context.RequestAborted).ConfigureAwait(false) : null;
-            return Results.Ok(new VersionDocument(Summary(version, gateway.PolicyVersion?.Number), JsonNode.Parse(version.Document),
-                PolicyDiff.Between(basis?.Document, version.Document)));
+            var summary = Summary(version, gateway.PolicyVersion?.Number, recorder.Seal);
+            try
+            {
+                return Results.Ok(new VersionDocument(summary, JsonNode.Parse(version.Document), PolicyDiff.Between(basis?.Document, version.Document)));
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+            {
+                // A row the gateway did not write (it is not sealed and never in force) can hold anything: shown without its document.
+                return Results.Ok(new VersionDocument(summary, null, [$"the stored document is not a policies array: {e.Message.ReplaceLineEndings(" ")}"]));
+            }
         });
 
         api.MapPost("/policies/versions", async (EditBody? body, HttpContext context) =>
@@ -73,6 +85,11 @@ public static class PolicyVersionEndpoints
             if (!access.MayEditPolicies(who))
             {
                 return Forbidden("editing policies");
+            }
+
+            if (PosesAsFile(who) is { } posing)
+            {
+                return posing;
             }
 
             if (Missing(body?.BaseVersion, body?.Reason) is { } missing)
@@ -91,6 +108,11 @@ public static class PolicyVersionEndpoints
                 if (await store.GetAsync(body.BaseVersion!.Value, context.RequestAborted).ConfigureAwait(false) is not { } basis)
                 {
                     return AdminResults.Error(StatusCodes.Status409Conflict, $"there is no version {body.BaseVersion} to edit");
+                }
+
+                if (!recorder.Seal.Verifies(basis))
+                {
+                    return Answer(new PolicyEditOutcome.Unverified(basis.Number), gateway, recorder.Seal);
                 }
 
                 var policies = JsonNode.Parse(basis.Document)!.AsArray();
@@ -116,9 +138,10 @@ public static class PolicyVersionEndpoints
                 return AdminResults.Error(StatusCodes.Status400BadRequest, "give policies (the whole document), or policy with masks and/or rules");
             }
 
-            var outcome = await recorder.RecordAsync(new PolicyEdit(document, who.Identity, body.Reason!.Trim(), body.BaseVersion!.Value),
+            var outcome = await recorder.RecordAsync(
+                new PolicyEdit(document, who.Identity, body.Reason!.Trim(), body.BaseVersion!.Value, ByAdministrator: access.IsAdmin(who)),
                 context.RequestAborted).ConfigureAwait(false);
-            return Answer(outcome, gateway);
+            return Answer(outcome, gateway, recorder.Seal);
         });
 
         api.MapPost("/policies/versions/{number:int}/rollback", async (int number, RollbackBody? body, HttpContext context) =>
@@ -127,6 +150,11 @@ public static class PolicyVersionEndpoints
             if (!access.MayEditPolicies(who))
             {
                 return Forbidden("rolling policies back");
+            }
+
+            if (PosesAsFile(who) is { } posing)
+            {
+                return posing;
             }
 
             if (Missing(body?.BaseVersion, body?.Reason) is { } missing)
@@ -139,10 +167,18 @@ public static class PolicyVersionEndpoints
                 return AdminResults.Error(StatusCodes.Status404NotFound, $"no policy version {number}");
             }
 
+            if (!recorder.Seal.Verifies(version))
+            {
+                // Restoring a row the gateway did not record would put its content in force under a valid seal.
+                return AdminResults.Error(StatusCodes.Status409Conflict,
+                    $"version {number} is not sealed: the gateway did not record it, so it cannot be restored (docs/policies.md#versions)");
+            }
+
             var outcome = await recorder.RecordAsync(
-                new PolicyEdit(version.Document, who.Identity, body!.Reason!.Trim(), body.BaseVersion!.Value, RestoredFrom: number),
+                new PolicyEdit(version.Document, who.Identity, body!.Reason!.Trim(), body.BaseVersion!.Value, RestoredFrom: number,
+                    ByAdministrator: access.IsAdmin(who)),
                 context.RequestAborted).ConfigureAwait(false);
-            return Answer(outcome, gateway);
+            return Answer(outcome, gateway, recorder.Seal);
         });
     }
 
@@ -152,10 +188,20 @@ public static class PolicyVersionEndpoints
         : reason.Length > MaxReasonLength ? AdminResults.Error(StatusCodes.Status400BadRequest, $"the reason is longer than {MaxReasonLength} characters")
         : null;
 
-    private static IResult Answer(PolicyEditOutcome outcome, GatewayConfiguration gateway) => outcome switch
+    /// <summary>
+    /// 403 for an identity named like the author of the file's versions: its edits would read as the
+    /// file's in the history, and the file's last version decides whether a changed file is recorded.
+    /// </summary>
+    private static IResult? PosesAsFile(Grains.Approvals.Approver who) =>
+        string.Equals(who.Identity, PolicyVersion.FileAuthor, StringComparison.OrdinalIgnoreCase)
+            ? AdminResults.Error(StatusCodes.Status403Forbidden,
+                $"the identity '{who.Identity}' may not record policy versions: '{PolicyVersion.FileAuthor}' is the reserved author of the configuration file's versions")
+            : null;
+
+    private static IResult Answer(PolicyEditOutcome outcome, GatewayConfiguration gateway, PolicyVersionSeal seal) => outcome switch
     {
         PolicyEditOutcome.Recorded r => Results.Json(
-            new VersionDocument(Summary(r.Version, gateway.PolicyVersion?.Number), JsonNode.Parse(r.Version.Document), r.Changes),
+            new VersionDocument(Summary(r.Version, gateway.PolicyVersion?.Number, seal), JsonNode.Parse(r.Version.Document), r.Changes),
             statusCode: StatusCodes.Status201Created),
         PolicyEditOutcome.Invalid i => Results.Json(new ProblemsDocument(string.Join("\n", i.Problems), i.Problems),
             statusCode: StatusCodes.Status400BadRequest),
@@ -164,13 +210,21 @@ public static class PolicyVersionEndpoints
             statusCode: StatusCodes.Status409Conflict),
         PolicyEditOutcome.Unchanged u => Results.Json(new ProblemsDocument($"nothing changed: the document is version {u.Newest}'s", [], u.Newest),
             statusCode: StatusCodes.Status400BadRequest),
-        PolicyEditOutcome.NotRecorded n => AdminResults.Error(StatusCodes.Status503ServiceUnavailable,
-            $"the audit store could not record the change, so it was not made: {n.Reason}"),
+        // The reason is in the silo's log, not here: a store's message can name hosts and users.
+        PolicyEditOutcome.NotRecorded => AdminResults.Error(StatusCodes.Status503ServiceUnavailable,
+            "the audit store could not record the change, so it was not made (the silo's log says why); try again later"),
+        PolicyEditOutcome.NeedsAdministrator a => Results.Json(new ProblemsDocument(
+            $"only an administrator may loosen what protects data: {string.Join("; ", a.Loosened)}", a.Loosened),
+            statusCode: StatusCodes.Status403Forbidden),
+        PolicyEditOutcome.Unverified u => Results.Json(new ProblemsDocument(
+            $"the newest stored version, {u.Newest}, is not sealed: the gateway did not record it, so nothing is based on it " +
+            "(an administrator removes the row; docs/policies.md#versions)", [], u.Newest),
+            statusCode: StatusCodes.Status409Conflict),
         _ => throw new InvalidOperationException(outcome.GetType().Name),
     };
 
-    private static VersionSummary Summary(PolicyVersion v, int? inForce) =>
-        new(v.Number, v.Author, v.At, v.Reason, v.BasedOn, v.RestoredFrom, v.Number == inForce);
+    private static VersionSummary Summary(PolicyVersion v, int? inForce, PolicyVersionSeal seal) =>
+        new(v.Number, v.Author, v.At, v.Reason, v.BasedOn, v.RestoredFrom, v.Number == inForce, seal.Verifies(v));
 
     private static IResult Forbidden(string what) =>
         AdminResults.Error(StatusCodes.Status403Forbidden, $"{what} is for administrators and Admin:PolicyEditorGroups");
