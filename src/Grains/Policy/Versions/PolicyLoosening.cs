@@ -102,7 +102,7 @@ public static class PolicyLoosening
             }
 
             var had = oldByName.TryGetValue(name, out var previous) ? previous : default;
-            var oldOverrides = had.Rule is null || Protects(had.Rule) ? [] : Strings(had.Rule["Overrides"]);
+            List<string> oldOverrides = had.Rule is null || Protects(had.Rule) ? [] : Strings(had.Rule["Overrides"]);
             if (Strings(rule["Overrides"]).Except(oldOverrides, StringComparer.Ordinal).ToList() is { Count: > 0 } lifted)
             {
                 lines.Add($"{prefix}Allow rule '{name}' Overrides widened ({string.Join(", ", lifted)})");

@@ -136,7 +136,7 @@ public sealed partial class PolicyVersionRecorder(PolicyVersionStore store, Gate
             changes = PolicyDiff.Between(newest?.Document, document);
             var reason = newest is null ? "seeded from the configuration file"
                 : sealedNewest ? "the configuration file's policies changed"
-                : $"the configuration file's policies, recorded again: the versions stored before are not sealed";
+                : "the configuration file's policies, recorded again: the versions stored before are not sealed";
             return Sealed(new PolicyVersion((newest?.Number ?? 0) + 1, document, PolicyVersion.FileAuthor, clock.GetUtcNow(), reason,
                 newest?.Number, null));
         }, version => AuditAsync(version, changes, cancellationToken), cancellationToken).ConfigureAwait(false);

@@ -37,9 +37,9 @@ public sealed class PolicyEditorLimitsTests(PostgresFixture postgres) : PolicyVe
         Assert.Equal(HttpStatusCode.Created, masked.StatusCode);
         newest++;
 
-        async Task Refused(string reason, JsonNode? masks, JsonNode? rules, string needs)
+        async Task Refused(string reason, JsonNode? newMasks, JsonNode? newRules, string needs)
         {
-            var response = await EditShopAsync(BobToken, newest, reason, masks, rules);
+            var response = await EditShopAsync(BobToken, newest, reason, newMasks, newRules);
             var error = (await JsonOf(response)).GetProperty("error").GetString()!;
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
             Assert.StartsWith("only an administrator may loosen what protects data: ", error, StringComparison.Ordinal);
