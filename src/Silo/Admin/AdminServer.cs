@@ -62,7 +62,7 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         _auditReads = auditReads;
         SessionEndpoints.Map(api, grains, access, audit, auditReads);
         PolicyEndpoints.Map(api, grains, gateway, access);
-        PolicyVersionEndpoints.Map(api, policyVersions, policyRecorder, gateway, access);
+        PolicyVersionEndpoints.Map(api, policyVersions, policyRecorder, gateway, access, loggers.CreateLogger(typeof(PolicyVersionEndpoints)));
         Audit.SessionHistoryEndpoints.Map(api, auditReads, access, grains);
         Audit.SessionVerificationEndpoints.Map(api, auditReads, access, chainKey, clock);
         Audit.AuditViewEndpoints.Map(api, auditReads, access, clock);
