@@ -41,10 +41,20 @@ public sealed partial class GatewayConfiguration
     /// </summary>
     public (List<PolicyOptions>? Policies, IReadOnlyList<string> Problems) CheckPolicies(string document)
     {
+        var (options, problems) = CheckOver(_fileConfiguration, document);
+        return (options?.Policies, problems);
+    }
+
+    /// <summary>
+    /// <paramref name="file"/> with <paramref name="document"/> in place of its policies, validated.
+    /// Text that is not a JSON array is a problem like any other (a stored row too: it is refused, never thrown).
+    /// </summary>
+    private (GatewayOptions? Options, IReadOnlyList<string> Problems) CheckOver(IConfiguration file, string document)
+    {
         IConfiguration composed;
         try
         {
-            composed = PolicyDocument.Over(_fileConfiguration, document);
+            composed = PolicyDocument.Over(file, document);
         }
         catch (Exception e) when (e is JsonException or FormatException)
         {
@@ -52,8 +62,7 @@ public sealed partial class GatewayConfiguration
             return (null, [message.StartsWith(GatewayOptions.Section, StringComparison.Ordinal) ? message : $"{GatewayOptions.Section}:Policies: not JSON ({message})"]);
         }
 
-        var (options, problems) = Check(composed);
-        return (options?.Policies, problems);
+        return Check(composed);
     }
 
     /// <summary>
@@ -70,7 +79,7 @@ public sealed partial class GatewayConfiguration
                 return [];
             }
 
-            var (candidate, problems) = Check(PolicyDocument.Over(_fileConfiguration, version.Document));
+            var (candidate, problems) = CheckOver(_fileConfiguration, version.Document);
             if (candidate is null)
             {
                 foreach (var problem in problems)
@@ -128,7 +137,7 @@ public sealed partial class GatewayConfiguration
 
             if (_version is { } version)
             {
-                var (composed, problems) = Check(PolicyDocument.Over(file, version.Document));
+                var (composed, problems) = CheckOver(file, version.Document);
                 _fileConfiguration = file;
                 if (composed is null)
                 {

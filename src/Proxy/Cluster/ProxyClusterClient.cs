@@ -46,8 +46,11 @@ public static class ProxyClusterClient
     }
 
     /// <summary>
-    /// The proxy follows the silos' policy versions (docs/policies.md#versions): it reads them from
-    /// the cluster database and records none (recording needs the audit store, which only silos hold).
+    /// The proxy follows the silos' policy versions (docs/policies.md#versions): it hears new ones
+    /// on the cluster database's notification channel, and takes each from a silo
+    /// (<see cref="Grains.Policy.Versions.IPolicyVersionGrain"/>), which checked its seal: the proxy
+    /// holds no <c>Secrets:AuditKey</c>, so it cannot check a row itself, and never acts on one a
+    /// silo did not verify. It records none (recording needs the audit store, which only silos hold).
     /// </summary>
     public static void AddPolicyVersions(IServiceCollection services)
     {
@@ -57,8 +60,8 @@ public static class ProxyClusterClient
             return new Grains.Policy.Versions.PolicyVersionStore(cluster.ConnectionString!, cluster.ServiceId);
         });
         services.AddSingleton(sp => new Grains.Policy.Versions.PolicyVersionFollower(
-            sp.GetRequiredService<Grains.Policy.Versions.PolicyVersionStore>(), sp.GetRequiredService<GatewayConfiguration>(), recorder: null,
-            $"{ClusterOptions.Section}:ConnectionString",
+            sp.GetRequiredService<Grains.Policy.Versions.PolicyVersionStore>(), new SiloPolicyVersions(sp.GetRequiredService<IGrainFactory>()),
+            sp.GetRequiredService<GatewayConfiguration>(), recorder: null, $"{ClusterOptions.Section}:ConnectionString",
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Grains.Policy.Versions.PolicyVersionFollower>>()));
         services.AddHostedService(sp => sp.GetRequiredService<Grains.Policy.Versions.PolicyVersionFollower>());
     }

@@ -12,10 +12,34 @@ public sealed class AdminOptions
     /// Members of these groups list and end every live session and see every approval request.
     /// Everyone else sees their own sessions and requests, and the requests their groups may decide.
     /// </summary>
-    public List<string> AdminGroups { get; set; } = ["admins"];
+    /// <remarks>
+    /// Empty here, and <see cref="DefaultAdminGroup"/> only when none is configured
+    /// (<see cref="ApplyDefaults"/>): the configuration binder appends a configured list to a list
+    /// the property starts with, so a default in the initializer stayed an admin group whatever
+    /// the file said.
+    /// </remarks>
+    public List<string> AdminGroups { get; set; } = [];
 
-    /// <summary>Members of these groups read every session's record (its timeline); everyone else only their own.</summary>
-    public List<string> AuditorGroups { get; set; } = ["auditors"];
+    /// <summary>Members of these groups read every session's record (its timeline); everyone else only their own. <see cref="DefaultAuditorGroup"/> when none is configured.</summary>
+    public List<string> AuditorGroups { get; set; } = [];
+
+    public const string DefaultAdminGroup = "admins";
+
+    public const string DefaultAuditorGroup = "auditors";
+
+    /// <summary>The default groups, where the configuration names none (after binding).</summary>
+    public void ApplyDefaults()
+    {
+        if (AdminGroups.Count == 0)
+        {
+            AdminGroups = [DefaultAdminGroup];
+        }
+
+        if (AuditorGroups.Count == 0)
+        {
+            AuditorGroups = [DefaultAuditorGroup];
+        }
+    }
 
     /// <summary>
     /// Members of these groups (and administrators) record new policy versions and roll back

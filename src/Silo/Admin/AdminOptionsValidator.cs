@@ -19,7 +19,7 @@ public sealed class AdminOptionsValidator(IConfiguration configuration) : IValid
             failures.Add($"{key}:Listen: '{options.Listen}' is not host:port (e.g. 127.0.0.1:6480)");
         }
 
-        foreach (var (setting, groups) in new[] { ("AdminGroups", options.AdminGroups), ("PolicyEditorGroups", options.PolicyEditorGroups) })
+        foreach (var (setting, groups) in new[] { ("AdminGroups", options.AdminGroups), ("PolicyEditorGroups", options.PolicyEditorGroups), ("AuditorGroups", options.AuditorGroups) })
         {
             for (var i = 0; i < groups.Count; i++)
             {

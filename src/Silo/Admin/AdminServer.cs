@@ -58,13 +58,14 @@ public sealed partial class AdminServer(IOptions<AdminOptions> options, IGrainFa
         Console.ConsoleEndpoints.Map(app, api, console, authentication, access, _logger);
         Slack.SlackActions.Map(app, options.Value.Slack, gateway, grains, proofs, clock, _logger);
         ApprovalEndpoints.Map(api, grains, clock, proofs, access);
-        SessionEndpoints.Map(api, grains, access, audit);
+        var auditReads = new Audit.AuditReadModel(auditStore.Value, clock, loggers.CreateLogger<Audit.AuditReadModel>());
+        _auditReads = auditReads;
+        SessionEndpoints.Map(api, grains, access, audit, auditReads);
         PolicyEndpoints.Map(api, grains, gateway, access);
-        PolicyVersionEndpoints.Map(api, policyVersions, policyRecorder, gateway, access);
-        _auditReads = new Audit.AuditReadModel(auditStore.Value, clock, loggers.CreateLogger<Audit.AuditReadModel>());
-        Audit.SessionHistoryEndpoints.Map(api, _auditReads, access, grains);
-        Audit.SessionVerificationEndpoints.Map(api, _auditReads, access, chainKey, clock);
-        Audit.AuditViewEndpoints.Map(api, _auditReads, access, clock);
+        PolicyVersionEndpoints.Map(api, policyVersions, policyRecorder, gateway, access, loggers.CreateLogger(typeof(PolicyVersionEndpoints)));
+        Audit.SessionHistoryEndpoints.Map(api, auditReads, access, grains);
+        Audit.SessionVerificationEndpoints.Map(api, auditReads, access, chainKey, clock);
+        Audit.AuditViewEndpoints.Map(api, auditReads, access, clock);
 
         await _server.StartAsync(app, cancellationToken).ConfigureAwait(false);
         Address = _server.Address!;

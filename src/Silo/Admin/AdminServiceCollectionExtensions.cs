@@ -15,7 +15,7 @@ public static class AdminServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddAdmin(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).PostConfigure(o => o.ApplyDefaults()).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminOptions>>(new AdminOptionsValidator(configuration));
         services.AddSingleton<ApiTokenAuthenticator>();
         services.AddSingleton<WebhookNotifier>();

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 using OrleansGate.Grains.Configuration;
 using OrleansGate.Grains.Policy.Versions;
 
@@ -13,9 +15,11 @@ namespace OrleansGate.Silo.Admin;
 /// from its base), <c>POST /policies/versions</c> (a new version: the whole document, or one
 /// policy's masks and rules) and <c>POST /policies/versions/{n}/rollback</c> (a new version with
 /// version n's content). Editors are administrators and <c>Admin:PolicyEditorGroups</c>; they,
-/// administrators and auditors read. Everyone else gets 403.
+/// administrators and auditors read. Everyone else gets 403. A policy editor who is not an
+/// administrator may not loosen what protects data (<see cref="PolicyLoosening"/>: 403 naming each
+/// change), and no identity named like the file's versions' author (<c>file</c>) may record one.
 /// </summary>
-public static class PolicyVersionEndpoints
+public static partial class PolicyVersionEndpoints
 {
     /// <summary>The body of a new version: the whole <c>Policies</c> array, or <c>Policy</c> with its <c>Masks</c> and/or <c>Rules</c>.</summary>
     public sealed record EditBody(int? BaseVersion, string? Reason, JsonArray? Policies, string? Policy, JsonArray? Masks, JsonArray? Rules);
@@ -23,7 +27,9 @@ public static class PolicyVersionEndpoints
     public sealed record RollbackBody(int? BaseVersion, string? Reason);
 
     /// <summary>A version as listed: everything but the document.</summary>
-    public sealed record VersionSummary(int Version, string Author, DateTimeOffset At, string Reason, int? BasedOn, int? RestoredFrom, bool InForce);
+    /// <param name="Sealed">Whether the row's seal verifies: false for a row the gateway did not record (it is never put in force).</param>
+    public sealed record VersionSummary(int Version, string Author, DateTimeOffset At, string Reason, int? BasedOn, int? RestoredFrom, bool InForce,
+        bool Sealed);
 
     public sealed record VersionList(int? InForce, IReadOnlyList<VersionSummary> Versions);
 
@@ -36,6 +42,27 @@ public static class PolicyVersionEndpoints
     public const int MaxReasonLength = 2000;
 
     public static void Map(RouteGroupBuilder api, PolicyVersionStore store, PolicyVersionRecorder recorder, GatewayConfiguration gateway,
+        AdminAccess access, ILogger logger)
+    {
+        // A version store that cannot be read is 503, its message logged and not returned (it can name hosts and users).
+        var versions = api.MapGroup("").AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                LogUnreadable(logger, e.Message.ReplaceLineEndings(" "));
+                return AdminResults.Error(StatusCodes.Status503ServiceUnavailable,
+                    "the policy versions cannot be read (the silo's log says why); try again later");
+            }
+        });
+        MapReads(versions, store, recorder, gateway, access);
+        MapEdits(versions, store, recorder, gateway, access);
+    }
+
+    private static void MapReads(RouteGroupBuilder api, PolicyVersionStore store, PolicyVersionRecorder recorder, GatewayConfiguration gateway,
         AdminAccess access)
     {
         api.MapGet("/policies/versions", async (HttpContext context) =>
@@ -47,7 +74,7 @@ public static class PolicyVersionEndpoints
 
             var versions = await store.ListAsync(context.RequestAborted).ConfigureAwait(false);
             var inForce = gateway.PolicyVersion?.Number;
-            return Results.Ok(new VersionList(inForce, versions.Select(v => Summary(v, inForce)).ToList()));
+            return Results.Ok(new VersionList(inForce, versions.Select(v => Summary(v, inForce, recorder.Seal)).ToList()));
         });
 
         api.MapGet("/policies/versions/{number:int}", async (int number, HttpContext context) =>
@@ -63,115 +90,25 @@ public static class PolicyVersionEndpoints
             }
 
             var basis = version.BasedOn is { } b ? await store.GetAsync(b, context.RequestAborted).ConfigureAwait(false) : null;
-            return Results.Ok(new VersionDocument(Summary(version, gateway.PolicyVersion?.Number), JsonNode.Parse(version.Document),
-                PolicyDiff.Between(basis?.Document, version.Document)));
-        });
-
-        api.MapPost("/policies/versions", async (EditBody? body, HttpContext context) =>
-        {
-            var who = AdminAuthentication.Approver(context);
-            if (!access.MayEditPolicies(who))
+            var summary = Summary(version, gateway.PolicyVersion?.Number, recorder.Seal);
+            try
             {
-                return Forbidden("editing policies");
+                return Results.Ok(new VersionDocument(summary, JsonNode.Parse(version.Document), PolicyDiff.Between(basis?.Document, version.Document)));
             }
-
-            if (Missing(body?.BaseVersion, body?.Reason) is { } missing)
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
             {
-                return missing;
+                // A row the gateway did not write (it is not sealed and never in force) can hold anything: shown without its document.
+                return Results.Ok(new VersionDocument(summary, null, [$"the stored document is not a policies array: {e.Message.ReplaceLineEndings(" ")}"]));
             }
-
-            string document;
-            if (body!.Policies is { } whole)
-            {
-                document = whole.ToJsonString();
-            }
-            else if (!string.IsNullOrWhiteSpace(body.Policy) && (body.Masks is not null || body.Rules is not null))
-            {
-                // One policy's masks and rules replaced in the base version's document; the rest as it was.
-                if (await store.GetAsync(body.BaseVersion!.Value, context.RequestAborted).ConfigureAwait(false) is not { } basis)
-                {
-                    return AdminResults.Error(StatusCodes.Status409Conflict, $"there is no version {body.BaseVersion} to edit");
-                }
-
-                var policies = JsonNode.Parse(basis.Document)!.AsArray();
-                if (policies.OfType<JsonObject>().FirstOrDefault(p => (string?)p["Name"] == body.Policy) is not { } policy)
-                {
-                    return AdminResults.Error(StatusCodes.Status404NotFound, $"version {basis.Number} has no policy '{body.Policy}'");
-                }
-
-                if (body.Masks is not null)
-                {
-                    policy["Masks"] = body.Masks.DeepClone();
-                }
-
-                if (body.Rules is not null)
-                {
-                    policy["Rules"] = body.Rules.DeepClone();
-                }
-
-                document = policies.ToJsonString();
-            }
-            else
-            {
-                return AdminResults.Error(StatusCodes.Status400BadRequest, "give policies (the whole document), or policy with masks and/or rules");
-            }
-
-            var outcome = await recorder.RecordAsync(new PolicyEdit(document, who.Identity, body.Reason!.Trim(), body.BaseVersion!.Value),
-                context.RequestAborted).ConfigureAwait(false);
-            return Answer(outcome, gateway);
-        });
-
-        api.MapPost("/policies/versions/{number:int}/rollback", async (int number, RollbackBody? body, HttpContext context) =>
-        {
-            var who = AdminAuthentication.Approver(context);
-            if (!access.MayEditPolicies(who))
-            {
-                return Forbidden("rolling policies back");
-            }
-
-            if (Missing(body?.BaseVersion, body?.Reason) is { } missing)
-            {
-                return missing;
-            }
-
-            if (await store.GetAsync(number, context.RequestAborted).ConfigureAwait(false) is not { } version)
-            {
-                return AdminResults.Error(StatusCodes.Status404NotFound, $"no policy version {number}");
-            }
-
-            var outcome = await recorder.RecordAsync(
-                new PolicyEdit(version.Document, who.Identity, body!.Reason!.Trim(), body.BaseVersion!.Value, RestoredFrom: number),
-                context.RequestAborted).ConfigureAwait(false);
-            return Answer(outcome, gateway);
         });
     }
 
-    private static IResult? Missing(int? baseVersion, string? reason) =>
-        baseVersion is null ? AdminResults.Error(StatusCodes.Status400BadRequest, "baseVersion is required: the version you edited (the newest)")
-        : string.IsNullOrWhiteSpace(reason) ? AdminResults.Error(StatusCodes.Status400BadRequest, "a reason is required")
-        : reason.Length > MaxReasonLength ? AdminResults.Error(StatusCodes.Status400BadRequest, $"the reason is longer than {MaxReasonLength} characters")
-        : null;
-
-    private static IResult Answer(PolicyEditOutcome outcome, GatewayConfiguration gateway) => outcome switch
-    {
-        PolicyEditOutcome.Recorded r => Results.Json(
-            new VersionDocument(Summary(r.Version, gateway.PolicyVersion?.Number), JsonNode.Parse(r.Version.Document), r.Changes),
-            statusCode: StatusCodes.Status201Created),
-        PolicyEditOutcome.Invalid i => Results.Json(new ProblemsDocument(string.Join("\n", i.Problems), i.Problems),
-            statusCode: StatusCodes.Status400BadRequest),
-        PolicyEditOutcome.Stale s => Results.Json(new ProblemsDocument(
-            $"version {s.Newest} is the newest now: your edit was based on an older one (reload, then edit again)", [], s.Newest),
-            statusCode: StatusCodes.Status409Conflict),
-        PolicyEditOutcome.Unchanged u => Results.Json(new ProblemsDocument($"nothing changed: the document is version {u.Newest}'s", [], u.Newest),
-            statusCode: StatusCodes.Status400BadRequest),
-        PolicyEditOutcome.NotRecorded n => AdminResults.Error(StatusCodes.Status503ServiceUnavailable,
-            $"the audit store could not record the change, so it was not made: {n.Reason}"),
-        _ => throw new InvalidOperationException(outcome.GetType().Name),
-    };
-
-    private static VersionSummary Summary(PolicyVersion v, int? inForce) =>
-        new(v.Number, v.Author, v.At, v.Reason, v.BasedOn, v.RestoredFrom, v.Number == inForce);
+    private static VersionSummary Summary(PolicyVersion v, int? inForce, PolicyVersionSeal seal) =>
+        new(v.Number, v.Author, v.At, v.Reason, v.BasedOn, v.RestoredFrom, v.Number == inForce, seal.Verifies(v));
 
     private static IResult Forbidden(string what) =>
         AdminResults.Error(StatusCodes.Status403Forbidden, $"{what} is for administrators and Admin:PolicyEditorGroups");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Policy versions: the version store cannot be read: {Reason}")]
+    private static partial void LogUnreadable(ILogger logger, string reason);
 }

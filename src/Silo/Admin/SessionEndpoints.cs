@@ -5,6 +5,7 @@ using OrleansGate.Grains.Approvals;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Projections;
 using OrleansGate.Grains.Sessions.Live;
+using OrleansGate.Silo.Admin.Audit;
 
 namespace OrleansGate.Silo.Admin;
 
@@ -12,22 +13,31 @@ namespace OrleansGate.Silo.Admin;
 /// <c>GET /sessions</c> (the live sessions of every proxy) and <c>DELETE /sessions/{id}</c> (end
 /// one): administrators every session, others their own (<see cref="AdminAccess"/>). A session's
 /// record, live or ended: <c>GET /sessions/{id}/timeline</c> and <c>/transcript</c>, for administrators,
-/// auditors and the session's own identity.
+/// auditors and the session's own identity (checked before the stream is read: <see cref="SessionRecordHead"/>).
 /// </summary>
 public static class SessionEndpoints
 {
-    public static void Map(RouteGroupBuilder api, IGrainFactory grains, AdminAccess access, IAuditLog audit)
+    public static void Map(RouteGroupBuilder api, IGrainFactory grains, AdminAccess access, IAuditLog audit, AuditReadModel reads)
     {
         // A session's record as a timeline (the replay tool's projection, folded from the stream as read).
-        api.MapGet("/sessions/{id}/timeline", async (string id, HttpContext context) =>
-            await ReadableTimelineAsync(id, context).ConfigureAwait(false) is { } timeline
-                ? Results.Ok(timeline)
-                : NotInRecord(id));
+        api.MapGet("/sessions/{id}/timeline", (string id, HttpContext context) => reads.ReadAsync(async () =>
+            await ReadableTimelineAsync(id, context).ConfigureAwait(false) switch
+            {
+                (_, { } tooLong) => tooLong,
+                ({ } timeline, _) => Results.Ok(timeline),
+                _ => NotInRecord(id),
+            }));
 
         // The same record as `sessions play` prints it, statement by statement with its offset, for the console's replay.
-        api.MapGet("/sessions/{id}/transcript", async (string id, HttpContext context) =>
+        api.MapGet("/sessions/{id}/transcript", (string id, HttpContext context) => reads.ReadAsync(async () =>
         {
-            if (await ReadableTimelineAsync(id, context).ConfigureAwait(false) is not { } timeline)
+            var (timeline, tooLong) = await ReadableTimelineAsync(id, context).ConfigureAwait(false);
+            if (tooLong is not null)
+            {
+                return tooLong;
+            }
+
+            if (timeline is null)
             {
                 return NotInRecord(id);
             }
@@ -35,14 +45,26 @@ public static class SessionEndpoints
             var prompt = TimelineTranscript.Prompt(timeline.Identity, timeline.Target);
             return Results.Ok(new TranscriptDocument(timeline.Id, timeline.Identity, timeline.Target, timeline.Start, timeline.End, timeline.EndReason,
                 [.. timeline.Entries.Select(e => new TranscriptStatement(e.Sequence, e.OffsetMs, [.. TimelineTranscript.Render(prompt, e)]))]));
-        });
+        }));
 
-        async Task<SessionTimeline?> ReadableTimelineAsync(string id, HttpContext context)
+        // Access first, from the stream's head (one indexed row): the stream is read only for a caller
+        // who may read it, and only when it is within SessionRecordHead.MaxEvents.
+        async Task<(SessionTimeline? Timeline, IResult? TooLong)> ReadableTimelineAsync(string id, HttpContext context)
         {
-            var timeline = id.Length <= 64 && id.All(char.IsAsciiLetterOrDigit)
-                ? SessionTimelineProjection.Of(id, await audit.ReadStreamAsync(id, context.RequestAborted).ConfigureAwait(false))
-                : null;
-            return timeline is not null && access.MayRead(AdminAuthentication.Approver(context), timeline.Identity) ? timeline : null;
+            if (!SessionRecordHead.IsSessionId(id)
+                || await SessionRecordHead.ReadAsync(reads, id, context.RequestAborted).ConfigureAwait(false) is not { } head
+                || !head.ReadableBy(access, AdminAuthentication.Approver(context)))
+            {
+                return (null, null);
+            }
+
+            if (head.Events > SessionRecordHead.MaxEvents)
+            {
+                return (null, head.TooLong(id));
+            }
+
+            var timeline = SessionTimelineProjection.Of(id, await audit.ReadStreamAsync(id, context.RequestAborted).ConfigureAwait(false));
+            return (timeline is not null && access.MayRead(AdminAuthentication.Approver(context), timeline.Identity) ? timeline : null, null);
         }
 
         static IResult NotInRecord(string id) =>

@@ -91,8 +91,10 @@ public static class SiloHost
         services.AddSingleton(sp => new PolicyVersionRecorder(sp.GetRequiredService<PolicyVersionStore>(), sp.GetRequiredService<GatewayConfiguration>(),
             sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<ChainKey>(), sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyVersionRecorder>>()));
-        services.AddSingleton(sp => new PolicyVersionFollower(sp.GetRequiredService<PolicyVersionStore>(), sp.GetRequiredService<GatewayConfiguration>(),
-            sp.GetRequiredService<PolicyVersionRecorder>(),
+        // The silo checks each row's seal itself, and answers standalone proxies (PolicyVersionGrain), which hold no audit key.
+        services.AddSingleton(sp => new SealedPolicyVersions(sp.GetRequiredService<PolicyVersionStore>(), sp.GetRequiredService<PolicyVersionRecorder>().Seal));
+        services.AddSingleton(sp => new PolicyVersionFollower(sp.GetRequiredService<PolicyVersionStore>(), sp.GetRequiredService<SealedPolicyVersions>(),
+            sp.GetRequiredService<GatewayConfiguration>(), sp.GetRequiredService<PolicyVersionRecorder>(),
             cluster.IsCluster ? $"{ClusterOptions.Section}:ConnectionString" : $"{AuditStoreOptions.Section}:ConnectionString",
             sp.GetRequiredService<ILogger<PolicyVersionFollower>>()));
         services.AddHostedService(sp => sp.GetRequiredService<PolicyVersionFollower>());

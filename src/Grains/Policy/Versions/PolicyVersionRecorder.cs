@@ -21,6 +21,10 @@ public sealed partial class PolicyVersionRecorder(PolicyVersionStore store, Gate
     AuditStoreOptions auditStore, TimeProvider clock, ILogger<PolicyVersionRecorder> logger)
 {
     private readonly string _stream = PolicyVersionRecorded.StreamOf(store.ServiceId);
+    private readonly PolicyVersionSeal _seal = new(keys, store.ServiceId);
+
+    /// <summary>The seal this gateway's versions carry (the followers verify with the same key).</summary>
+    public PolicyVersionSeal Seal => _seal;
 
     /// <summary>Records an edit (or a rollback): validated, based on the newest version, audited, then in force.</summary>
     public async Task<PolicyEditOutcome> RecordAsync(PolicyEdit edit, CancellationToken cancellationToken)
@@ -45,14 +49,33 @@ public sealed partial class PolicyVersionRecorder(PolicyVersionStore store, Gate
                     return null;
                 }
 
+                if (newest is not null && !_seal.Verifies(newest))
+                {
+                    // Written into the table by someone without the audit key: never a base (docs/policies.md#versions).
+                    refusal = new PolicyEditOutcome.Unverified(number);
+                    return null;
+                }
+
                 if (newest?.Document == document)
                 {
                     refusal = new PolicyEditOutcome.Unchanged(number);
                     return null;
                 }
 
+                if (!edit.ByAdministrator && PolicyLoosening.Between(newest?.Document, document) is { Count: > 0 } loosened)
+                {
+                    refusal = new PolicyEditOutcome.NeedsAdministrator(loosened);
+                    return null;
+                }
+
+                if (number == int.MaxValue)
+                {
+                    refusal = new PolicyEditOutcome.NotRecorded("the version numbers are exhausted");
+                    return null;
+                }
+
                 changes = PolicyDiff.Between(newest?.Document, document);
-                return new PolicyVersion(number + 1, document, edit.Author, clock.GetUtcNow(), edit.Reason, newest?.Number, edit.RestoredFrom);
+                return Sealed(new PolicyVersion(number + 1, document, edit.Author, clock.GetUtcNow(), edit.Reason, newest?.Number, edit.RestoredFrom));
             }, version => AuditAsync(version, changes, cancellationToken), cancellationToken).ConfigureAwait(false);
             if (recorded is null)
             {
@@ -63,12 +86,15 @@ public sealed partial class PolicyVersionRecorder(PolicyVersionStore store, Gate
             gateway.UsePolicies(recorded);
             return new PolicyEditOutcome.Recorded(recorded, changes);
         }
-        catch (AuditUnavailableException e)
+        catch (Exception e) when (e is AuditUnavailableException or NpgsqlException or TimeoutException)
         {
-            LogNotRecorded(logger, edit.Author, e.Message);
+            // The store's message can name hosts and users: it is logged here, and the caller gets a plain 503.
+            LogNotRecorded(logger, edit.Author, e.Message.ReplaceLineEndings(" "));
             return new PolicyEditOutcome.NotRecorded(e.Message);
         }
     }
+
+    private PolicyVersion Sealed(PolicyVersion version) => version with { Seal = _seal.Of(version) };
 
     /// <summary>
     /// The configuration file's policies, at start-up and whenever the file changes: version 1 when
@@ -79,22 +105,40 @@ public sealed partial class PolicyVersionRecorder(PolicyVersionStore store, Gate
     {
         var document = PolicyDocument.Of(filePolicies);
         var lastFromFile = await store.NewestByAsync(PolicyVersion.FileAuthor, cancellationToken).ConfigureAwait(false);
-        if (lastFromFile?.Document == document)
+        if (lastFromFile?.Document == document && _seal.Verifies(lastFromFile))
         {
             return null;
         }
 
+        // Rows from before versions were sealed (the store of an earlier build) have no seal: when no
+        // row verifies, the file's policies are recorded afresh, sealed, after them. Once one row is
+        // sealed, an unsealed newest is a forgery: nothing is built on it, and the follower refuses it.
+        var anySealed = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Any(_seal.Verifies);
         IReadOnlyList<string> changes = [];
         var recorded = await store.AppendAsync(newest =>
         {
-            if (newest?.Document == document)
+            var sealedNewest = newest is not null && _seal.Verifies(newest);
+            if (newest is not null && !sealedNewest && anySealed)
+            {
+                return null;
+            }
+
+            if (newest?.Document == document && sealedNewest)
             {
                 return null; // another silo recorded the same file meanwhile
             }
 
+            if (newest?.Number == int.MaxValue)
+            {
+                throw new AuditUnavailableException("the policy version numbers are exhausted");
+            }
+
             changes = PolicyDiff.Between(newest?.Document, document);
-            var reason = newest is null ? "seeded from the configuration file" : "the configuration file's policies changed";
-            return new PolicyVersion((newest?.Number ?? 0) + 1, document, PolicyVersion.FileAuthor, clock.GetUtcNow(), reason, newest?.Number, null);
+            var reason = newest is null ? "seeded from the configuration file"
+                : sealedNewest ? "the configuration file's policies changed"
+                : "the configuration file's policies, recorded again: the versions stored before are not sealed";
+            return Sealed(new PolicyVersion((newest?.Number ?? 0) + 1, document, PolicyVersion.FileAuthor, clock.GetUtcNow(), reason,
+                newest?.Number, null));
         }, version => AuditAsync(version, changes, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (recorded is not null)
         {

@@ -40,6 +40,9 @@ public sealed class PolicyVersionStore(string connectionString, string serviceId
                 based_on     integer,
                 restored_from integer,
                 PRIMARY KEY (service_id, version));
+            -- The version's PolicyVersionSeal (hex). Added after the table first shipped: rows written
+            -- before it have none and are never put in force (docs/policies.md#versions).
+            ALTER TABLE {Table} ADD COLUMN IF NOT EXISTS seal text;
             """, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -99,8 +102,8 @@ public sealed class PolicyVersionStore(string connectionString, string serviceId
         }
 
         await using (var insert = new NpgsqlCommand(
-                         $"INSERT INTO {Table} (service_id, version, document, author, recorded_at, reason, based_on, restored_from) " +
-                         "VALUES (@service, @version, @document, @author, @at, @reason, @based_on, @restored_from); " +
+                         $"INSERT INTO {Table} (service_id, version, document, author, recorded_at, reason, based_on, restored_from, seal) " +
+                         "VALUES (@service, @version, @document, @author, @at, @reason, @based_on, @restored_from, @seal); " +
                          $"SELECT pg_notify('{Channel}', @service)", connection, transaction))
         {
             insert.Parameters.AddWithValue("service", serviceId);
@@ -111,6 +114,7 @@ public sealed class PolicyVersionStore(string connectionString, string serviceId
             insert.Parameters.AddWithValue("reason", next.Reason);
             insert.Parameters.AddWithValue("based_on", (object?)next.BasedOn ?? DBNull.Value);
             insert.Parameters.AddWithValue("restored_from", (object?)next.RestoredFrom ?? DBNull.Value);
+            insert.Parameters.AddWithValue("seal", (object?)next.Seal ?? DBNull.Value);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -132,7 +136,7 @@ public sealed class PolicyVersionStore(string connectionString, string serviceId
         CancellationToken cancellationToken, string? author = null)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT version, document, author, recorded_at, reason, based_on, restored_from " +
+            "SELECT version, document, author, recorded_at, reason, based_on, restored_from, seal " +
             $"FROM {Table} WHERE service_id = @service {tail}", connection, transaction);
         command.Parameters.AddWithValue("service", serviceId);
         if (number is { } n)
@@ -151,7 +155,10 @@ public sealed class PolicyVersionStore(string connectionString, string serviceId
         {
             versions.Add(new PolicyVersion(reader.GetInt32(0), reader.GetString(1), reader.GetString(2),
                 reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetInt32(6)));
+                reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetInt32(6))
+            {
+                Seal = reader.IsDBNull(7) ? null : reader.GetString(7),
+            });
         }
 
         return versions;

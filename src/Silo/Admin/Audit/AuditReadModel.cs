@@ -97,8 +97,8 @@ public sealed partial class AuditReadModel : IDisposable
     public string? Behind => _behind;
 
     /// <summary>
-    /// Runs a read, answering 503 with the reason when the audit database cannot be read (the
-    /// console shows it) rather than a bare 500.
+    /// Runs a read, answering 503 when the audit database cannot be read (the console shows it)
+    /// rather than a bare 500; the reason goes to the log.
     /// </summary>
     public async Task<IResult> ReadAsync(Func<Task<IResult>> read)
     {
@@ -114,8 +114,9 @@ public sealed partial class AuditReadModel : IDisposable
         catch (Exception e) when (e is NpgsqlException or TimeoutException or AuditRecordUnreadableException
                                       || e.InnerException is NpgsqlException or TimeoutException)
         {
-            LogUnreadable(_logger, e.Message);
-            return AdminResults.Error(StatusCodes.Status503ServiceUnavailable, $"the audit database cannot be read: {e.Message}");
+            // The detail is logged, not returned: a database's message can name hosts and users.
+            LogUnreadable(_logger, e.Message.ReplaceLineEndings(" "));
+            return AdminResults.Error(StatusCodes.Status503ServiceUnavailable, "the audit database cannot be read (the silo's log says why); try again later");
         }
     }
 

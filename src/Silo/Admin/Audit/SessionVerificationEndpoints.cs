@@ -12,7 +12,9 @@ namespace OrleansGate.Silo.Admin.Audit;
 /// stored, with the replay tool's own <see cref="ChainVerifier"/> (docs/audit-integrity.md):
 /// intact (sealed, open, ended by failure) or broken, with the kind and the first broken link.
 /// Same access as the timeline: administrators and auditors any session, others their own; a
-/// session the caller may not read is 404, as one that does not exist.
+/// session the caller may not read is 404, as one that does not exist, decided from the stream's
+/// head before the stream is read (<see cref="SessionRecordHead"/>), which is read only up to
+/// <see cref="SessionRecordHead.MaxEvents"/> events.
 /// </summary>
 public static class SessionVerificationEndpoints
 {
@@ -27,9 +29,17 @@ public static class SessionVerificationEndpoints
         {
             var who = AdminAuthentication.Approver(context);
             var notFound = AdminResults.Error(StatusCodes.Status404NotFound, $"no session '{(id.Length <= 64 ? id : id[..64] + "…")}' in the record");
-            if (id.Length > 64 || !id.All(char.IsAsciiLetterOrDigit))
+            // Access first, from the stream's head (one indexed row): the stream is read only for a caller who may read it.
+            if (!SessionRecordHead.IsSessionId(id)
+                || await SessionRecordHead.ReadAsync(audit, id, context.RequestAborted).ConfigureAwait(false) is not { } head
+                || !head.ReadableBy(access, who))
             {
                 return notFound;
+            }
+
+            if (head.Events > SessionRecordHead.MaxEvents)
+            {
+                return head.TooLong(id);
             }
 
             StoredStream? stream = null;

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OrleansGate.Grains.Configuration;
 using OrleansGate.Silo.Admin;
 using Xunit;
@@ -14,6 +16,9 @@ public sealed class AdminConfigurationTests
     [InlineData("Webhook:Url", "ftp://example.com/hook", "OrleansGate:Admin:Webhook:Url: must be an absolute http or https URL")]
     [InlineData("Webhook:Attempts", "0", "OrleansGate:Admin:Webhook:Attempts: must be between 1 and 20 (got 0)")]
     [InlineData("Webhook:Timeout", "00:00:00", "OrleansGate:Admin:Webhook:Timeout: must be positive")]
+    [InlineData("AdminGroups:0", " ", "OrleansGate:Admin:AdminGroups:0: a group name cannot be empty")]
+    [InlineData("PolicyEditorGroups:0", " ", "OrleansGate:Admin:PolicyEditorGroups:0: a group name cannot be empty")]
+    [InlineData("AuditorGroups:0", " ", "OrleansGate:Admin:AuditorGroups:0: a group name cannot be empty")]
     public void A_bad_value_is_reported_with_its_key(string key, string value, string expected)
     {
         var configuration = new ConfigurationBuilder()
@@ -43,6 +48,24 @@ public sealed class AdminConfigurationTests
         var failures = new GatewayOptionsValidator(new ConfigurationBuilder().Build()).Validate(null, options).Failures!;
 
         Assert.Equal(["OrleansGate:Identities:1:ApiToken: the same token as OrleansGate:Identities:0:ApiToken"], failures);
+    }
+
+    [Fact]
+    public void Configured_admin_and_auditor_groups_replace_the_defaults_which_apply_only_when_none_is_configured()
+    {
+        AdminOptions Bound(Dictionary<string, string?> settings)
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+            using var services = new ServiceCollection().AddAdmin(configuration).BuildServiceProvider();
+            return services.GetRequiredService<IOptions<AdminOptions>>().Value;
+        }
+
+        var configured = Bound(new() { ["OrleansGate:Admin:AdminGroups:0"] = "dba", ["OrleansGate:Admin:AuditorGroups:0"] = "compliance" });
+        Assert.Equal(["dba"], configured.AdminGroups);
+        Assert.Equal(["compliance"], configured.AuditorGroups);
+        var defaults = Bound([]);
+        Assert.Equal(["admins"], defaults.AdminGroups);
+        Assert.Equal(["auditors"], defaults.AuditorGroups);
     }
 
     [Fact]

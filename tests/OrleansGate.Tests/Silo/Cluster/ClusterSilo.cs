@@ -49,7 +49,17 @@ public sealed class ClusterSilo : IAsyncDisposable
             o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
         });
         var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            // A silo that does not start (the test may expect it) leaves nothing running behind.
+            host.Dispose();
+            throw;
+        }
+
         return new ClusterSilo(host, log);
     }
 

@@ -17,7 +17,8 @@ namespace OrleansGate.Tests.Silo.Cluster;
 /// Two silos of one cluster keep their policy versions in the cluster database: the first silo
 /// seeds version 1 from the file, the second finds it, and an edit through the first silo's admin
 /// API is in force on the second within a second or two (PostgreSQL NOTIFY), where a statement is
-/// then decided by the new rule.
+/// then decided by the new rule. A version written into the table without the gateway's seal is
+/// refused by a running silo and stops a starting one.
 /// </summary>
 public sealed class PolicyVersionSwitchTests(PostgresFixture postgres) : ClusterTestBase(postgres)
 {
@@ -61,6 +62,49 @@ public sealed class PolicyVersionSwitchTests(PostgresFixture postgres) : Cluster
         Assert.Equal("Block", decided.Action);
         Assert.Equal(2, onSecond.PolicyVersion!.Number);
         Assert.Empty(second.Log.Errors);
+    }
+
+    [Fact]
+    public async Task A_silo_does_not_start_on_a_version_written_into_the_table_and_a_store_from_before_seals_is_recorded_again()
+    {
+        static void Configure(JsonObject configuration) =>
+            GatewayConfig.UsePolicy(configuration, "main", """{ "Name": "shop", "Rules": [ { "Name": "no-deletes", "Kinds": ["Delete"], "Action": "Block" } ] }""");
+
+        var first = await StartSiloAsync(Configure);
+        var onFirst = first.Services.GetRequiredService<GatewayConfiguration>();
+        Assert.Equal(1, onFirst.PolicyVersion!.Number);
+
+        // A newer version inserted with SQL by someone who can write the cluster database but holds no audit key.
+        await ClusterSqlAsync("""
+            INSERT INTO og_policy.versions (service_id, version, document, author, reason, based_on)
+            SELECT service_id, 2, '[ { "Name": "shop" } ]', 'erin', 'urgent', 1 FROM og_policy.versions WHERE version = 1;
+            SELECT pg_notify('og_policy_versions', 'forged');
+            """);
+        await Eventually.HoldsAsync(() => first.Log.Errors.Any(e => e.Contains("Policy version 2 refused: its seal does not verify", StringComparison.Ordinal)));
+        Assert.Equal(1, onFirst.PolicyVersion!.Number);
+        Assert.Equal("Block", (await DecideOnAsync(first, "DELETE FROM customers")).Action);
+
+        // A process starting now does not start on it (nor falls back to version 1: that would let a writer of the table roll policies back).
+        var refused = await Assert.ThrowsAsync<OrleansGate.Grains.Policy.Versions.PolicyVersionsUnavailableException>(() => StartSiloAsync(Configure));
+        Assert.StartsWith("OrleansGate:Secrets:AuditKey: policy version 2 in og_policy.versions (service '", refused.Message, StringComparison.Ordinal);
+        Assert.EndsWith("is not sealed with this key, so the gateway did not record it; the process does not start " +
+                        "(docs/policies.md#versions: remove the row, or check the key)", refused.Message, StringComparison.Ordinal);
+
+        // A store written before versions were sealed: no row verifies, so the file's policies are recorded again, sealed.
+        await ClusterSqlAsync("DELETE FROM og_policy.versions WHERE version = 2; UPDATE og_policy.versions SET seal = NULL;");
+        var second = await StartSiloAsync(Configure);
+        var recorded = second.Services.GetRequiredService<GatewayConfiguration>().PolicyVersion!;
+        Assert.Equal((2, "file"), (recorded.Number, recorded.Author));
+        Assert.StartsWith("the configuration file's policies, recorded again", recorded.Reason, StringComparison.Ordinal);
+        await Eventually.HoldsAsync(() => onFirst.PolicyVersion!.Number == 2);
+    }
+
+    private async Task ClusterSqlAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ClusterConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     // A stateless worker called from a silo runs on that silo: the decision is the second silo's own.

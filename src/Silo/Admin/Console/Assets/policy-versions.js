@@ -19,7 +19,7 @@ async function refreshPolicyVersions() {
   $("policy-versions").hidden = false;
   $("policy-versions-inforce").textContent = listing.inForce ? `version ${listing.inForce} in force` : "";
   $("policy-versions-list").replaceChildren(...listing.versions.map((v) => el("tr", { "data-version": v.version },
-    el("td", {}, v.version, v.inForce ? " (in force)" : ""),
+    el("td", {}, v.version, v.inForce ? " (in force)" : "", v.sealed ? "" : " (not sealed: the gateway did not record it, never in force)"),
     el("td", {}, v.author),
     el("td", {}, new Date(v.at).toLocaleString()),
     el("td", {}, v.reason + (v.restoredFrom ? ` (rollback to ${v.restoredFrom})` : "")),

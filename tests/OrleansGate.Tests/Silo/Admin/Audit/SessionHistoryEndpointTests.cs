@@ -62,6 +62,32 @@ public sealed class SessionHistoryEndpointTests(PostgresFixture postgres) : Audi
     }
 
     [Fact]
+    public async Task Access_is_decided_from_the_streams_head_and_a_stream_too_long_is_not_read()
+    {
+        var alices = await SessionIdAsync(await RunSessionAsync("alice", "SELECT 1"));
+        string[] reads = ["timeline", "transcript", "verification"];
+        foreach (var read in reads)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Admin(AliceToken).GetAsync($"sessions/{alices}/{read}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await Admin(DanaToken).GetAsync($"sessions/{alices}/{read}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await Admin(BobToken).GetAsync($"sessions/{alices}/{read}")).StatusCode);
+        }
+
+        // The stream's head says it is longer than the API reads: its owner is told so; anyone else still gets 404.
+        await TamperAsync("UPDATE <s>.mt_streams SET version = 50001 WHERE id = @id", alices);
+        foreach (var read in reads)
+        {
+            var own = await Admin(AliceToken).GetAsync($"sessions/{alices}/{read}");
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, own.StatusCode);
+            Assert.Equal($"session '{alices}' has 50001 events, more than the admin API reads (50000): read it with the replay tool (sessions play, verify)",
+                (await JsonOf(own)).GetProperty("error").GetString());
+            var other = await Admin(BobToken).GetAsync($"sessions/{alices}/{read}");
+            Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+            Assert.Equal($"no session '{alices}' in the record", (await JsonOf(other)).GetProperty("error").GetString());
+        }
+    }
+
+    [Fact]
     public async Task A_sealed_session_verifies_and_one_changed_row_in_mt_events_shows_broken()
     {
         var id = await SessionIdAsync(await RunSessionAsync("alice", "SELECT name FROM customers WHERE id = 1", Blocked));

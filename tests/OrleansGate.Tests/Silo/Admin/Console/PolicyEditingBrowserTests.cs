@@ -9,7 +9,8 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// <summary>
 /// Editing a policy in the console (headless Chromium): bob, a policy editor, first saves a rule
 /// with a typo and reads the gateway's refusal naming the key; then adds a block rule, and alice's
-/// Npgsql session is refused with 42501 naming it; rolling back to version 1 lets her through again.
+/// Npgsql session is refused with 42501 naming it; rolling back to version 1 (which removes the
+/// Block rule) is for an administrator: bob is refused and told why, erin's rollback lets her through again.
 /// </summary>
 public sealed class PolicyEditingBrowserTests(PostgresFixture postgres) : ConsoleTestBase(postgres)
 {
@@ -52,12 +53,24 @@ public sealed class PolicyEditingBrowserTests(PostgresFixture postgres) : Consol
         Assert.Equal("42501", refused.SqlState);
         Assert.Contains("customers are read through the CRM", refused.MessageText, StringComparison.Ordinal);
 
+        // Rolling back removes a Block rule: bob, an editor but no administrator, is refused and told why.
         await bob.ClickAsync("#policy-versions-list tr[data-version='1'] button.view-version");
         await Assertions.Expect(bob.Locator("#policy-version-title")).ToContainTextAsync("Version 1 by file");
         await bob.FillAsync("#policy-rollback-reason", "the CRM is late");
         await bob.ClickAsync("#policy-rollback button[type=submit]");
-        await Assertions.Expect(bob.Locator("#policy-version-title")).ToContainTextAsync("Version 3 by bob: the CRM is late");
-        await Assertions.Expect(bob.Locator("#policy-version-changes")).ToContainTextAsync("rule 'no-customers' removed");
+        await Assertions.Expect(bob.Locator("#policy-rollback-error"))
+            .ToContainTextAsync("only an administrator may loosen what protects data: policy 'held': Block rule 'no-customers' removed");
+        Assert.Throws<PostgresException>(() => CountAsync(alice).GetAwaiter().GetResult());
+
+        // erin, an administrator, may.
+        var erin = await SignInAsync(ErinToken);
+        await erin.ClickAsync("#nav-policies");
+        await erin.ClickAsync("#policy-versions-list tr[data-version='1'] button.view-version");
+        await Assertions.Expect(erin.Locator("#policy-version-title")).ToContainTextAsync("Version 1 by file");
+        await erin.FillAsync("#policy-rollback-reason", "the CRM is late");
+        await erin.ClickAsync("#policy-rollback button[type=submit]");
+        await Assertions.Expect(erin.Locator("#policy-version-title")).ToContainTextAsync("Version 3 by erin: the CRM is late");
+        await Assertions.Expect(erin.Locator("#policy-version-changes")).ToContainTextAsync("rule 'no-customers' removed");
 
         Assert.Equal(3L, await CountAsync(alice));
     }

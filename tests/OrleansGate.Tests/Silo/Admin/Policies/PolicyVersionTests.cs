@@ -15,27 +15,9 @@ namespace OrleansGate.Tests.Silo.Admin.Policies;
 /// an edit is validated like the file, based on the newest version or refused, recorded in the
 /// audit store with its author and difference, and decides a session's next statement; a rollback
 /// brings the old decision back. bob edits (Admin:PolicyEditorGroups: approvers), alice may not.
-/// The tests of this class share one gateway, so each reads the newest version before editing.
 /// </summary>
-public sealed class PolicyVersionTests(PostgresFixture postgres) : AdminTestBase(postgres)
+public sealed class PolicyVersionTests(PostgresFixture postgres) : PolicyVersionTestBase(postgres)
 {
-    protected override string SetUpDatabaseSql => """
-        CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
-        INSERT INTO customers VALUES (1, 'Ann');
-        """;
-
-    protected override void Configure(JsonObject configuration)
-    {
-        base.Configure(configuration);
-        configuration.Section("Admin")["PolicyEditorGroups"] = new JsonArray("approvers");
-        GatewayConfig.UsePolicy(configuration, "main", """
-            { "Name": "shop",
-              "Rules": [ { "Name": "no-deletes", "Groups": ["analysts"], "Kinds": ["Delete"], "Action": "Block" } ] }
-            """);
-    }
-
-    private string ServiceId => (string)Gateway.Configuration["OrleansGate"]!["Cluster"]!["ServiceId"]!;
-
     [Fact]
     public async Task The_file_is_version_1_an_edit_decides_the_next_statement_and_a_rollback_restores_the_old_decision()
     {
@@ -48,14 +30,11 @@ public sealed class PolicyVersionTests(PostgresFixture postgres) : AdminTestBase
         await using var alice = await OpenViaGatewayAsync();
         Assert.Equal(1L, await ScalarAsync(alice, "SELECT count(*) FROM customers"));
 
-        var edit = await Admin(BobToken).PostAsJsonAsync("policies/versions", new
-        {
-            baseVersion = before, reason = "customers only through the CRM", policy = "shop",
-            rules = JsonNode.Parse("""
-                [ { "Name": "no-deletes", "Groups": ["analysts"], "Kinds": ["Delete"], "Action": "Block" },
-                  { "Name": "no-customers", "Relations": ["customers"], "Action": "Block" } ]
-                """),
-        });
+        // bob (an editor, not an administrator) adds a rule and keeps every other: protection only grows.
+        var (_, shop) = await NewestShopAsync();
+        var rules = shop["Rules"]!.AsArray().DeepClone().AsArray();
+        rules.Add(JsonNode.Parse("""{ "Name": "no-customers", "Relations": ["customers"], "Action": "Block" }"""));
+        var edit = await EditShopAsync(BobToken, before, "customers only through the CRM", masks: null, rules);
         Assert.Equal(HttpStatusCode.Created, edit.StatusCode);
         var recorded = await JsonOf(edit);
         var edited = recorded.GetProperty("version").GetProperty("version").GetInt32();
@@ -130,13 +109,14 @@ public sealed class PolicyVersionTests(PostgresFixture postgres) : AdminTestBase
             rules = new JsonArray(new JsonObject { ["Name"] = rule, ["Kinds"] = new JsonArray("Truncate"), ["Action"] = "Block" }),
         };
 
-        Assert.Equal(HttpStatusCode.Created, (await Admin(BobToken).PostAsJsonAsync("policies/versions", Edit("bobs-rule"))).StatusCode);
-        var second = await Admin(ErinToken).PostAsJsonAsync("policies/versions", Edit("erins-rule"));
+        // erin, an administrator, may replace the rules (bob may not remove a Block rule: PolicyEditorLimitsTests).
+        Assert.Equal(HttpStatusCode.Created, (await Admin(ErinToken).PostAsJsonAsync("policies/versions", Edit("erins-rule"))).StatusCode);
+        var second = await Admin(BobToken).PostAsJsonAsync("policies/versions", Edit("bobs-rule"));
 
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
         Assert.Equal(before + 1, (await JsonOf(second)).GetProperty("newest").GetInt32());
         var inForce = Gateway.Services.GetRequiredService<GatewayConfiguration>().PolicyFor("main")!;
-        Assert.Equal("bobs-rule", inForce.Rules.Single().Name);
+        Assert.Equal("erins-rule", inForce.Rules.Single().Name);
     }
 
     [Fact]
@@ -151,19 +131,6 @@ public sealed class PolicyVersionTests(PostgresFixture postgres) : AdminTestBase
         var noReason = await Admin(BobToken).PostAsJsonAsync("policies/versions", new { baseVersion = before, policy = "shop", rules = new JsonArray() });
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
         Assert.Equal(before, (await VersionsAsync(ErinToken)).GetProperty("inForce").GetInt32());
-    }
-
-    private async Task<JsonElement> VersionsAsync(string token)
-    {
-        var response = await Admin(token).GetAsync("policies/versions");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await JsonOf(response);
-    }
-
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
     }
 
     private async Task<List<JsonObject>> PolicyEventsAsync()
