@@ -69,8 +69,8 @@ public static class GatewayHost
         return ExitOk;
     }
 
-    /// <summary>Builds a host; a configuration file that cannot be read is reported as one line.</summary>
-    public static IHost? TryBuild(Func<IHost> build)
+    /// <summary>Builds a host; a configuration file that cannot be read is reported as one line (on <paramref name="errors"/>, stderr by default).</summary>
+    public static IHost? TryBuild(Func<IHost> build, TextWriter? errors = null)
     {
         try
         {
@@ -78,32 +78,33 @@ public static class GatewayHost
         }
         catch (Exception e) when (DescribeConfigurationError(e) is { } lines)
         {
-            Report(lines);
+            Report(lines, errors);
             return null;
         }
     }
 
     /// <summary>
     /// Checks every option and builds every hosted service before anything starts, so a bad value
-    /// is reported as one line per problem (on stderr) instead of a logged stack trace.
+    /// is reported as one line per problem (on <paramref name="errors"/>, stderr by default) instead
+    /// of a logged stack trace.
     /// </summary>
-    public static bool TryValidate(IHost host)
+    public static bool TryValidate(IHost host, TextWriter? errors = null)
     {
         try
         {
             host.Services.GetService<IStartupValidator>()?.Validate();
             _ = host.Services.GetServices<IHostedService>().ToList();
-            return host.Services.GetService<ProxyServer>() is null || ParserLoads();
+            return host.Services.GetService<ProxyServer>() is null || ParserLoads(errors ?? Console.Error);
         }
         catch (Exception e) when (DescribeConfigurationError(e) is { } lines)
         {
-            Report(lines);
+            Report(lines, errors);
             return false;
         }
     }
 
     /// <summary>A proxy parses every statement with libpg_query: without it, it stops here with one line instead of refusing every statement.</summary>
-    private static bool ParserLoads()
+    private static bool ParserLoads(TextWriter errors)
     {
         try
         {
@@ -112,7 +113,7 @@ public static class GatewayHost
         }
         catch (Exception e) when (DescribeMissingParser(e) is { } line)
         {
-            Console.Error.WriteLine("start-up error: " + line);
+            errors.WriteLine("start-up error: " + line);
             return false;
         }
     }
@@ -122,11 +123,12 @@ public static class GatewayHost
         ? $"libpg_query (PostgreSQL's parser as a library) could not be loaded: {e.Message.ReplaceLineEndings(" ")}; install it (Debian: apt-get install libpg-query-dev)"
         : null;
 
-    private static void Report(IEnumerable<string> lines)
+    private static void Report(IEnumerable<string> lines, TextWriter? errors = null)
     {
+        errors ??= Console.Error;
         foreach (var line in lines)
         {
-            Console.Error.WriteLine("configuration error: " + line);
+            errors.WriteLine("configuration error: " + line);
         }
     }
 

@@ -88,8 +88,11 @@ public abstract class ReplayTestBase(PostgresFixture postgres) : GatewayTestBase
         return _configFile;
     }
 
-    /// <summary>Runs the replay tool (<c>dotnet OrleansGate.ReplayTool.dll --config FILE …</c>) as an operator would.</summary>
-    protected Task<ProcessResult> ReplayAsync(params string[] arguments) => CliAsync(["--config", ConfigFile(), .. arguments]);
+    /// <summary>
+    /// Runs a replay tool command (<c>OrleansGate.ReplayTool --config FILE …</c>) through its entry
+    /// point in this process; <see cref="CliAsync"/> runs the tool as its own process.
+    /// </summary>
+    protected Task<ProcessResult> ReplayAsync(params string[] arguments) => InProcessReplay.RunAsync(["--config", ConfigFile(), .. arguments]);
 
     /// <summary>The tool as its own process, with no OrleansGate__ environment variables but <paramref name="environment"/>.</summary>
     protected static Task<ProcessResult> CliAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null) =>

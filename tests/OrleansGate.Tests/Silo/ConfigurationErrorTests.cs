@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using OrleansGate.Proxy.Hosting;
+using OrleansGate.Silo.Hosting;
 using OrleansGate.Tests.Support;
 using Xunit;
 
@@ -6,7 +8,8 @@ namespace OrleansGate.Tests.Silo;
 
 /// <summary>
 /// A bad configuration stops OrleansGate.Silo at start-up with one line per problem that names
-/// the key, and exit code 1; bad usage exits with 2. Each case runs the real program.
+/// the key, and exit code 1; bad usage exits with 2. The bad values are checked through the
+/// program's own build-and-validate in this process; the rest run the real program.
 /// </summary>
 public sealed class ConfigurationErrorTests : IDisposable
 {
@@ -57,19 +60,41 @@ public sealed class ConfigurationErrorTests : IDisposable
         { "Sweeper", """{ "Intervall": "00:01:00" }""", "OrleansGate:Sweeper:Intervall: unknown key" },
     };
 
+    /// <summary>
+    /// Each bad value through what OrleansGate.Silo's Program does before it starts (build the host,
+    /// then validate every option and hosted service), in this process: the same lines the program
+    /// prints, without a .NET start per case. The facts below run the program itself.
+    /// </summary>
     [Theory]
     [MemberData(nameof(BadValues))]
-    public async Task A_bad_value_stops_the_process_with_one_line_naming_the_key(string section, string json, string expected)
+    public void A_bad_value_stops_the_start_with_one_line_naming_the_key(string section, string json, string expected)
     {
         var config = WriteConfig(new JsonObject { ["OrleansGate"] = new JsonObject { [section] = JsonNode.Parse(json) } });
+
+        using var errors = new StringWriter();
+        using (var host = GatewayHost.TryBuild(() => SiloHost.Build(config, configure: null), errors))
+        {
+            Assert.False(host is not null && GatewayHost.TryValidate(host, errors), "the configuration was accepted");
+        }
+
+        var lines = errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, l => Assert.StartsWith("configuration error: OrleansGate:", l, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(expected, StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", errors.ToString(), StringComparison.Ordinal); // no stack trace
+    }
+
+    [Fact]
+    public async Task A_bad_value_stops_the_process_with_exit_code_1_and_only_its_line()
+    {
+        var config = WriteConfig(new JsonObject { ["OrleansGate"] = new JsonObject { ["Proxy"] = JsonNode.Parse("""{ "MaxMessageBytes": "lots" }""") } });
 
         var result = await GatewayProcess.RunToEndAsync("OrleansGate.Silo", ["--config", config]);
 
         Assert.Equal(1, result.ExitCode);
-        var lines = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.All(lines, l => Assert.StartsWith("configuration error: OrleansGate:", l, StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.Contains(expected, StringComparison.Ordinal));
-        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal); // no stack trace
+        var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("configuration error: OrleansGate:Proxy:MaxMessageBytes: 'lots' is not a valid Int32", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -100,20 +100,40 @@ public abstract class ApprovalTestBase(PostgresFixture postgres) : AuditTestBase
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(sql, connection);
-            // A held statement waits for a decision (or is refused, depending on the proxy): a short
-            // timeout is enough, the decision is in the record before anything reaches upstream.
-            command.CommandTimeout = 5;
+            // A held statement waits for a person: once its request is pending it is withdrawn, and
+            // the client gets its refusal (callers may withdraw it again: that changes nothing).
+            // The timeout only bounds a statement that neither runs nor is held.
+            command.CommandTimeout = 15;
+            var running = command.ExecuteNonQueryAsync();
+            var withdrawing = WithdrawOnceHeldAsync(sql, running);
             try
             {
-                await command.ExecuteNonQueryAsync();
+                await running;
             }
             catch (Exception e) when (e is PostgresException or NpgsqlException)
             {
                 ran = false;
             }
+
+            await withdrawing;
         }
 
         return (await AuditRecord.EndedSessionOfApplicationAsync(Postgres, app), ran);
+    }
+
+    private async Task WithdrawOnceHeldAsync(string sql, Task running)
+    {
+        var index = Grains.GetGrain<IApprovalIndexGrain>(0);
+        while (!running.IsCompleted)
+        {
+            if ((await index.PendingAsync()).FirstOrDefault(r => r.Requester == "alice" && r.Statements.Contains(sql)) is { } held)
+            {
+                await Approval(held.Id).WithdrawAsync("test over");
+                return;
+            }
+
+            await Task.WhenAny(running, Task.Delay(50));
+        }
     }
 
     /// <summary>The decisions on the statements with this SQL (the driver's own queries at login are in the record too).</summary>
