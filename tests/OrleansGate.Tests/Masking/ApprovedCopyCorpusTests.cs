@@ -5,7 +5,7 @@ using static OrleansGate.Tests.Masking.BypassAttempt;
 namespace OrleansGate.Tests.Masking;
 
 /// <summary>COPY of masked columns where a rule lets it run: every format's rows arrive masked; binary is still refused.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class ApprovedCopyCorpusTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     protected override string SetUpDatabaseSql => base.SetUpDatabaseSql + BypassCorpus.SetUpSql;

@@ -7,7 +7,7 @@ using Xunit;
 namespace OrleansGate.Tests.Masking;
 
 /// <summary>A COPY of masked columns is held by default; once approved it runs, and masking still applies to its rows.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class ApprovedMaskedCopyTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     protected override string PolicyJson => """

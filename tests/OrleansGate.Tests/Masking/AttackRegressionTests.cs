@@ -10,7 +10,7 @@ namespace OrleansGate.Tests.Masking;
 /// DECLARE, protocol names the server truncates, a WITH HOLD cursor's errors at COMMIT, the row a
 /// constraint error quotes, other sessions' statements through pg_stat_get_backend_activity.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class AttackRegressionTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     [Theory]

@@ -7,7 +7,7 @@ namespace OrleansGate.Tests.Masking;
 /// The bypass corpus through psql, Npgsql and the extended protocol: no form of a seeded secret
 /// reaches the client, and each attempt gets the rows or the refusal it expects.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class BypassCorpusTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     protected override string SetUpDatabaseSql => base.SetUpDatabaseSql + BypassCorpus.SetUpSql;

@@ -8,7 +8,7 @@ namespace OrleansGate.Tests.Masking;
 /// pgJDBC reuses named statements without describing them again and reads portals in chunks: the
 /// gateway must still know every portal's columns (it describes them itself) and mask them.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class DriverMaskingTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     private static readonly string Clients = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients"));

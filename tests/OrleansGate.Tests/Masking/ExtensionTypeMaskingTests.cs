@@ -8,7 +8,7 @@ namespace OrleansGate.Tests.Masking;
 /// citext (an extension type) and domains over text have no fixed OID; the catalog finds theirs,
 /// so their values are masked as text — in text and binary format — rather than nulled.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class ExtensionTypeMaskingTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     protected override string SetUpDatabaseSql => base.SetUpDatabaseSql + """

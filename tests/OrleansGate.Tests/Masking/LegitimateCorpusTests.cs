@@ -11,7 +11,7 @@ namespace OrleansGate.Tests.Masking;
 /// and over other tables, get through the gateway exactly what a direct connection gets — the
 /// same protocol messages byte for byte, the same psql text, the same Npgsql values and types.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class LegitimateCorpusTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     private static readonly string[] Queries =

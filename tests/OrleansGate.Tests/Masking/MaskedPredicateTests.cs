@@ -5,7 +5,7 @@ using Xunit;
 namespace OrleansGate.Tests.Masking;
 
 /// <summary>Filtering on a masked column runs by default, and the decision says so for the auditor.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class MaskedPredicateTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     private const string Like = "SELECT name, ssn FROM customers WHERE ssn LIKE '1%'";
@@ -50,7 +50,7 @@ public sealed class MaskedPredicateTests(PostgresFixture postgres) : MaskingTest
 }
 
 /// <summary>With <c>MaskedPredicates: Block</c> a statement that filters, sorts, groups or joins on a masked column is refused.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class BlockedMaskedPredicateTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     protected override string PolicyJson => """

@@ -4,7 +4,7 @@ using Xunit;
 namespace OrleansGate.Tests.Masking;
 
 /// <summary>What a client sees of masked columns through the gateway, with each strategy.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class MaskedResultsTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     [Fact]

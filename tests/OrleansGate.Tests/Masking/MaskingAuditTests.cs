@@ -6,7 +6,7 @@ using Xunit;
 namespace OrleansGate.Tests.Masking;
 
 /// <summary>The record says what was masked and why (DecisionMade), and how many values were (StatementCompleted).</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class MaskingAuditTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     [Fact]

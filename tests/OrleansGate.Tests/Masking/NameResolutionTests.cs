@@ -11,7 +11,7 @@ namespace OrleansGate.Tests.Masking;
 /// statement while masking for another; each would put a secret on the wire if the gateway kept
 /// one map, kept names the server refused, or never forgot.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class NameResolutionTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     private const string Masked = "SELECT ssn || '' AS s, name FROM customers ORDER BY id";

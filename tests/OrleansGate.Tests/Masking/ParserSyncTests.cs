@@ -12,7 +12,7 @@ namespace OrleansGate.Tests.Masking;
 /// back. So those paths are blocked where they can be seen, and a statement whose text could read
 /// differently (backslashes, non-ASCII) is refused while statements before it are unanswered.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class ParserSyncTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     // Read with standard_conforming_strings on (the gateway): a constant, the rest a comment.

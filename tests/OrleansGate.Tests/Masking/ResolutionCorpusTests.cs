@@ -11,7 +11,7 @@ namespace OrleansGate.Tests.Masking;
 /// variant that reveals a secret on a direct connection returns through the gateway the same
 /// number of rows and no secret in any byte.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class ResolutionCorpusTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     protected override string SetUpDatabaseSql => base.SetUpDatabaseSql + BypassCorpus.SetUpSql;

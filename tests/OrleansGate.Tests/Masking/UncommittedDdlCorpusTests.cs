@@ -9,7 +9,7 @@ namespace OrleansGate.Tests.Masking;
 /// made: masked or refused, never clear. One attempt at a time (ALTER TABLE locks customers), with
 /// a short decision timeout, since the catalog's read waits for that lock.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SecondPostgresCollection.Name)]
 public sealed class UncommittedDdlCorpusTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
     protected override void Configure(JsonObject configuration)

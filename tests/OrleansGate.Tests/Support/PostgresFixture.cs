@@ -169,7 +169,7 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
 /// <summary>
 /// A second collection over the same server, run beside the first (xunit runs the classes of one
 /// collection one after another): the approval and integrity tests, most of their time spent
-/// waiting on timers and processes rather than the CPU.
+/// waiting on timers, and the masking corpora, which would otherwise make the first the longest.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class SecondPostgresCollection : ICollectionFixture<PostgresFixture>
