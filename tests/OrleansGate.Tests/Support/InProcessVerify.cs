@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using OrleansGate.ReplayTool.Cli;
 
 namespace OrleansGate.Tests.Support;
 
@@ -22,10 +21,8 @@ public static class InProcessVerify
         }.ToJsonString());
         try
         {
-            using var output = new StringWriter();
-            using var error = new StringWriter();
-            var exit = await ReplayCli.RunAsync(["--config", config, "verify", .. arguments, "--json"], output, error);
-            return (exit, output.ToString(), error.ToString());
+            var run = await InProcessReplay.RunAsync(["--config", config, "verify", .. arguments, "--json"]);
+            return (run.ExitCode, run.StandardOutput, run.StandardError);
         }
         finally
         {

@@ -170,15 +170,13 @@ public sealed class ChainTamperTests(PostgresFixture postgres) : IntegrityTestBa
     public async Task A_verify_with_another_key_fails_every_session_at_position_1()
     {
         var id = await RunSessionAsync();
-        using var output = new StringWriter();
-        using var error = new StringWriter();
         var otherKey = Convert.ToBase64String(new byte[32]);
 
-        var exit = await ReplayCli.RunAsync(["--config", ConfigFile(otherKey), "verify", id], output, error);
+        var run = await InProcessReplay.RunAsync(["--config", ConfigFile(otherKey), "verify", id]);
 
-        Assert.Equal(ExitCodes.CheckFailed, exit);
-        Assert.Contains("modified", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("is this the gateway's AuditKey?", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.CheckFailed, run.ExitCode);
+        Assert.Contains("modified", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("is this the gateway's AuditKey?", run.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -57,10 +57,8 @@ public abstract class IntegrityTestBase(PostgresFixture postgres) : AuditTestBas
     /// <summary>Runs <c>OrleansGate.ReplayTool --config … verify ARGS --json</c> in this process.</summary>
     protected async Task<VerifyRun> VerifyAsync(params string[] arguments)
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await ReplayCli.RunAsync(["--config", ConfigFile(), "verify", .. arguments, "--json"], output, error);
-        return new VerifyRun(exit, output.ToString(), error.ToString());
+        var run = await InProcessReplay.RunAsync(["--config", ConfigFile(), "verify", .. arguments, "--json"]);
+        return new VerifyRun(run.ExitCode, run.StandardOutput, run.StandardError);
     }
 
     /// <summary>A session of alice that runs two statements (or these) and ends; returns its id once its seal is in.</summary>

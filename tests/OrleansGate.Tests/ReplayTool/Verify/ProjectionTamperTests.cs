@@ -69,9 +69,7 @@ public sealed class ProjectionTamperTests(PostgresFixture postgres) : IntegrityT
 
     private async Task RebuildAsync()
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await ReplayCli.RunAsync(["--config", ConfigFile(), "projections", "rebuild"], output, error);
-        Assert.True(exit == ExitCodes.Ok, $"{output}{error}");
+        var run = await InProcessReplay.RunAsync(["--config", ConfigFile(), "projections", "rebuild"]);
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Output);
     }
 }
