@@ -62,7 +62,7 @@ public static class GatewayHost
         catch (Grains.Policy.Versions.PolicyVersionsUnavailableException e)
         {
             // Fail closed, in one line: without the policy version in force nothing may be decided.
-            Report([e.Message]);
+            Report([e.Message], Console.Error);
             return ExitConfigurationError;
         }
 
@@ -78,7 +78,7 @@ public static class GatewayHost
         }
         catch (Exception e) when (DescribeConfigurationError(e) is { } lines)
         {
-            Report(lines, errors);
+            Report(lines, errors ?? Console.Error);
             return null;
         }
     }
@@ -90,11 +90,12 @@ public static class GatewayHost
     /// </summary>
     public static bool TryValidate(IHost host, TextWriter? errors = null)
     {
+        errors ??= Console.Error;
         try
         {
             host.Services.GetService<IStartupValidator>()?.Validate();
             _ = host.Services.GetServices<IHostedService>().ToList();
-            return host.Services.GetService<ProxyServer>() is null || ParserLoads(errors ?? Console.Error);
+            return host.Services.GetService<ProxyServer>() is null || ParserLoads(errors);
         }
         catch (Exception e) when (DescribeConfigurationError(e) is { } lines)
         {
@@ -123,9 +124,8 @@ public static class GatewayHost
         ? $"libpg_query (PostgreSQL's parser as a library) could not be loaded: {e.Message.ReplaceLineEndings(" ")}; install it (Debian: apt-get install libpg-query-dev)"
         : null;
 
-    private static void Report(IEnumerable<string> lines, TextWriter? errors = null)
+    private static void Report(IEnumerable<string> lines, TextWriter errors)
     {
-        errors ??= Console.Error;
         foreach (var line in lines)
         {
             errors.WriteLine("configuration error: " + line);

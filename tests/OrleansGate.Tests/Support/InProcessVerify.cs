@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OrleansGate.Demo.Provisioning;
 
 namespace OrleansGate.Tests.Support;
 
@@ -8,7 +9,7 @@ namespace OrleansGate.Tests.Support;
 /// </summary>
 public static class InProcessVerify
 {
-    public static async Task<(int Exit, string Output, string Error)> RunAsync(string auditConnectionString, params string[] arguments)
+    public static async Task<ProcessResult> RunAsync(string auditConnectionString, params string[] arguments)
     {
         var config = Path.Combine(Path.GetTempPath(), $"og-verify-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(config, new JsonObject
@@ -21,8 +22,7 @@ public static class InProcessVerify
         }.ToJsonString());
         try
         {
-            var run = await InProcessReplay.RunAsync(["--config", config, "verify", .. arguments, "--json"]);
-            return (run.ExitCode, run.StandardOutput, run.StandardError);
+            return await InProcessReplay.RunAsync(["--config", config, "verify", .. arguments, "--json"]);
         }
         finally
         {
@@ -31,9 +31,9 @@ public static class InProcessVerify
     }
 
     /// <summary>The one verdict of a run that verified one stream, after asserting the run succeeded.</summary>
-    public static JsonNode SingleVerdict((int Exit, string Output, string Error) run)
+    public static JsonNode SingleVerdict(ProcessResult run)
     {
-        Xunit.Assert.True(run.Exit == 0, run.Output + run.Error);
-        return JsonNode.Parse(run.Output)!["results"]!.AsArray().Single()!;
+        Xunit.Assert.True(run.ExitCode == 0, run.Output);
+        return JsonNode.Parse(run.StandardOutput)!["results"]!.AsArray().Single()!;
     }
 }

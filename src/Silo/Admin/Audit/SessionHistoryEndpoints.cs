@@ -46,7 +46,7 @@ public static class SessionHistoryEndpoints
 
             if (decision is { Length: > 0 } && !SessionSummaryFilter.Decisions.Contains(decision))
             {
-                return AdminResults.Error(StatusCodes.Status400BadRequest, "decision: one of allowed, masked, held, blocked");
+                return AdminResults.Error(StatusCodes.Status400BadRequest, $"decision: one of {string.Join(", ", SessionSummaryFilter.Decisions)}");
             }
 
             // Fail closed: whoever reads only their own record is filtered to it, not trusted to ask for it.
