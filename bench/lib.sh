@@ -52,11 +52,8 @@ check_common_prerequisites() {
   for tool in psql pgbench; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get install postgresql-client-15 postgresql-contrib)"
   done
-  if ! command -v pgbouncer >/dev/null 2>&1; then
-    log "pgbouncer missing; installing it with apt-get"
-    (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null) \
-      || die "could not install pgbouncer with apt-get"
-  fi
+  # pgbouncer, libpg_query and the rest, installed when missing by the project's one installer.
+  "$(dirname "${BASH_SOURCE[0]}")/../scripts/ensure-deps.sh" || die "could not install the project's Debian packages (scripts/ensure-deps.sh)"
   command -v setpriv >/dev/null 2>&1 || die "setpriv not found (apt-get install util-linux)"
   if [[ $BENCH_SKIP_BUILD != 1 ]]; then
     command -v dotnet >/dev/null 2>&1 || die "dotnet not found (the .NET 10 SDK builds the gateway; or set BENCH_SKIP_BUILD=1 with a built binary)"
