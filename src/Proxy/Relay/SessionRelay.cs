@@ -34,6 +34,10 @@ public sealed class SessionRelay
     private readonly SemaphoreSlim _clientWrite = new(1, 1);
     private volatile TransactionStatus _status;
 
+    // Set when the client's Terminate is relayed: the server then closes, and its loop may see
+    // that close before the client's loop has returned.
+    private volatile bool _terminateRelayed;
+
     internal SessionRelay(PipeReader clientIn, PipeWriter clientOut, PipeReader upstreamIn, PipeWriter upstreamOut,
         int maxMessageBytes, CredentialScrubber scrubber, string identityName, TransactionStatus initialStatus,
         DecisionPoint decisions, PendingReplies replies, Masking.ResultMasking? masking = null, int previewRows = 0)
@@ -93,7 +97,14 @@ public sealed class SessionRelay
 
         await both.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(clientToUpstream, upstreamToClient).ConfigureAwait(false);
-        return stopping.IsCancellationRequested ? RelayOutcome.Stopped : await first.ConfigureAwait(false);
+        if (stopping.IsCancellationRequested)
+        {
+            return RelayOutcome.Stopped;
+        }
+
+        // A server closing after the client's Terminate is the client ending the session, not a lost connection.
+        var outcome = await first.ConfigureAwait(false);
+        return outcome.End == RelayEnd.UpstreamClosed && _terminateRelayed ? RelayOutcome.ClientTerminated : outcome;
     }
 
     /// <summary>
@@ -211,6 +222,7 @@ public sealed class SessionRelay
                 if (type == FrontendMessageType.Terminate)
                 {
                     end = RelayOutcome.ClientTerminated;
+                    _terminateRelayed = true;
                 }
             }
 

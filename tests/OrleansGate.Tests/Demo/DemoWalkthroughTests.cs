@@ -15,18 +15,22 @@ namespace OrleansGate.Tests.Demo;
 /// the masked rows arrive, and the printed replay commands list, play and verify the session.
 /// </summary>
 [Collection(ThirdPostgresCollection.Name)]
-public sealed partial class DemoWalkthroughTests
+public sealed partial class DemoWalkthroughTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Copy = "COPY customers TO STDOUT";
 
     [Fact]
     public async Task The_printed_walkthrough_holds_the_copy_until_bob_approves_with_the_printed_command_and_replays_it()
     {
+        // How long each step took, in the test's output: this test is among the suite's slowest.
+        var clock = Stopwatch.StartNew();
+        void Step(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s  {what}");
         using var demo = Process.Start(DemoStart())!;
         var errors = demo.StandardError.ReadToEndAsync();
         try
         {
             var welcome = await ReadWelcomeAsync(demo, errors);
+            Step("the demo printed its walkthrough");
             var psqlConnection = Single(PsqlLine(), welcome);
             var token = Single(TokenLine(), welcome);
             var tool = Single(ToolLine(), welcome); // "<tool> --config <file>", as each printed command starts
@@ -46,12 +50,14 @@ public sealed partial class DemoWalkthroughTests
             var notices = psql.StandardError.ReadToEndAsync();
             var request = await Eventually.HoldsAsync(() => PendingCopyAsync(tool, token), id => id is not null, TimeSpan.FromSeconds(60));
             Assert.False(psql.HasExited);
+            Step("the COPY is held and listed");
 
             // bob approves it with the printed command, from "a second terminal".
             var approved = await ShellAsync($"{tool} approvals approve {request!} --reason \"demo export\"", token);
             Assert.True(approved.ExitCode == 0, approved.Output);
             await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.True(psql.ExitCode == 0, await notices);
+            Step("bob approved it and psql got the rows");
             var copied = (await rows).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(1000, copied.Length);
             Assert.DoesNotContain(copied, row => SsnLike().IsMatch(row));
@@ -69,10 +75,12 @@ public sealed partial class DemoWalkthroughTests
             Assert.Contains("approved by bob", played.StandardOutput, StringComparison.Ordinal);
             var verified = await ShellAsync($"{tool} verify --all", token);
             Assert.True(verified.ExitCode == 0, verified.Output);
+            Step("the session was listed, played and verified");
         }
         finally
         {
             await StopAsync(demo);
+            Step("the demo stopped");
         }
     }
 

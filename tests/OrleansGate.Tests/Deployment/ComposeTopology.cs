@@ -49,17 +49,22 @@ public sealed partial class ComposeTopology : IAsyncDisposable
     /// <summary>What a service's processes printed, for a failure message.</summary>
     public string OutputOf(string service) => _output.TryGetValue(service, out var output) ? output.ToString() : string.Empty;
 
-    /// <summary>Starts every service in depends_on order, each once the services it depends on are healthy.</summary>
+    /// <summary>
+    /// Starts every service as soon as the services it depends on are healthy, side by side as
+    /// compose does (the two databases together, then the two silos, then the two proxies).
+    /// </summary>
     public static async Task<ComposeTopology> StartAsync(string composeFile)
     {
         var topology = new ComposeTopology(composeFile, ComposeFile.Read(composeFile));
+        var healthy = new Dictionary<string, Task>(StringComparer.Ordinal);
         try
         {
             foreach (var service in topology.InStartOrder())
             {
-                await topology.StartAsync(service);
+                healthy[service.Name] = topology.StartAfterAsync(service, service.DependsOn.Select(d => healthy[d]).ToArray());
             }
 
+            await Task.WhenAll(healthy.Values);
             return topology;
         }
         catch
@@ -81,6 +86,12 @@ public sealed partial class ComposeTopology : IAsyncDisposable
             started.Add(next.Name);
             yield return next;
         }
+    }
+
+    private async Task StartAfterAsync(ComposeService service, Task[] dependencies)
+    {
+        await Task.WhenAll(dependencies);
+        await StartAsync(service);
     }
 
     private async Task StartAsync(ComposeService service)
@@ -105,7 +116,11 @@ public sealed partial class ComposeTopology : IAsyncDisposable
     private async Task StartPostgresAsync(ComposeService service, IReadOnlyDictionary<string, string> files)
     {
         var cluster = await LocalPostgresCluster.StartAsync(new LocalClusterOptions { ListenAddress = AddressOf(service.Name).ToString(), Port = 5432 });
-        _databases.Add(cluster);
+        lock (_databases)
+        {
+            _databases.Add(cluster);
+        }
+
         var user = service.Environment.GetValueOrDefault("POSTGRES_USER", "postgres");
         var password = service.Environment["POSTGRES_PASSWORD"];
         var database = service.Environment.GetValueOrDefault("POSTGRES_DB", user);
@@ -211,7 +226,11 @@ public sealed partial class ComposeTopology : IAsyncDisposable
 
     private void Watch(string service, Process process)
     {
-        _processes.Add((service, process));
+        lock (_processes)
+        {
+            _processes.Add((service, process));
+        }
+
         var output = _output.GetOrAdd(service, _ => new StringBuilder());
         void Append(string? line)
         {

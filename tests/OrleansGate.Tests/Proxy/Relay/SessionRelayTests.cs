@@ -22,10 +22,10 @@ public sealed class SessionRelayTests
     private readonly Pipe _fromUpstream = new();
     private readonly Pipe _toUpstream = new();
 
-    private SessionRelay Relay(int maxMessageBytes = 1024 * 1024)
+    private SessionRelay Relay(int maxMessageBytes = 1024 * 1024, PipeWriter? toUpstream = null)
     {
         var replies = new PendingReplies();
-        return new(_fromClient.Reader, _toClient.Writer, _fromUpstream.Reader, _toUpstream.Writer, maxMessageBytes,
+        return new(_fromClient.Reader, _toClient.Writer, _fromUpstream.Reader, toUpstream ?? _toUpstream.Writer, maxMessageBytes,
             new CredentialScrubber(UpstreamUser, UpstreamPassword), "alice", TransactionStatus.Idle,
             new DecisionPoint(new PolicyOnlyDecider(), new OrleansGate.Proxy.Sql.SqlParser(), replies, maxMessageBytes), replies);
     }
@@ -105,6 +105,24 @@ public sealed class SessionRelayTests
         Assert.Equal(RelayEnd.UpstreamClosed, outcome.End);
         Assert.True(ErrorResponse.TryDecode(new ReadOnlySequence<byte>(seen[FrameReader.HeaderLength..]), out var decoded));
         Assert.Equal($"role \"{CredentialScrubber.Replacement}\" owns it; password {CredentialScrubber.Replacement}", decoded.Message);
+    }
+
+    [Fact]
+    public async Task A_server_that_closes_on_the_clients_terminate_before_the_relay_sees_it_sent_ends_the_session_as_the_clients()
+    {
+        // The Terminate's flush upstream waits until the "server" reads it, and the server closes
+        // before that flush returns: the server's side of the relay ends first.
+        var toUpstream = new Pipe(new PipeOptions(pauseWriterThreshold: 1, resumeWriterThreshold: 1));
+        var relay = Relay(toUpstream: toUpstream.Writer);
+        var running = relay.RunAsync(CancellationToken.None);
+
+        await WriteAsync(_fromClient.Writer, Compose(b => b.Terminate()));
+        var forwarded = await toUpstream.Reader.ReadAsync();
+        Assert.Equal((byte)'X', forwarded.Buffer.FirstSpan[0]);
+        await _fromUpstream.Writer.CompleteAsync();
+        var outcome = await running.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(RelayEnd.ClientTerminated, outcome.End);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// arrive; a denial reaches psql as an error with the reason; a requester sees no approve button on
 /// their own request; a console request without the CSRF token changes nothing.
 /// </summary>
-public sealed class ConsoleBrowserTests(PostgresFixture postgres) : ConsoleTestBase(postgres)
+public sealed class ConsoleBrowserTests(PostgresFixture postgres, ChromiumFixture chromium) : ConsoleTestBase(postgres, chromium)
 {
     [Fact]
     public async Task An_approver_approves_a_held_copy_in_the_console_while_psql_waits_and_psql_gets_the_rows()
@@ -138,7 +138,7 @@ public sealed class ConsoleBrowserTests(PostgresFixture postgres) : ConsoleTestB
     [Fact]
     public async Task A_token_that_is_not_valid_does_not_sign_in()
     {
-        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 480, Height = 420 } });
+        var page = await (await NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 480, Height = 420 } })).NewPageAsync();
         await page.GotoAsync(new Uri(AdminUrl, "console/").ToString());
         await page.FillAsync("#token", "not-a-token-of-anyone");
         await page.ClickAsync("#signin-form button[type=submit]");

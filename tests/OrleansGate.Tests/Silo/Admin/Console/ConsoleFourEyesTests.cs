@@ -10,7 +10,7 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// approval (the card then shows "1 of 2") and lets the rows out after the second, given in
 /// another browser by another approver.
 /// </summary>
-public sealed class ConsoleFourEyesTests(PostgresFixture postgres) : ConsoleTestBase(postgres)
+public sealed class ConsoleFourEyesTests(PostgresFixture postgres, ChromiumFixture chromium) : ConsoleTestBase(postgres, chromium)
 {
     private const string DaveToken = "dave-api-token-00001";
 

@@ -14,7 +14,7 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// reads its replay and "verified"; the audit view draws its counts as SVG; someone who is not
 /// an auditor is shown no audit view.
 /// </summary>
-public sealed class ConsoleHistoryTests(PostgresFixture postgres) : ConsoleTestBase(postgres)
+public sealed class ConsoleHistoryTests(PostgresFixture postgres, ChromiumFixture chromium) : ConsoleTestBase(postgres, chromium)
 {
     private readonly string _schema = AuditRecordSetup.NewSchema();
 

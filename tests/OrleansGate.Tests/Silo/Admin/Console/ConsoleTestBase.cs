@@ -1,41 +1,42 @@
 using Microsoft.Playwright;
 using OrleansGate.Tests.Support;
+using Xunit;
 
 namespace OrleansGate.Tests.Silo.Admin.Console;
 
 /// <summary>
-/// The console's tests: the system's headless Chromium (Debian's chromium, driven by Playwright), a
-/// gateway per test (requests live in its grains), and a signed-in page per identity.
+/// The console's tests: headless Chromium (<see cref="ChromiumFixture"/>, one per class), a gateway
+/// per test (requests live in its grains), and a signed-in page per identity, each in a browser
+/// context of its own.
 /// </summary>
-public abstract class ConsoleTestBase(PostgresFixture postgres) : HeldCopyTestBase(postgres)
+public abstract class ConsoleTestBase(PostgresFixture postgres, ChromiumFixture chromium) : HeldCopyTestBase(postgres), IClassFixture<ChromiumFixture>
 {
-    private IPlaywright _playwright = null!;
-
-    protected IBrowser Browser { get; private set; } = null!;
+    private readonly List<IBrowserContext> _contexts = [];
 
     protected override bool SharesGatewayWithClass => false;
 
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"],
-        });
-    }
-
     public override async Task DisposeAsync()
     {
-        await Browser.DisposeAsync();
-        _playwright.Dispose();
+        foreach (var context in _contexts)
+        {
+            await context.DisposeAsync();
+        }
+
         await base.DisposeAsync();
+    }
+
+    /// <summary>A browser context of this test's, closed when the test ends.</summary>
+    protected async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
+    {
+        var context = await chromium.Browser.NewContextAsync(options);
+        _contexts.Add(context);
+        return context;
     }
 
     /// <summary>A browser of its own (cookies and all) signed in with <paramref name="token"/>, on the pending approvals.</summary>
     protected async Task<IPage> SignInAsync(string token)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 800 } });
+        var context = await NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 800 } });
         var page = await context.NewPageAsync();
         await page.GotoAsync(new Uri(AdminUrl, "console/").ToString());
         await page.FillAsync("#token", token);

@@ -12,7 +12,7 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// Npgsql session is refused with 42501 naming it; rolling back to version 1 (which removes the
 /// Block rule) is for an administrator: bob is refused and told why, erin's rollback lets her through again.
 /// </summary>
-public sealed class PolicyEditingBrowserTests(PostgresFixture postgres) : ConsoleTestBase(postgres)
+public sealed class PolicyEditingBrowserTests(PostgresFixture postgres, ChromiumFixture chromium) : ConsoleTestBase(postgres, chromium)
 {
     protected override void Configure(JsonObject configuration)
     {
