@@ -76,6 +76,7 @@ public sealed partial class DemoWalkthroughTests(Xunit.Abstractions.ITestOutputH
             var verified = await ShellAsync($"{tool} verify --all", token);
             Assert.True(verified.ExitCode == 0, verified.Output);
             Step("the session was listed, played and verified");
+            Assert.True(await StopAsync(demo), "the demo did not stop within 60 s of Ctrl-C");
         }
         finally
         {
@@ -84,10 +85,17 @@ public sealed partial class DemoWalkthroughTests(Xunit.Abstractions.ITestOutputH
         }
     }
 
-    /// <summary>The demo from its own build output (as scripts/demo.sh runs it), so the replay tool it points at is its sibling.</summary>
+    /// <summary>
+    /// The demo from its own build output (as scripts/demo.sh runs it), so the replay tool it points
+    /// at is its sibling; with Ctrl-C's signal at its default, as a terminal starts it. (A test run
+    /// started in the background ignores SIGINT, its children inherit that, and .NET keeps an
+    /// inherited SIG_IGN: the Ctrl-C below would then be lost and the stop wait out its minute.)
+    /// </summary>
     private static ProcessStartInfo DemoStart()
     {
-        var start = new ProcessStartInfo(BuildOutput.Of("Demo", "OrleansGate.Demo")) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add(BuildOutput.Of("Demo", "OrleansGate.Demo"));
         start.Environment.Remove("ORLEANSGATE_DEMO_PG"); // a newcomer has none: the demo provisions its own cluster
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("OrleansGate__", StringComparison.OrdinalIgnoreCase)).ToList())
         {
@@ -148,12 +156,12 @@ public sealed partial class DemoWalkthroughTests(Xunit.Abstractions.ITestOutputH
         return match.Groups[1].Value;
     }
 
-    /// <summary>Ctrl-C, as the walkthrough says: the demo stops the gateway and removes its cluster.</summary>
-    private static async Task StopAsync(Process demo)
+    /// <summary>Ctrl-C, as the walkthrough says: the demo stops the gateway and removes its cluster. False when it had to be killed.</summary>
+    private static async Task<bool> StopAsync(Process demo)
     {
         if (demo.HasExited)
         {
-            return;
+            return true;
         }
 
         Process.Start("kill", ["-INT", demo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
@@ -164,7 +172,10 @@ public sealed partial class DemoWalkthroughTests(Xunit.Abstractions.ITestOutputH
         catch (TimeoutException)
         {
             demo.Kill(entireProcessTree: true);
+            return false;
         }
+
+        return true;
     }
 
     [GeneratedRegex(@"psql ""([^""]+)""")]

@@ -9,6 +9,7 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// per test (requests live in its grains), and a signed-in page per identity, each in a browser
 /// context of its own.
 /// </summary>
+[Collection(ThirdPostgresCollection.Name)]
 public abstract class ConsoleTestBase(PostgresFixture postgres, ChromiumFixture chromium) : HeldCopyTestBase(postgres), IClassFixture<ChromiumFixture>
 {
     private readonly List<IBrowserContext> _contexts = [];
