@@ -1,5 +1,3 @@
-using OrleansGate.Grains.Policy;
-
 namespace OrleansGate.Grains.Sessions;
 
 /// <summary>
@@ -25,9 +23,13 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <remarks>
     /// <paramref name="completed"/> are the outcomes of earlier statements the proxy has seen since
     /// its last call; they are recorded (StatementCompleted) in the same commit.
+    /// <paramref name="callerProcess"/>: the caller's <see cref="Audit.LocalAuditCommits.Process"/>.
+    /// When it is the grain's own and nothing is held, the grain returns once the batch's record is
+    /// handed to the audit writer (<see cref="SessionDecisions.CommitPending"/>), and the caller
+    /// waits for the commit itself.
     /// </remarks>
-    Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
-        bool unsettled = false);
+    Task<SessionDecisions> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
+        bool unsettled = false, Guid callerProcess = default);
 
     /// <summary>
     /// Appends an approval's steps (ApprovalGranted, ApprovalDenied, ApprovalExpired,

@@ -17,7 +17,7 @@ namespace OrleansGate.Grains.Sessions;
 /// (invariant 5, docs/audit-integrity.md).
 /// </summary>
 public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration policies, TimeProvider clock, ChainKey chainKey, ApprovalProofs proofs,
-    Telemetry.GatewayMetrics metrics, ILogger<SessionGrain> logger) : Grain, ISessionGrain
+    Telemetry.GatewayMetrics metrics, LocalAuditCommits localCommits, ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     /// <summary>
     /// SQLSTATE 55000 object_not_in_prerequisite_state: the statement did not run because its
@@ -32,9 +32,22 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
     /// <summary>Where the chain stands (k for the next position lives only here); null when it must be rebuilt from the stream.</summary>
     private ChainHead? _chain;
 
+    /// <summary>
+    /// The commit of the last batch handed to the writer without waiting (a proxy in this process
+    /// waits for it); the chain head and the state already stand after it. Settled before anything
+    /// else touches the chain: if it failed, both are rebuilt from the stream.
+    /// </summary>
+    private Task _inFlight = Task.CompletedTask;
+
     private string SessionId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => RebuildAsync(cancellationToken);
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        localCommits.Forget(SessionId);
+        await SettleInFlightAsync().ConfigureAwait(true);
+    }
 
     /// <summary>Folds the stream again: the state, and the chain head with its key ratcheted from k_1.</summary>
     private async Task RebuildAsync(CancellationToken cancellationToken = default)
@@ -44,8 +57,34 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         _chain = ChainHead.After(chainKey, SessionId, _state.Events, _state.LastHash);
     }
 
-    /// <summary>Folds the stream again when the chain head is unknown (after a failed commit).</summary>
-    private Task RebuildIfUnknownAsync() => _chain is null ? RebuildAsync() : Task.CompletedTask;
+    /// <summary>Settles the commit in flight, then folds the stream again when the chain head is unknown (after a failed commit).</summary>
+    private Task RebuildIfUnknownAsync() =>
+        _inFlight.IsCompletedSuccessfully && _chain is not null ? Task.CompletedTask : SettleAndRebuildAsync();
+
+    private async Task SettleAndRebuildAsync()
+    {
+        await SettleInFlightAsync().ConfigureAwait(true);
+        if (_chain is null)
+        {
+            await RebuildAsync().ConfigureAwait(true);
+        }
+    }
+
+    /// <summary>Waits for the commit in flight; when it failed (it may have committed all the same), only the stream knows where the chain stands.</summary>
+    private async Task SettleInFlightAsync()
+    {
+        var inFlight = _inFlight;
+        _inFlight = Task.CompletedTask;
+        try
+        {
+            await inFlight.ConfigureAwait(true);
+        }
+        catch (AuditUnavailableException)
+        {
+            // The proxy that waited for it refused the batch and logged why.
+            _chain = null;
+        }
+    }
 
     /// <summary>
     /// Rebuilds after a failed commit, which may have committed all the same (a timeout, a
@@ -89,6 +128,20 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         _state = linked.Aggregate(_state, (state, e) => SessionState.Apply(state, e.Event));
     }
 
+    /// <summary>
+    /// As <see cref="AppendChainedAsync"/>, for a caller in this process that waits for the commit
+    /// itself: the chain head and the state move on at once, and the commit is left in
+    /// <see cref="_inFlight"/> (settled before the chain is touched again) and for the caller.
+    /// </summary>
+    private void HandChainedToWriter(IEnumerable<ChainedEvent> events)
+    {
+        var (linked, head) = AuditChain.Link(_chain!, events);
+        _inFlight = audit.AppendAsync(SessionId, linked);
+        localCommits.Leave(SessionId, _inFlight);
+        _chain = head;
+        _state = linked.Aggregate(_state, (state, e) => SessionState.Apply(state, e.Event));
+    }
+
     public async Task StartAsync(SessionStart start)
     {
         await RebuildIfUnknownAsync().ConfigureAwait(true);
@@ -123,17 +176,17 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         DeactivateOnIdle();
     }
 
-    public async Task<IReadOnlyList<Decision>> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
-        bool unsettled = false)
+    public async Task<SessionDecisions> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
+        bool unsettled = false, Guid callerProcess = default)
     {
         if (!await EnsureChainAsync().ConfigureAwait(true))
         {
-            return AuditUnavailable(batch);
+            return new(AuditUnavailable(batch));
         }
 
         if (_state.Started is not { } started || _state.Ended)
         {
-            return batch.Select(_ => Decision.Block("session-not-open", "the session is not open")).ToArray();
+            return new(batch.Select(_ => Decision.Block("session-not-open", "the session is not open")).ToArray());
         }
 
         var subject = new SessionSubject(started.Identity, started.Groups, started.Target);
@@ -165,7 +218,7 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
             estimates = new long?[batch.Count];
             if (!await AppendAsync([.. Completions(completed), .. Received(batch, firstSequence, now)]).ConfigureAwait(true))
             {
-                return AuditUnavailable(batch);
+                return new(AuditUnavailable(batch));
             }
 
             receivedCommitted = true;
@@ -214,13 +267,21 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
             });
         }
 
+        if (approval is null && callerProcess != Guid.Empty && callerProcess == localCommits.Process)
+        {
+            // The proxy beside this grain waits for the commit itself (LocalAuditCommits).
+            HandChainedToWriter(events);
+            Count(decisions, completed);
+            return new(decisions, CommitPending: true);
+        }
+
         if (!await AppendAsync(events).ConfigureAwait(true))
         {
-            return AuditUnavailable(batch);
+            return new(AuditUnavailable(batch));
         }
 
         Count(decisions, completed);
-        return approval is null ? decisions : await OpenApprovalAsync(approval, decisions).ConfigureAwait(true);
+        return new(approval is null ? decisions : await OpenApprovalAsync(approval, decisions).ConfigureAwait(true));
     }
 
     public async Task RecordApprovalAsync(IReadOnlyList<object> events, string proof)
@@ -323,7 +384,8 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         return true;
     }
 
-    private static Decision[] AuditUnavailable(IReadOnlyList<StatementRequest> batch) =>
+    /// <summary>Every statement of a batch refused because its record could not be written.</summary>
+    public static Decision[] AuditUnavailable(IReadOnlyList<StatementRequest> batch) =>
         batch.Select(_ => Decision.Block("audit-unavailable",
             "statement refused: the gateway could not record it in the audit log", AuditUnavailableSqlState)).ToArray();
 

@@ -1,12 +1,19 @@
 using Microsoft.Extensions.Logging;
 using OrleansGate.Grains.Approvals;
+using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Sessions;
 
 namespace OrleansGate.Proxy.Decisions;
 
 /// <summary>The proxy's handle on a session grain, with a deadline on every decision.</summary>
-public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFactory grains, TimeSpan timeout, ILogger logger) : ISessionDecider
+/// <remarks>
+/// With <paramref name="localCommits"/> (the grain may live in this process), a grain that answers
+/// before its record is committed leaves the commit there, and the decisions are returned only
+/// once it has committed: either way nothing of the batch goes upstream before its record.
+/// </remarks>
+public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFactory grains, TimeSpan timeout, ILogger logger,
+    LocalAuditCommits? localCommits = null) : ISessionDecider
 {
     /// <summary>
     /// SQLSTATE 55000 object_not_in_prerequisite_state: no decision could be obtained, so the statement
@@ -22,7 +29,13 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
     {
         try
         {
-            var decisions = await grain.DecideAsync(batch, completed, unsettled).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            var (decisions, commitPending) = await grain.DecideAsync(batch, completed, unsettled, localCommits?.Process ?? Guid.Empty)
+                .WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            if (commitPending && !await CommittedAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return SessionGrain.AuditUnavailable(batch);
+            }
+
             if (decisions.Count == batch.Count)
             {
                 return decisions;
@@ -40,6 +53,28 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
         {
             LogNoDecision(logger, grain.GetPrimaryKeyString(), e.GetType().Name, e.Message);
             return Refusals(batch.Count, e is TimeoutException ? "the decision point did not answer in time" : "the decision point is unavailable");
+        }
+    }
+
+    /// <summary>Waits for the commit the grain left in this process; false (logged) when it failed or is not there.</summary>
+    private async Task<bool> CommittedAsync(CancellationToken cancellationToken)
+    {
+        // The grain left it before it answered, so it is there unless something else took it.
+        if (localCommits?.Take(SessionId) is not { } commit)
+        {
+            LogNoDecision(logger, SessionId, "commit", "the grain's commit was not left for this proxy");
+            return false;
+        }
+
+        try
+        {
+            await commit.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is AuditUnavailableException or TimeoutException)
+        {
+            LogNotRecorded(logger, SessionId, e.Message);
+            return false;
         }
     }
 
@@ -68,6 +103,9 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: no decision ({Error}: {Reason}); statements refused")]
     private static partial void LogNoDecision(ILogger logger, string sessionId, string error, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: audit log unavailable, statements refused: {Reason}")]
+    private static partial void LogNotRecorded(ILogger logger, string sessionId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: could not record its end: {Reason}")]
     private static partial void LogEndFailed(ILogger logger, string sessionId, string reason);

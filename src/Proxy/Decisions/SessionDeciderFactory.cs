@@ -1,10 +1,15 @@
 using Microsoft.Extensions.Logging;
+using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Sessions;
 
 namespace OrleansGate.Proxy.Decisions;
 
 /// <summary>Opens the decision point of a new session: a fresh session grain, started.</summary>
-public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSessionDecider> logger)
+/// <remarks>
+/// <paramref name="localCommits"/>: present when silo and proxy share a process (all-in-one, or a
+/// silo's own proxy); a standalone proxy has none, and its grains wait for their commits themselves.
+/// </remarks>
+public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSessionDecider> logger, LocalAuditCommits? localCommits = null)
 {
     /// <summary>A new session id: the proxy knows it before the session opens (it names the session upstream too).</summary>
     public static string NewSessionId() => Guid.NewGuid().ToString("N");
@@ -13,7 +18,7 @@ public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSes
     {
         var grain = grains.GetGrain<ISessionGrain>(sessionId ?? NewSessionId());
         await grain.StartAsync(start).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-        return new GrainSessionDecider(grain, grains, timeout, logger);
+        return new GrainSessionDecider(grain, grains, timeout, logger, localCommits);
     }
 
     /// <summary>Records a refused login in a stream of its own (throws when the record cannot be written).</summary>

@@ -120,6 +120,8 @@ public static class SiloHost
             sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value, sp.GetRequiredService<ILogger<MartenAuditLog>>(),
             sp.GetRequiredService<Grains.Telemetry.GatewayMetrics>()));
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<MartenAuditLog>());
+        // Shared by the session grains and, in the same process, the proxy that waits on their commits.
+        services.AddSingleton<LocalAuditCommits>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Proxy.Telemetry.IReadinessCheck, AuditStoreReadiness>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Proxy.Telemetry.IReadinessCheck, Proxy.Telemetry.ClusterReadiness>());
         // The chain key (Secrets:AuditKey is required; the validator names it when it is missing or bad).

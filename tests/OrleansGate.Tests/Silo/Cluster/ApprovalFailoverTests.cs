@@ -27,7 +27,7 @@ public sealed class ApprovalFailoverTests(PostgresFixture postgres) : ClusterTes
         var session = first.Grains.GetGrain<ISessionGrain>(sessionId);
         await session.StartAsync(new SessionStart("alice", ["analysts"], "main", "127.0.0.1", "failover-test", false));
         var statement = Assert.Single(new SqlParser().Parse("SELECT touch('failover')"));
-        var decision = Assert.Single(await session.DecideAsync([new StatementRequest(statement, StatementPhase.Query, [])]));
+        var decision = Assert.Single((await session.DecideAsync([new StatementRequest(statement, StatementPhase.Query, [])])).Decisions);
         Assert.Equal(PolicyAction.Hold, decision.Action);
         var id = decision.Approval!.Id;
 

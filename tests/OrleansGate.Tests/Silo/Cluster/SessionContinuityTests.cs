@@ -26,8 +26,8 @@ public sealed class SessionContinuityTests(PostgresFixture postgres) : ClusterTe
         var sessionId = Guid.NewGuid().ToString("N");
         var session = first.Grains.GetGrain<ISessionGrain>(sessionId);
         await session.StartAsync(new SessionStart("alice", ["analysts"], "main", "127.0.0.1", "continuity", Tls: false));
-        Assert.Equal(2, (await session.DecideAsync(Requests("SELECT 1; SELECT 2"))).Count);
-        Assert.Single(await session.DecideAsync(Requests("SELECT 3")));
+        Assert.Equal(2, (await session.DecideAsync(Requests("SELECT 1; SELECT 2"))).Decisions.Count);
+        Assert.Single((await session.DecideAsync(Requests("SELECT 3"))).Decisions);
 
         // Stop whichever silo holds the session; the other must take it over.
         var management = first.Grains.GetGrain<IManagementGrain>(0);
@@ -58,7 +58,7 @@ public sealed class SessionContinuityTests(PostgresFixture postgres) : ClusterTe
         {
             try
             {
-                return await grain.DecideAsync(batch);
+                return (await grain.DecideAsync(batch)).Decisions;
             }
             catch (Exception e) when (attempt < 5 && e is not Xunit.Sdk.XunitException)
             {
