@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Sessions;
-using OrleansGate.Proxy.Sql;
 using OrleansGate.Tests.Audit;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -18,15 +17,13 @@ namespace OrleansGate.Tests.Grains.Sessions;
 /// </summary>
 public sealed class LocalCommitTests(PostgresFixture postgres) : AuditTestBase(postgres)
 {
-    private static readonly SqlParser Parser = new();
-
     [Fact]
     public async Task A_caller_in_the_grains_process_waits_for_the_commit_the_grain_left_for_it()
     {
         var (session, id) = await StartSessionAsync();
         var commits = Gateway.Services.GetRequiredService<LocalAuditCommits>();
 
-        var decided = await session.DecideAsync(Requests("SELECT 1"), callerProcess: commits.Process);
+        var decided = await session.DecideAsync(QueryRequests.Of("SELECT 1"), callerProcess: commits.Process);
 
         Assert.True(decided.CommitPending);
         Assert.Equal(PolicyAction.Allow, Assert.Single(decided.Decisions).Action);
@@ -37,7 +34,7 @@ public sealed class LocalCommitTests(PostgresFixture postgres) : AuditTestBase(p
         Assert.Contains(await AuditRecord.ReadAsync(Postgres, id), e => e.Type == "statement_decided" && e.Text("Sql") == "SELECT 1");
 
         // The next batch links onto the one committed meanwhile: the chain has no gap.
-        var next = await session.DecideAsync(Requests("SELECT 2"), callerProcess: commits.Process);
+        var next = await session.DecideAsync(QueryRequests.Of("SELECT 2"), callerProcess: commits.Process);
         await commits.Take(id)!.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(next.CommitPending);
         var positions = (await AuditRecord.ReadAsync(Postgres, id)).Select(e => e.Version).ToList();
@@ -53,7 +50,7 @@ public sealed class LocalCommitTests(PostgresFixture postgres) : AuditTestBase(p
         foreach (var caller in new[] { Guid.Empty, Guid.NewGuid() })
         {
             var sql = $"SELECT '{caller}'";
-            var decided = await session.DecideAsync(Requests(sql), callerProcess: caller);
+            var decided = await session.DecideAsync(QueryRequests.Of(sql), callerProcess: caller);
 
             Assert.False(decided.CommitPending);
             Assert.Null(commits.Take(id));
@@ -69,7 +66,4 @@ public sealed class LocalCommitTests(PostgresFixture postgres) : AuditTestBase(p
         await session.StartAsync(new SessionStart("alice", ["analysts"], "main", "127.0.0.1", "local-commit", Tls: false));
         return (session, id);
     }
-
-    private static StatementRequest[] Requests(string sql) =>
-        Parser.Parse(sql).Select(s => new StatementRequest(s, StatementPhase.Query, [])).ToArray();
 }

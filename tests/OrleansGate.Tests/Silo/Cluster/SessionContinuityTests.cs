@@ -1,7 +1,6 @@
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Events;
 using OrleansGate.Grains.Sessions;
-using OrleansGate.Proxy.Sql;
 using OrleansGate.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -14,8 +13,6 @@ namespace OrleansGate.Tests.Silo.Cluster;
 /// </summary>
 public sealed class SessionContinuityTests(PostgresFixture postgres) : ClusterTestBase(postgres)
 {
-    private static readonly SqlParser Parser = new();
-
     [Fact]
     public async Task A_session_continues_on_another_silo_without_a_gap_in_its_numbering()
     {
@@ -26,8 +23,8 @@ public sealed class SessionContinuityTests(PostgresFixture postgres) : ClusterTe
         var sessionId = Guid.NewGuid().ToString("N");
         var session = first.Grains.GetGrain<ISessionGrain>(sessionId);
         await session.StartAsync(new SessionStart("alice", ["analysts"], "main", "127.0.0.1", "continuity", Tls: false));
-        Assert.Equal(2, (await session.DecideAsync(Requests("SELECT 1; SELECT 2"))).Decisions.Count);
-        Assert.Single((await session.DecideAsync(Requests("SELECT 3"))).Decisions);
+        Assert.Equal(2, (await session.DecideAsync(QueryRequests.Of("SELECT 1; SELECT 2"))).Decisions.Count);
+        Assert.Single((await session.DecideAsync(QueryRequests.Of("SELECT 3"))).Decisions);
 
         // Stop whichever silo holds the session; the other must take it over.
         var management = first.Grains.GetGrain<IManagementGrain>(0);
@@ -37,7 +34,7 @@ public sealed class SessionContinuityTests(PostgresFixture postgres) : ClusterTe
         await holder.StopAsync();
 
         var resumed = survivor.Grains.GetGrain<ISessionGrain>(sessionId);
-        var decisions = await DecideWithRetryAsync(resumed, Requests("SELECT 4"));
+        var decisions = await DecideWithRetryAsync(resumed, QueryRequests.Of("SELECT 4"));
         Assert.Single(decisions);
         Assert.Equal(survivor.Address, await survivor.Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(resumed));
 
@@ -47,8 +44,6 @@ public sealed class SessionContinuityTests(PostgresFixture postgres) : ClusterTe
         Assert.Equal("SELECT 4", events.OfType<StatementDecided>().Last().Sql.Trim());
     }
 
-    private static StatementRequest[] Requests(string sql) =>
-        Parser.Parse(sql).Select(s => new StatementRequest(s, StatementPhase.Query, [])).ToArray();
 
     // Right after a graceful stop, a call may still be routed by a directory entry that names
     // the stopped silo; Orleans then fails the call and the next one activates afresh.
