@@ -179,9 +179,9 @@ public sealed class SecondPostgresCollection : ICollectionFixture<PostgresFixtur
 
 /// <summary>
 /// A third, beside the other two: cluster mode (silos and proxy processes waiting on leases and
-/// sweeps), the replay tool's processes, the demo, and the web console's browser tests and the
-/// session history API (moved here from the first, which was the longest). Mostly waiting too, so
-/// three collections on two CPUs finish sooner than two.
+/// sweeps), the replay tool's processes, the demo, and the web console's browser tests (moved here
+/// from the first, which was the longest). Mostly waiting too, so three collections on two CPUs
+/// finish sooner than two.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class ThirdPostgresCollection : ICollectionFixture<PostgresFixture>

@@ -14,9 +14,6 @@ namespace OrleansGate.Tests.ReplayTool.Verify;
 /// passes it with every link verifying, while the live sessions in the same audit schema — of the
 /// new process and of another gateway sharing the schema — stay open and usable.
 /// </summary>
-// In the third collection, with the other tests of killed processes and sweeps (the second, where
-// the other integrity tests run, was the longest).
-[Collection(ThirdPostgresCollection.Name)]
 public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase(postgres)
 {
     // The shortest settings the validator allows for a one-second sweep and one-second directory renewals.

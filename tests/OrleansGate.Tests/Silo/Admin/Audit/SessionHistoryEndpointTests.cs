@@ -9,7 +9,6 @@ namespace OrleansGate.Tests.Silo.Admin.Audit;
 /// GET /audit/sessions (the history from SessionSummary) and GET /sessions/{id}/verification (the
 /// chain recomputed from mt_events): the filters, who sees what, and a tampered row showing as broken.
 /// </summary>
-[Collection(ThirdPostgresCollection.Name)]
 public sealed class SessionHistoryEndpointTests(PostgresFixture postgres) : AuditRecordTestBase(postgres)
 {
     [Fact]
