@@ -43,8 +43,13 @@ public sealed class ApprovalRestartTests(PostgresFixture postgres, Xunit.Abstrac
         await using var held = await HoldAsync("SELECT pg_sleep(0)");
         Step("the statement is held");
 
+        var stopped = Gateway;
         await RestartGatewayAsync(downFor: TimeSpan.FromSeconds(3));
         Step("the gateway was stopped, down for 3 s, and started again");
+        foreach (var (level, category, message) in stopped.Log.Entries)
+        {
+            output.WriteLine($"         the stopped gateway logged: {level} {category}: {message}");
+        }
 
         // Listing wakes it; it expires, records that in its session's stream and leaves the list.
         Assert.DoesNotContain(await Grains.GetGrain<IApprovalIndexGrain>(0).PendingAsync(), r => r.Id == held.Id);
