@@ -10,8 +10,13 @@ namespace OrleansGate.Grains.Sessions.Sweeping;
 /// power loss, the whole AllInOne process) leaves a stream without its SessionEnded. The seal goes
 /// through the session grain, the stream's only writer, so it links onto the chain like any end.
 /// </summary>
+/// <remarks>
+/// A silo that is stopping seals nothing more: a session grain it would activate to seal cannot be
+/// placed on it any more, and the silo's stop would wait for every such attempt (Orleans retries
+/// the placement). The next sweep, on this silo after a restart or on another one, takes them.
+/// </remarks>
 public sealed partial class SessionSweeperGrain(IOptions<SweeperOptions> options, ProxyHeartbeats heartbeats, AbandonedSessions abandoned,
-    TimeProvider clock, ILogger<SessionSweeperGrain> logger) : Grain, ISessionSweeperGrain
+    TimeProvider clock, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime, ILogger<SessionSweeperGrain> logger) : Grain, ISessionSweeperGrain
 {
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
 
@@ -38,8 +43,14 @@ public sealed partial class SessionSweeperGrain(IOptions<SweeperOptions> options
         }
 
         var (sealedCount, lostSeal, failed) = (0, 0, 0);
+        var stopping = lifetime.ApplicationStopping;
         foreach (var session in await abandoned.FindAsync(live, o.Grace, o.MaxPerSweep).ConfigureAwait(true))
         {
+            if (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+
             if (session.LostItsSeal)
             {
                 lostSeal++;
@@ -49,11 +60,16 @@ public sealed partial class SessionSweeperGrain(IOptions<SweeperOptions> options
 
             try
             {
-                if (await GrainFactory.GetGrain<ISessionGrain>(session.SessionId).SealAbandonedAsync(Reason(session.Proxy)).ConfigureAwait(true))
+                if (await GrainFactory.GetGrain<ISessionGrain>(session.SessionId).SealAbandonedAsync(Reason(session.Proxy))
+                        .WaitAsync(stopping).ConfigureAwait(true))
                 {
                     sealedCount++;
                     LogSealed(logger, session.SessionId, session.Proxy);
                 }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
             }
 #pragma warning disable CA1031 // One session that cannot be sealed now must not stop the others; the next sweep tries again.
             catch (Exception e)
