@@ -19,7 +19,8 @@ namespace OrleansGate.Grains.Approvals;
 /// </remarks>
 public sealed partial class ApprovalGrain(
     [PersistentState("approval", ApprovalGrain.Storage)] IPersistentState<ApprovalState> stored,
-    TimeProvider clock, IApprovalNotifier notifier, ApprovalProofs proofs, ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain
+    TimeProvider clock, IApprovalNotifier notifier, ApprovalProofs proofs, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
+    ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain
 {
     /// <summary>The grain storage approvals, their windows and the index are kept in.</summary>
     public const string Storage = "approvals";
@@ -92,17 +93,25 @@ public sealed partial class ApprovalGrain(
 
         var untilExpiry = view.Request.ExpiresAt - clock.GetUtcNow();
         var wait = Min(Min(upTo, MaxWait), untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry + TimeSpan.FromMilliseconds(50));
+        // The silo stopping ends the wait: its grains are about to be deactivated, and a
+        // deactivation waits for the calls in flight — this one included, and the call to itself
+        // below would wait for the deactivation (it took the stop's whole 20 s). The waiter asks again.
+        var stopping = lifetime.ApplicationStopping;
         try
         {
-            return await _decided.Task.WaitAsync(wait, clock).ConfigureAwait(true);
+            return await _decided.Task.WaitAsync(wait, clock, stopping).ConfigureAwait(true);
         }
         catch (TimeoutException)
         {
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return _published;
+        }
 
         // Past the deadline and the timer has not run yet (e.g. a fresh activation): a regular,
         // non-interleaved call expires it.
-        return _published is { IsPending: true } pending && clock.GetUtcNow() >= pending.Request.ExpiresAt
+        return _published is { IsPending: true } pending && clock.GetUtcNow() >= pending.Request.ExpiresAt && !stopping.IsCancellationRequested
             ? await this.AsReference<IApprovalGrain>().GetAsync().ConfigureAwait(true)
             : _published;
     }
