@@ -14,6 +14,8 @@ namespace OrleansGate.Tests.Silo.Admin.Console;
 /// reads its replay and "verified"; the audit view draws its counts as SVG; someone who is not
 /// an auditor is shown no audit view.
 /// </summary>
+// In the second collection, unlike the other console tests: with all of them the third ended last.
+[Collection(SecondPostgresCollection.Name)]
 public sealed class ConsoleHistoryTests(PostgresFixture postgres, ChromiumFixture chromium) : ConsoleTestBase(postgres, chromium)
 {
     private readonly string _schema = AuditRecordSetup.NewSchema();
