@@ -268,7 +268,7 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
             });
         }
 
-        if (approval is null && callerProcess != Guid.Empty && callerProcess == localCommits.Process)
+        if (approval is null && callerProcess == localCommits.Process)
         {
             // The proxy beside this grain waits for the commit itself (LocalAuditCommits).
             HandChainedToWriter(events);

@@ -23,14 +23,13 @@ public sealed partial class DemoWalkthroughTests(Xunit.Abstractions.ITestOutputH
     public async Task The_printed_walkthrough_holds_the_copy_until_bob_approves_with_the_printed_command_and_replays_it()
     {
         // How long each step took, in the test's output: this test is among the suite's slowest.
-        var clock = Stopwatch.StartNew();
-        void Step(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s  {what}");
+        var steps = new StepTimes(output);
         using var demo = Process.Start(DemoStart())!;
         var errors = demo.StandardError.ReadToEndAsync();
         try
         {
             var welcome = await ReadWelcomeAsync(demo, errors);
-            Step("the demo printed its walkthrough");
+            steps.Step("the demo printed its walkthrough");
             var psqlConnection = Single(PsqlLine(), welcome);
             var token = Single(TokenLine(), welcome);
             var tool = Single(ToolLine(), welcome); // "<tool> --config <file>", as each printed command starts
@@ -50,14 +49,14 @@ public sealed partial class DemoWalkthroughTests(Xunit.Abstractions.ITestOutputH
             var notices = psql.StandardError.ReadToEndAsync();
             var request = await Eventually.HoldsAsync(() => PendingCopyAsync(tool, token), id => id is not null, TimeSpan.FromSeconds(60));
             Assert.False(psql.HasExited);
-            Step("the COPY is held and listed");
+            steps.Step("the COPY is held and listed");
 
             // bob approves it with the printed command, from "a second terminal".
             var approved = await ShellAsync($"{tool} approvals approve {request!} --reason \"demo export\"", token);
             Assert.True(approved.ExitCode == 0, approved.Output);
             await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.True(psql.ExitCode == 0, await notices);
-            Step("bob approved it and psql got the rows");
+            steps.Step("bob approved it and psql got the rows");
             var copied = (await rows).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(1000, copied.Length);
             Assert.DoesNotContain(copied, row => SsnLike().IsMatch(row));
@@ -75,13 +74,13 @@ public sealed partial class DemoWalkthroughTests(Xunit.Abstractions.ITestOutputH
             Assert.Contains("approved by bob", played.StandardOutput, StringComparison.Ordinal);
             var verified = await ShellAsync($"{tool} verify --all", token);
             Assert.True(verified.ExitCode == 0, verified.Output);
-            Step("the session was listed, played and verified");
+            steps.Step("the session was listed, played and verified");
             Assert.True(await StopAsync(demo), "the demo did not stop within 60 s of Ctrl-C");
         }
         finally
         {
             await StopAsync(demo);
-            Step("the demo stopped");
+            steps.Step("the demo stopped");
         }
     }
 

@@ -12,11 +12,11 @@ namespace OrleansGate.Tests.Grains.Approvals;
 /// </summary>
 public sealed class ApprovalRestartTests(PostgresFixture postgres, Xunit.Abstractions.ITestOutputHelper output) : ApprovalTestBase(postgres)
 {
-    // How long each step took, in the test's output: in a full run the expiry test takes about
-    // 20 s more than alone (4 s), and this says where.
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    // How long each step took, and what the stopped gateway logged, in the test's output: this is
+    // how a deadlock in the silo's stop (20 s in a full run, ApprovalGrain.WaitAsync) was found.
+    private readonly StepTimes _steps = new(output);
 
-    private void Step(string what) => output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:0.0} s  {what}");
+    private void Step(string what) => _steps.Step(what);
 
     [Fact]
     public async Task A_pending_request_is_still_listed_after_a_restart_and_can_be_approved_then()
@@ -48,7 +48,7 @@ public sealed class ApprovalRestartTests(PostgresFixture postgres, Xunit.Abstrac
         Step("the gateway was stopped, down for 3 s, and started again");
         foreach (var (level, category, message) in stopped.Log.Entries)
         {
-            output.WriteLine($"         the stopped gateway logged: {level} {category}: {message}");
+            _steps.Detail($"the stopped gateway logged: {level} {category}: {message}");
         }
 
         // Listing wakes it; it expires, records that in its session's stream and leaves the list.
