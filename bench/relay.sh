@@ -264,6 +264,8 @@ print_audit_anatomy() {
     UNION ALL SELECT 'toast', coalesce(pg_total_relation_size(reltoastrelid), 0) FROM pg_class WHERE oid = 'og_audit.mt_events'::regclass
     UNION ALL SELECT 'index ' || i.indexrelid::regclass, pg_relation_size(i.indexrelid) FROM pg_index i WHERE i.indrelid = 'og_audit.mt_events'::regclass" \
     | awk -v n="$statements" '{ name = $1; for (i = 2; i < NF; i++) name = name " " $i; printf "  %-48s %8.0f B/stmt\n", name, (n > 0 ? $NF / n : 0) }'
+  echo "  the last statement's row, as stored:"
+  psql_admin -d og_audit -c "SELECT '  ' || pg_column_size(data) || ' B: ' || data::text FROM og_audit.mt_events WHERE type = 'statement_decided' ORDER BY seq_id DESC LIMIT 1"
 }
 
 # perf over the gateway process while pgbench runs (BENCH_PROFILE_MODE, BENCH_PROFILE_CLIENTS): the share of samples in the

@@ -106,7 +106,7 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
     }
 
     /// <summary>
-    /// The one place events reach the stream: links them onto the chain (position, PrevHash, Hash),
+    /// The one place events reach the stream: links them onto the chain (position, Hash),
     /// appends them, and moves the chain head and the state on only once they are committed.
     /// Throws <see cref="AuditUnavailableException"/> when the record cannot be written.
     /// </summary>
@@ -344,7 +344,7 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         {
             var (request, d) = (batch[i], decisions[i]);
             var s = request.Statement;
-            events.Add(new StatementDecided(SessionId, d.Sequence, request.Phase, s.Sql, s.Kind, s.Kinds, s.Command, s.Fingerprint,
+            events.Add(new StatementDecided(d.Sequence, request.Phase, s.Sql, s.Kind, s.Kinds, s.Command, s.Fingerprint,
                 s.RelationsRead, s.RelationsWritten, s.Functions, s.Columns, request.Parameters, s.ParseError,
                 d.Action, d.Rule, d.SqlState, d.Message, d.MaskedColumns, now)
             {

@@ -34,8 +34,8 @@ public static class AuditChain
     }
 
     /// <summary>
-    /// Links events onto the chain at <paramref name="head"/>: each gets its position, the previous
-    /// hash and its own hash, and is serialised once, into the JSON that is both hashed and stored.
+    /// Links events onto the chain at <paramref name="head"/>: each gets its position and its own
+    /// hash (over the previous one's), and is serialised once, into the JSON that is both hashed and stored.
     /// Returns the linked events and the head after them; the caller keeps the new head only once
     /// the events are committed.
     /// </summary>
@@ -54,7 +54,7 @@ public static class AuditChain
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         foreach (var e in events)
         {
-            var positioned = e with { Position = position, PrevHash = null, Hash = null };
+            var positioned = e with { Position = position, Hash = null };
 
             // UTF-8(type name) ‖ 0x0A ‖ canonical JSON ‖ bytes of the previous hash: the HMAC's input, contiguous.
             var input = buffers.Input;
@@ -74,8 +74,7 @@ public static class AuditChain
             HMACSHA256.HashData(key, input.WrittenSpan, mac);
             var hash = Convert.ToHexStringLower(mac);
 
-            linked.Add(new LinkedEvent(positioned with { PrevHash = prev, Hash = hash },
-                StoredJson(buffers.Stored, input.WrittenSpan[jsonStart..jsonEnd], prev, hash)));
+            linked.Add(new LinkedEvent(positioned with { Hash = hash }, StoredJson(buffers.Stored, input.WrittenSpan[jsonStart..jsonEnd], hash)));
             (position, key, prev) = (position + 1, ChainKey.Next(key), hash);
         }
 
@@ -84,8 +83,8 @@ public static class AuditChain
 
     private const int HashBytes = 32;
 
-    // The canonical JSON with PrevHash and Hash added as its last properties (ChainCanonical.StoredJson, in a reused buffer).
-    private static string StoredJson(ArrayBufferWriter<byte> stored, ReadOnlySpan<byte> canonicalJson, string prevHash, string hash)
+    // The canonical JSON with Hash added as its last property (ChainCanonical.StoredJson, in a reused buffer).
+    private static string StoredJson(ArrayBufferWriter<byte> stored, ReadOnlySpan<byte> canonicalJson, string hash)
     {
         stored.ResetWrittenCount();
         stored.Write(canonicalJson[..^1]);
@@ -94,9 +93,7 @@ public static class AuditChain
             stored.Write(","u8);
         }
 
-        stored.Write("\"PrevHash\":\""u8);
-        stored.Advance(Encoding.ASCII.GetBytes(prevHash, stored.GetSpan(prevHash.Length)));
-        stored.Write("\",\"Hash\":\""u8);
+        stored.Write("\"Hash\":\""u8);
         stored.Advance(Encoding.ASCII.GetBytes(hash, stored.GetSpan(hash.Length)));
         stored.Write("\"}"u8);
         return Encoding.UTF8.GetString(stored.WrittenSpan);

@@ -13,7 +13,8 @@ namespace OrleansGate.Grains.Audit.Chain;
 ///   UTF-8(type name, e.g. "StatementReceived") ‖ 0x0A ‖ canonical JSON of the event
 /// </code>
 /// where the canonical JSON is the event's JSON value (as stored, or as <see cref="Options"/>
-/// serializes it) with the top-level <c>PrevHash</c> and <c>Hash</c> removed,
+/// serializes it) with the top-level <c>Hash</c> removed (and <c>PrevHash</c>, which records
+/// written before 2026-12-08 store),
 /// every object property whose value is null removed (so "null" and "absent" are the same),
 /// object properties sorted by ordinal comparison of their names, arrays kept in order, no
 /// whitespace, strings re-escaped with the relaxed encoder and numbers as their JSON text.
@@ -29,7 +30,7 @@ public static class ChainCanonical
     /// </summary>
     public static readonly JsonSerializerOptions Options = new()
     {
-        Converters = { new JsonStringEnumConverter() },
+        Converters = { new JsonStringEnumConverter(), new UtcInstantConverter() },
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
@@ -44,7 +45,7 @@ public static class ChainCanonical
     /// </summary>
     private static readonly JsonSerializerOptions CanonicalWriting = new()
     {
-        Converters = { new JsonStringEnumConverter() },
+        Converters = { new JsonStringEnumConverter(), new UtcInstantConverter() },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SortPropertiesOrdinally } },
@@ -64,9 +65,10 @@ public static class ChainCanonical
             return;
         }
 
-        if (type.Type.IsDefined(typeof(LeavesOutEmptyAttribute), inherit: false))
+        var wholeType = type.Type.IsDefined(typeof(LeavesOutEmptyAttribute), inherit: false);
+        foreach (var property in type.Properties)
         {
-            foreach (var property in type.Properties)
+            if (wholeType || property.AttributeProvider?.IsDefined(typeof(LeavesOutEmptyAttribute), inherit: false) == true)
             {
                 if (property.PropertyType == typeof(bool))
                 {
@@ -92,7 +94,7 @@ public static class ChainCanonical
     public static byte[] Of(ChainedEvent e) => Prefixed(e.GetType().Name, JsonOf(e));
 
     /// <summary>
-    /// Writes an event's canonical JSON (its PrevHash and Hash null) into <paramref name="writer"/>,
+    /// Writes an event's canonical JSON (its Hash null) into <paramref name="writer"/>,
     /// reset onto <paramref name="output"/>: the same bytes as <see cref="JsonOf"/>, into a buffer
     /// the caller reuses (the chain links every statement's event this way).
     /// </summary>
@@ -106,18 +108,18 @@ public static class ChainCanonical
     /// <summary>The writer options <see cref="WriteJson"/>'s writer must have: those <see cref="JsonOf"/> writes with.</summary>
     internal static JsonWriterOptions CanonicalWriterOptions => new() { Encoder = CanonicalWriting.Encoder, Indented = false, MaxDepth = CanonicalWriting.MaxDepth };
 
-    /// <summary>The canonical JSON of an event object (its PrevHash and Hash must be null: they are not part of it).</summary>
+    /// <summary>The canonical JSON of an event object (its Hash is not part of it).</summary>
     public static byte[] JsonOf(ChainedEvent e) =>
-        e.PrevHash is null && e.Hash is null
+        e.Hash is null
             ? JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), CanonicalWriting)
-            : JsonSerializer.SerializeToUtf8Bytes(e with { PrevHash = null, Hash = null }, e.GetType(), CanonicalWriting);
+            : JsonSerializer.SerializeToUtf8Bytes(e with { Hash = null }, e.GetType(), CanonicalWriting);
 
     /// <summary>
-    /// The JSON stored for a linked event: its canonical JSON with PrevHash and Hash added as the
-    /// last properties, so the bytes hashed are serialised once and stored as they are (jsonb
-    /// orders keys its own way; verify recomputes the canonical form from the stored value).
+    /// The JSON stored for a linked event: its canonical JSON with Hash added as the last
+    /// property, so the bytes hashed are serialised once and stored as they are (jsonb orders
+    /// keys its own way; verify recomputes the canonical form from the stored value).
     /// </summary>
-    public static string StoredJson(ReadOnlySpan<byte> canonicalJson, string? prevHash, string? hash)
+    public static string StoredJson(ReadOnlySpan<byte> canonicalJson, string? hash)
     {
         if (canonicalJson.Length < 2 || canonicalJson[^1] != (byte)'}')
         {
@@ -126,13 +128,11 @@ public static class ChainCanonical
 
         var body = Encoding.UTF8.GetString(canonicalJson[..^1]);
         var separator = canonicalJson.Length > 2 ? "," : "";
-        return prevHash is null || hash is null
-            ? body + "}"
-            : $"{body}{separator}\"{nameof(ChainedEvent.PrevHash)}\":\"{prevHash}\",\"{nameof(ChainedEvent.Hash)}\":\"{hash}\"}}";
+        return hash is null ? body + "}" : $"{body}{separator}\"{nameof(ChainedEvent.Hash)}\":\"{hash}\"}}";
     }
 
     /// <summary>The JSON stored for an event object, made from its canonical JSON and its chain fields.</summary>
-    public static string StoredJson(ChainedEvent e) => StoredJson(JsonOf(e), e.PrevHash, e.Hash);
+    public static string StoredJson(ChainedEvent e) => StoredJson(JsonOf(e), e.Hash);
 
     /// <summary>Type name ‖ 0x0A ‖ canonical JSON.</summary>
     public static byte[] Prefixed(string typeName, ReadOnlySpan<byte> canonicalJson)
@@ -168,7 +168,7 @@ public static class ChainCanonical
                 foreach (var property in value.EnumerateObject())
                 {
                     if (property.Value.ValueKind == JsonValueKind.Null
-                        || (topLevel && (property.NameEquals(nameof(ChainedEvent.PrevHash)) || property.NameEquals(nameof(ChainedEvent.Hash)))))
+                        || (topLevel && (property.NameEquals(ChainedEvent.StoredPrevHash) || property.NameEquals(nameof(ChainedEvent.Hash)))))
                     {
                         continue;
                     }
@@ -209,5 +209,20 @@ public static class ChainCanonical
                 writer.WriteNullValue();
                 break;
         }
+    }
+
+    /// <summary>
+    /// An instant written in UTC with a <c>Z</c> ("2026-12-07T15:57:35.0193246Z"), five bytes shorter
+    /// than the <c>+00:00</c> offset System.Text.Json writes for a DateTimeOffset, in every event.
+    /// The instant is the same; readers take either form (records written before 2026-12-08 have
+    /// the offset).
+    /// </summary>
+    private sealed class UtcInstantConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetDateTimeOffset();
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.UtcDateTime);
     }
 }

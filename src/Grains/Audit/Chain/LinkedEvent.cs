@@ -2,7 +2,7 @@ namespace OrleansGate.Grains.Audit.Chain;
 
 /// <summary>
 /// An event linked onto its session's chain and the JSON stored for it: the canonical JSON whose
-/// bytes were hashed, with PrevHash and Hash added, so each event is serialised once.
+/// bytes were hashed, with Hash added, so each event is serialised once.
 /// </summary>
 public sealed record LinkedEvent(ChainedEvent Event, string Json)
 {

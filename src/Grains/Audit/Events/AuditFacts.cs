@@ -7,7 +7,8 @@ namespace OrleansGate.Grains.Audit.Events;
 /// </summary>
 public static class AuditFacts
 {
-    public static IEnumerable<object> Of(object @event)
+    /// <summary>The facts of one event of the session <paramref name="sessionId"/> (the stream it was read from).</summary>
+    public static IEnumerable<object> Of(object @event, string sessionId)
     {
         if (@event is not StatementDecided decided)
         {
@@ -17,18 +18,18 @@ public static class AuditFacts
 
         foreach (var completed in decided.Completed ?? [])
         {
-            yield return completed.For(decided.SessionId);
+            yield return completed.For(sessionId);
         }
 
-        yield return decided.AsReceived();
-        yield return decided.AsDecision();
+        yield return decided.AsReceived(sessionId);
+        yield return decided.AsDecision(sessionId);
     }
 
     /// <summary>Folds a <see cref="StatementDecided"/> into a view with the view's folds of the separate events, in <see cref="Of"/>'s order.</summary>
-    public static void Fold<TView>(StatementDecided decided, TView view, Action<StatementCompleted, TView> completed,
+    public static void Fold<TView>(StatementDecided decided, string sessionId, TView view, Action<StatementCompleted, TView> completed,
         Action<StatementReceived, TView> received, Action<DecisionMade, TView> decision)
     {
-        foreach (var fact in Of(decided))
+        foreach (var fact in Of(decided, sessionId))
         {
             switch (fact)
             {

@@ -14,6 +14,11 @@ namespace OrleansGate.Grains.Audit.Events;
 /// so a statement costs one row of the record instead of three.
 /// </summary>
 /// <remarks>
+/// One is written per statement, so it leaves out what the row already says or what adds nothing:
+/// the session's id (the row's stream id; the chain's key is derived from it, so a row moved to
+/// another stream does not verify), a schema version, <see cref="Kinds"/> when the statement's only
+/// kind is <see cref="Kind"/>, and every empty list and false flag (<see cref="LeavesOutEmptyAttribute"/>).
+/// Rows written before 2026-12-08 have the session's id and a schema version: readers ignore them.
 /// Records written before this event have the three separate events, and the two-step path
 /// (a plan estimate needs the statement's text upstream before the decision, so what arrived
 /// is committed first on its own) still writes them. Readers take both shapes through
@@ -21,7 +26,6 @@ namespace OrleansGate.Grains.Audit.Events;
 /// </remarks>
 [LeavesOutEmpty]
 public sealed record StatementDecided(
-    string SessionId,
     long Sequence,
     StatementPhase Phase,
     string Sql,
@@ -43,7 +47,9 @@ public sealed record StatementDecided(
     DateTimeOffset At) : ChainedEvent
 {
     // Stored without its empty lists (LeavesOutEmpty): an absent key reads as empty.
-    public IReadOnlyList<StatementKind> Kinds { get; init; } = Kinds ?? [];
+
+    /// <summary>The kinds of every statement in the query; empty when its only kind is <see cref="Kind"/> (<see cref="AllKinds"/> says them all).</summary>
+    public IReadOnlyList<StatementKind> Kinds { get; init; } = Kinds is [var only] && only == Kind ? [] : Kinds ?? [];
 
     public IReadOnlyList<string> RelationsRead { get; init; } = RelationsRead ?? [];
 
@@ -63,14 +69,15 @@ public sealed record StatementDecided(
     /// <summary>How earlier statements of the session ended upstream; null (not stored) when none did since the last commit.</summary>
     public IReadOnlyList<CompletedStatement>? Completed { get; init; }
 
-    public int SchemaVersion { get; init; } = 1;
+    /// <summary>The kinds of every statement in the query.</summary>
+    public IReadOnlyList<StatementKind> AllKinds() => Kinds.Count == 0 ? [Kind] : Kinds;
 
-    /// <summary>What arrived, as the separate event says it.</summary>
-    public StatementReceived AsReceived() => new(SessionId, Sequence, Phase, Sql, Kind, Kinds, Command, Fingerprint, RelationsRead,
+    /// <summary>What arrived, as the separate event says it, in that session.</summary>
+    public StatementReceived AsReceived(string sessionId) => new(sessionId, Sequence, Phase, Sql, Kind, AllKinds(), Command, Fingerprint, RelationsRead,
         RelationsWritten, Functions, Columns, Parameters, ParseError, At);
 
-    /// <summary>The decision, as the separate event says it.</summary>
-    public DecisionMade AsDecision() => new(SessionId, Sequence, Action, Rule, SqlState, Message, MaskedColumns, At)
+    /// <summary>The decision, as the separate event says it, in that session.</summary>
+    public DecisionMade AsDecision(string sessionId) => new(sessionId, Sequence, Action, Rule, SqlState, Message, MaskedColumns, At)
     {
         UsesMaskedColumnInPredicate = UsesMaskedColumnInPredicate,
     };

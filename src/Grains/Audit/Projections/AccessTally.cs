@@ -27,7 +27,7 @@ public sealed class AccessTally(Dictionary<string, AccessCursor> cursors)
     /// <summary>Counts <paramref name="events"/> (session id and event), in the record's order.</summary>
     public void Apply(IEnumerable<(string SessionId, object Data)> events)
     {
-        foreach (var (sessionId, data) in events.SelectMany(e => AuditFacts.Of(e.Data).Select(fact => (e.SessionId, fact))))
+        foreach (var (sessionId, data) in events.SelectMany(e => AuditFacts.Of(e.Data, e.SessionId).Select(fact => (e.SessionId, fact))))
         {
             if (data is SessionStarted started)
             {

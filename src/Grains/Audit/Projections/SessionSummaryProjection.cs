@@ -21,7 +21,7 @@ public sealed class SessionSummaryProjection : SingleStreamProjection<SessionSum
         Start = e.Data.At,
     };
 
-    public static void Apply(StatementDecided e, SessionSummary view) => AuditFacts.Fold(e, view, Apply, Apply, Apply);
+    public static void Apply(StatementDecided e, SessionSummary view) => AuditFacts.Fold(e, view.Id, view, Apply, Apply, Apply);
 
     public static void Apply(StatementReceived e, SessionSummary view) => view.Statements++;
 

@@ -55,7 +55,7 @@ public sealed class SessionTimelineProjection : SingleStreamProjection<SessionTi
         return view;
     }
 
-    public static void Apply(StatementDecided e, SessionTimeline view) => AuditFacts.Fold(e, view, Apply, Apply, Apply);
+    public static void Apply(StatementDecided e, SessionTimeline view) => AuditFacts.Fold(e, view.Id, view, Apply, Apply, Apply);
 
     public static void Apply(StatementReceived e, SessionTimeline view)
     {

@@ -18,8 +18,9 @@ public sealed record VerifyRules(TimeSpan StaleAfter, bool RequireSeal, DateTime
 /// <summary>
 /// Recomputes one session's chain from the stored rows and finds its first broken link
 /// (docs/audit-integrity.md). Rows are walked in stream version order; each is checked on its own
-/// (its HMAC with k_Position over its canonical bytes and its stored PrevHash), then against the
-/// chain so far, and the kind of break follows from how the two disagree.
+/// (its HMAC with k_Position over its canonical bytes and the Hash of a row at the position before
+/// it, or the PrevHash that rows written before 2026-12-08 store), then against the chain so far,
+/// and the kind of break follows from how the two disagree.
 /// </summary>
 public sealed class ChainVerifier(ChainKey key)
 {
@@ -39,7 +40,13 @@ public sealed class ChainVerifier(ChainKey key)
     private static readonly HashSet<string> ApprovalSteps =
         [nameof(ApprovalGranted), nameof(ApprovalDenied), nameof(ApprovalExpired), nameof(ApprovalWithdrawn)];
 
-    private sealed record Link(StoredEvent Row, string? TypeName, long Position, string? PrevHash, string? Hash, bool Valid, string? Reason);
+    /// <summary>
+    /// One row as checked on its own. <see cref="PrevHash"/>: the hash it links to (stored, or the
+    /// row before's that it verifies with). <see cref="Orphan"/>: no row holds the position before
+    /// it, so it cannot be checked on its own; where it stands tells what happened.
+    /// </summary>
+    private sealed record Link(StoredEvent Row, string? TypeName, long Position, string? PrevHash, string? Hash, bool Valid, string? Reason,
+        bool Orphan = false);
 
     public SessionVerdict Verify(StoredStream stream, VerifyRules rules)
     {
@@ -58,7 +65,9 @@ public sealed class ChainVerifier(ChainKey key)
         }
 
         var keys = new KeyRatchet(key, id, maxPosition: (2 * count) + 16);
-        var links = stream.Events.Select(row => Check(row, keys)).ToList();
+        var rows = stream.Events.Select(Read).ToList();
+        var hashesAt = rows.Where(r => r.Hash is not null).ToLookup(r => r.Position, r => r.Hash!);
+        var links = rows.Select(row => Check(row, keys, hashesAt)).ToList();
         // Where each position verifies, by row index: "does the genuine event p come later?" in O(1).
         var validAt = links.Select((link, index) => (link, index)).Where(x => x.link.Valid).ToLookup(x => x.link.Position, x => x.index);
         var expected = 1L;
@@ -87,9 +96,9 @@ public sealed class ChainVerifier(ChainKey key)
             }
 
             var laterValid = validAt[expected].Any(index => index > i);
-            if (!link.Valid)
+            if (!link.Valid && !link.Orphan)
             {
-                var fits = link.Position == expected && link.PrevHash == prev;
+                var fits = link.Position == expected && (link.PrevHash is null || link.PrevHash == prev);
                 return fits && !laterValid
                     ? SessionVerdict.Broken(id, count, BreakKind.Modified, link.Position, $"{at}: {link.TypeName ?? link.Row.Type} {link.Reason}")
                     : SessionVerdict.Broken(id, count, BreakKind.Inserted, link.Position,
@@ -209,7 +218,10 @@ public sealed class ChainVerifier(ChainKey key)
             : verdict with { Status = SessionStatus.Unsealed, Detail = $"no seal and no event for {Age(age)}: a crash, or a clean truncation" };
     }
 
-    private Link Check(StoredEvent row, KeyRatchet keys)
+    /// <summary>A row's chain fields as stored, before any check.</summary>
+    private sealed record ReadRow(StoredEvent Row, string? TypeName, JsonElement? Json, long Position, string? StoredPrevHash, string? Hash);
+
+    private static ReadRow Read(StoredEvent row)
     {
         TypeNames.TryGetValue(row.Type, out var typeName);
         JsonElement json;
@@ -219,26 +231,53 @@ public sealed class ChainVerifier(ChainKey key)
         }
         catch (JsonException)
         {
-            return new Link(row, typeName, 0, null, null, false, "is not JSON");
+            return new ReadRow(row, typeName, null, 0, null, null);
         }
 
         var position = json.TryGetProperty(nameof(ChainedEvent.Position), out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt64(out var n) ? n : 0;
-        var prevHash = json.TryGetProperty(nameof(ChainedEvent.PrevHash), out var ph) && ph.ValueKind == JsonValueKind.String ? ph.GetString() : null;
+        var prevHash = json.TryGetProperty(ChainedEvent.StoredPrevHash, out var ph) ? (ph.ValueKind == JsonValueKind.String ? ph.GetString() : string.Empty) : null;
         var hash = json.TryGetProperty(nameof(ChainedEvent.Hash), out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null;
+        return new ReadRow(row, typeName, json, position, prevHash, IsHash(hash) ? hash!.ToLowerInvariant() : hash);
+    }
+
+    private Link Check(ReadRow read, KeyRatchet keys, ILookup<long, string> hashesAt)
+    {
+        var (row, typeName, position, hash) = (read.Row, read.TypeName, read.Position, read.Hash);
+        if (read.Json is not { } json)
+        {
+            return new Link(row, typeName, 0, null, null, false, "is not JSON");
+        }
+
         if (typeName is null)
         {
-            return new Link(row, null, position, prevHash, hash, false, $"has an unknown event type '{row.Type}'");
+            return new Link(row, null, position, read.StoredPrevHash, hash, false, $"has an unknown event type '{row.Type}'");
         }
 
-        if (hash is null || position < 1 || prevHash is not { Length: 64 } || !IsHex(prevHash) || keys.At(position) is not { } k)
+        if (!IsHash(hash) || position < 1 || (read.StoredPrevHash is { } stored && !IsHash(stored)) || keys.At(position) is not { } k)
         {
-            return new Link(row, typeName, position, prevHash, hash, false, "has malformed chain fields");
+            return new Link(row, typeName, position, read.StoredPrevHash, hash, false, "has malformed chain fields");
         }
 
-        var computed = AuditChain.Hash(k, ChainCanonical.Of(typeName, json), prevHash);
-        return string.Equals(computed, hash, StringComparison.OrdinalIgnoreCase)
-            ? new Link(row, typeName, position, prevHash.ToLowerInvariant(), hash.ToLowerInvariant(), true, null)
-            : new Link(row, typeName, position, prevHash.ToLowerInvariant(), hash, false, "does not verify (its content or chain fields were changed)");
+        // A row written before 2026-12-08 names the hash it links to; a later one links to the row before it.
+        var prevs = read.StoredPrevHash is { } named ? [named.ToLowerInvariant()]
+            : position == 1 ? [ChainHead.Genesis]
+            : hashesAt[position - 1].Where(IsHash).Distinct(StringComparer.Ordinal).ToList();
+        if (prevs.Count == 0)
+        {
+            return new Link(row, typeName, position, null, hash, false, $"cannot be checked: no row holds position {position - 1}", Orphan: true);
+        }
+
+        var canonical = ChainCanonical.Of(typeName, json);
+        foreach (var prev in prevs)
+        {
+            if (string.Equals(AuditChain.Hash(k, canonical, prev), hash, StringComparison.Ordinal))
+            {
+                return new Link(row, typeName, position, prev, hash, true, null);
+            }
+        }
+
+        return new Link(row, typeName, position, read.StoredPrevHash?.ToLowerInvariant(), hash, false,
+            "does not verify (its content or chain fields were changed)");
     }
 
     private static JsonElement Json(StoredEvent row)
@@ -250,7 +289,8 @@ public sealed class ChainVerifier(ChainKey key)
     private static DateTimeOffset? AtOf(StoredEvent row) =>
         Json(row).TryGetProperty("At", out var at) && at.ValueKind == JsonValueKind.String && at.TryGetDateTimeOffset(out var t) ? t : null;
 
-    private static bool IsHex(string s) => s.All(Uri.IsHexDigit);
+    /// <summary>A chain hash as stored: 32 bytes in hex.</summary>
+    private static bool IsHash(string? s) => s is { Length: 64 } && s.All(Uri.IsHexDigit);
 
     private static string Age(TimeSpan age) => age == TimeSpan.MaxValue ? "an unknown time"
         : age.TotalDays >= 1 ? $"{age.TotalDays:0.#} d" : age.TotalHours >= 1 ? $"{age.TotalHours:0.#} h"

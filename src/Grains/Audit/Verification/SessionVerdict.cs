@@ -24,7 +24,7 @@ public static class BreakKind
     /// <summary>The chain verifies, but not at the head exported earlier: rewritten by someone holding the key.</summary>
     public const string Rewritten = "rewritten";
 
-    /// <summary>An event without Position, PrevHash or Hash: written before the chain existed, or by something other than the gateway.</summary>
+    /// <summary>An event without Position or Hash: written before the chain existed, or by something other than the gateway.</summary>
     public const string Unchained = "unchained";
 
     /// <summary>

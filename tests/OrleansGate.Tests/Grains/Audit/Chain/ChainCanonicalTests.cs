@@ -33,7 +33,6 @@ public sealed class ChainCanonicalTests
 
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(events[1], events[1].GetType(), ChainCanonical.Options));
         Assert.Equal(2, events[1].Position);
-        Assert.Equal(events[0].Hash, events[1].PrevHash);
         Assert.Equal(events[1].Hash, AuditChain.Hash(key.At("s1", 2), ChainCanonical.Of(nameof(SessionEnded), json.RootElement), events[0].Hash!));
         Assert.NotEqual(events[1].Hash, AuditChain.Hash(key.At("s1", 2), ChainCanonical.Of(nameof(SessionStarted), json.RootElement), events[0].Hash!));
         Assert.Equal(3, head.NextPosition);
@@ -67,7 +66,7 @@ public sealed class ChainCanonicalTests
             Preview = new ResultPreview(["a", "ssn"], [["1", "***"], [null, "x\"y"]], true),
             CopyIn = new CopyInput(10, 2, "ab", false),
         },
-        new StatementDecided("s", 2, StatementPhase.Query, "SELECT ssn FROM t WHERE a = 'é'", StatementKind.Select, [StatementKind.Select],
+        new StatementDecided(2, StatementPhase.Query, "SELECT ssn FROM t WHERE a = 'é'", StatementKind.Select, [StatementKind.Select],
             "SELECT", "fp2", ["public.t"], [], [], ["public.t.ssn"], [], null, PolicyAction.Mask, "masks", null, null,
             [new MaskedColumnUse("public.t.ssn", MaskReason.Origin)], At)
         {
@@ -103,8 +102,11 @@ public sealed class ChainCanonicalTests
     [Fact]
     public void A_statement_is_stored_without_its_empty_lists_and_false_flags_and_reads_back_with_them_empty()
     {
-        var decided = new StatementDecided("s", 1, StatementPhase.Query, "SELECT 1", StatementKind.Select, [StatementKind.Select], "SelectStmt", "fp",
-            [], [], [], [], [], null, PolicyAction.Allow, "default:allow", null, null, [], At);
+        var decided = new StatementDecided(1, StatementPhase.Query, "SELECT 1", StatementKind.Select, [StatementKind.Select], "SelectStmt", "fp",
+            [], [], [], [], [], null, PolicyAction.Allow, "default:allow", null, null, [], At)
+        {
+            Completed = [new CompletedStatement(0, OutcomeKind.Completed, "SELECT 1", 1, null, null, At) { Preview = new ResultPreview(["a"], [["1"]], false) }],
+        };
 
         var stored = JsonDocument.Parse(ChainCanonical.StoredJson(decided)).RootElement;
         var names = stored.EnumerateObject().Select(p => p.Name).ToList();
@@ -112,15 +114,32 @@ public sealed class ChainCanonicalTests
         Assert.DoesNotContain("Parameters", names);
         Assert.DoesNotContain("MaskedColumns", names);
         Assert.DoesNotContain("UsesMaskedColumnInPredicate", names);
-        Assert.DoesNotContain("Completed", names); // null: left out as every null is
-        Assert.Contains("Kinds", names);
+        Assert.DoesNotContain("ParseError", names); // null: left out as every null is
+        // What the row already says (its stream id) or what adds nothing: the only kind is Kind, the preview had no more rows.
+        Assert.DoesNotContain("SessionId", names);
+        Assert.DoesNotContain("SchemaVersion", names);
+        Assert.DoesNotContain("Kinds", names);
+        Assert.False(stored.GetProperty("Completed")[0].GetProperty("Preview").TryGetProperty("More", out _));
+        // Instants in UTC with a Z, not +00:00.
+        Assert.Equal("2026-12-06T20:01:02.345Z", stored.GetProperty("At").GetString());
 
         var read = stored.Deserialize<StatementDecided>(ChainCanonical.Options)!;
         Assert.Empty(read.RelationsRead);
         Assert.Empty(read.Parameters);
         Assert.Empty(read.MaskedColumns);
         Assert.False(read.UsesMaskedColumnInPredicate);
-        Assert.Equal(["Select"], read.Kinds.Select(k => k.ToString()));
+        Assert.Empty(read.Kinds);
+        Assert.Equal([StatementKind.Select], read.AllKinds());
+        Assert.Equal([StatementKind.Select], read.AsReceived("s9").Kinds);
+        Assert.Equal("s9", read.AsReceived("s9").SessionId);
+        Assert.Equal(At, read.At);
+        Assert.False(read.Completed![0].Preview!.More);
+
+        // A query of more than one kind keeps them all.
+        var two = decided with { Kinds = [StatementKind.Insert, StatementKind.Select], Kind = StatementKind.Insert };
+        var storedTwo = JsonDocument.Parse(ChainCanonical.StoredJson(two)).RootElement;
+        Assert.Equal(["Insert", "Select"], storedTwo.GetProperty("Kinds").EnumerateArray().Select(k => k.GetString()));
+        Assert.Equal([StatementKind.Insert, StatementKind.Select], storedTwo.Deserialize<StatementDecided>(ChainCanonical.Options)!.AllKinds());
     }
 
     [Fact]
@@ -135,14 +154,14 @@ public sealed class ChainCanonicalTests
         foreach (var (e, stored) in linked)
         {
             // What verify does: the canonical form of the stored value, after jsonb reordered it.
-            using var reference = JsonSerializer.SerializeToDocument(e with { PrevHash = null, Hash = null }, e.GetType(), ChainCanonical.Options);
+            using var reference = JsonSerializer.SerializeToDocument(e with { Hash = null }, e.GetType(), ChainCanonical.Options);
             using var storedJson = JsonDocument.Parse(stored);
             var name = e.GetType().Name;
             // An event that leaves out its empty lists and false flags differs from the plain serialisation by exactly those.
             var leavesOut = e.GetType().IsDefined(typeof(LeavesOutEmptyAttribute), inherit: false);
             Assert.Equal(ChainCanonical.Of(name, leavesOut ? WithoutEmpty(reference.RootElement) : reference.RootElement), ChainCanonical.Of(e));
             Assert.Equal(ChainCanonical.Of(e), ChainCanonical.Of(name, storedJson.RootElement));
-            Assert.Equal(prev, storedJson.RootElement.GetProperty("PrevHash").GetString());
+            Assert.False(storedJson.RootElement.TryGetProperty("PrevHash", out _)); // the row before holds it
             Assert.Equal(e.Hash, storedJson.RootElement.GetProperty("Hash").GetString());
             Assert.Equal(e.Hash, AuditChain.Hash(key.At("s", e.Position), ChainCanonical.Of(name, storedJson.RootElement), prev));
             prev = e.Hash!;
