@@ -106,6 +106,8 @@ public static class SiloHost
         services.AddOptions<SweeperOptions>().Bind(configuration.GetSection(SweeperOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SweeperOptions>>(new SweeperOptionsValidator(configuration));
         services.AddSingleton(sp => new AbandonedSessions(sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value));
+        // The session directory's leases are judged by it too (a test replaces it to go past them at once).
+        services.TryAddSingleton(sp => new Grains.Sessions.Live.LivenessClock(sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<Sweeping.SessionSweeperService>();
     }
 

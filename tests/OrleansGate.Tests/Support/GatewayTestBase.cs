@@ -48,7 +48,12 @@ public abstract class GatewayTestBase : IAsyncLifetime
         _configDirectory = WatchesConfigFile ? Directory.CreateTempSubdirectory("og-config-") : null;
         Gateway = SharesGatewayWithClass
             ? await Postgres.ClassGateway.GetAsync(GetType(), configuration)
-            : await TestGateway.StartAsync(configuration, WatchesConfigFile ? WatchedConfigFile : null);
+            : await TestGateway.StartAsync(configuration, WatchesConfigFile ? WatchedConfigFile : null, ConfigureServices);
+    }
+
+    /// <summary>Services that replace the gateway's own, for a class whose tests each get a gateway of their own.</summary>
+    protected virtual void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+    {
     }
 
     public virtual async Task DisposeAsync()
@@ -72,7 +77,7 @@ public abstract class GatewayTestBase : IAsyncLifetime
             await Task.Delay(pause);
         }
 
-        Gateway = await TestGateway.StartAsync(configuration, WatchesConfigFile ? WatchedConfigFile : null);
+        Gateway = await TestGateway.StartAsync(configuration, WatchesConfigFile ? WatchedConfigFile : null, ConfigureServices);
         await Postgres.ClassGateway.ReplaceAsync(old, Gateway);
     }
 

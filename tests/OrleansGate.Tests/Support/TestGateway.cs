@@ -41,8 +41,9 @@ public sealed class TestGateway : IAsyncDisposable
     /// <summary>
     /// Starts a gateway. With <paramref name="configFile"/> the configuration is written there and
     /// read from it the way an operator's --config file is, watched for changes.
+    /// <paramref name="services"/> replace the gateway's own (registered after them).
     /// </summary>
-    public static async Task<TestGateway> StartAsync(JsonObject configuration, string? configFile = null)
+    public static async Task<TestGateway> StartAsync(JsonObject configuration, string? configFile = null, Action<IServiceCollection>? services = null)
     {
         var gateway = (JsonObject)configuration["OrleansGate"]!;
         gateway["Proxy"] ??= new JsonObject();
@@ -69,6 +70,7 @@ public sealed class TestGateway : IAsyncDisposable
         var log = new RecordingLoggerProvider();
         builder.Logging.AddProvider(log);
         SiloHost.AddGateway(builder);
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return new TestGateway(host, configuration, log);

@@ -6,7 +6,7 @@ namespace OrleansGate.Grains.Sessions.Live;
 /// Keeps the proxies' observers in memory only: they are renewed every
 /// <c>Cluster:DirectoryRenewal</c>, so losing this activation loses nothing for long.
 /// </summary>
-public sealed partial class SessionDirectoryGrain(TimeProvider clock, ILogger<SessionDirectoryGrain> logger)
+public sealed partial class SessionDirectoryGrain(LivenessClock clock, ILogger<SessionDirectoryGrain> logger)
     : Grain, ISessionDirectoryGrain
 {
     private readonly Dictionary<string, (ILiveSessionHost Host, DateTimeOffset Until)> _proxies = new(StringComparer.Ordinal);
@@ -23,7 +23,7 @@ public sealed partial class SessionDirectoryGrain(TimeProvider clock, ILogger<Se
         // A renewal period out of bounds comes from a proxy that bypassed its own validation: held
         // to the bounds, it can neither stay listed for ever nor drop out between renewals.
         var period = TimeSpan.FromTicks(Math.Clamp(renewEvery.Ticks, SessionDirectory.ShortestRenewEvery.Ticks, SessionDirectory.LongestRenewEvery.Ticks));
-        _proxies[proxyId] = (host, clock.GetUtcNow() + SessionDirectory.LeaseFor(period));
+        _proxies[proxyId] = (host, clock.UtcNow + SessionDirectory.LeaseFor(period));
         return Task.CompletedTask;
     }
 
@@ -58,7 +58,7 @@ public sealed partial class SessionDirectoryGrain(TimeProvider clock, ILogger<Se
 
     private List<KeyValuePair<string, ILiveSessionHost>> LiveProxies()
     {
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNow;
         foreach (var expired in _proxies.Where(p => p.Value.Until < now).Select(p => p.Key).ToList())
         {
             _proxies.Remove(expired);

@@ -28,7 +28,8 @@ public sealed record AbandonedSession(string SessionId, string Proxy, string Las
 /// </remarks>
 public sealed class AbandonedSessions(AuditStoreOptions options)
 {
-    public async Task<IReadOnlyList<AbandonedSession>> FindAsync(IReadOnlyList<string> liveProxies, TimeSpan grace, int limit,
+    /// <summary>"Now" is the audit database's, moved by <paramref name="ahead"/> (<see cref="LivenessClock.AheadOfSystem"/>).</summary>
+    public async Task<IReadOnlyList<AbandonedSession>> FindAsync(IReadOnlyList<string> liveProxies, TimeSpan grace, TimeSpan ahead, int limit,
         CancellationToken cancellationToken = default)
     {
         var schema = options.Schema;
@@ -39,18 +40,19 @@ public sealed class AbandonedSessions(AuditStoreOptions options)
             FROM {schema}.mt_streams st
             JOIN {schema}.mt_events last ON last.stream_id = st.id AND last.version = st.version
             JOIN {schema}.mt_events started ON started.stream_id = st.id AND started.version = 1
-            WHERE st.timestamp < now() - @grace
+            WHERE st.timestamp < now() + @ahead - @grace
               AND last.type <> 'session_ended'
               AND started.type = 'session_started'
               AND started.data ->> 'Proxy' IS NOT NULL
               AND NOT (started.data ->> 'Proxy' = ANY (@live))
               AND NOT EXISTS (SELECT 1 FROM {schema}.{ProxyHeartbeats.Table} h
-                              WHERE h.proxy = started.data ->> 'Proxy' AND h.seen >= now() - @grace)
+                              WHERE h.proxy = started.data ->> 'Proxy' AND h.seen >= now() + @ahead - @grace)
             ORDER BY st.timestamp
             LIMIT @limit
             """, connection);
         command.Parameters.AddWithValue("live", liveProxies.ToArray());
         command.Parameters.AddWithValue("grace", grace);
+        command.Parameters.AddWithValue("ahead", ahead);
         command.Parameters.AddWithValue("limit", limit);
         var found = new List<AbandonedSession>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

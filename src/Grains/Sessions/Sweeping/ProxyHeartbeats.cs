@@ -28,18 +28,20 @@ public sealed class ProxyHeartbeats(AuditStoreOptions options)
     /// <summary>
     /// Marks <paramref name="proxies"/> alive now and forgets heartbeats older than
     /// <paramref name="grace"/>: past it a heartbeat no longer protects anything, so dropping it
-    /// changes no verdict and the table stays as small as the set of live proxies.
+    /// changes no verdict and the table stays as small as the set of live proxies. "Now" is the
+    /// audit database's, moved by <paramref name="ahead"/> (<see cref="LivenessClock.AheadOfSystem"/>).
     /// </summary>
-    public async Task BeatAsync(IReadOnlyList<string> proxies, TimeSpan grace, CancellationToken cancellationToken = default)
+    public async Task BeatAsync(IReadOnlyList<string> proxies, TimeSpan grace, TimeSpan ahead, CancellationToken cancellationToken = default)
     {
         await using var connection = new NpgsqlConnection(options.ConnectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
-            $"INSERT INTO {options.Schema}.{Table} (proxy, seen) SELECT p, now() FROM unnest(@proxies) AS p " +
+            $"INSERT INTO {options.Schema}.{Table} (proxy, seen) SELECT p, now() + @ahead FROM unnest(@proxies) AS p " +
             "ON CONFLICT (proxy) DO UPDATE SET seen = excluded.seen; " +
-            $"DELETE FROM {options.Schema}.{Table} WHERE seen < now() - @grace", connection);
+            $"DELETE FROM {options.Schema}.{Table} WHERE seen < now() + @ahead - @grace", connection);
         command.Parameters.AddWithValue("proxies", proxies.ToArray());
         command.Parameters.AddWithValue("grace", grace);
+        command.Parameters.AddWithValue("ahead", ahead);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

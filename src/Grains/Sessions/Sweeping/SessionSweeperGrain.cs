@@ -16,7 +16,7 @@ namespace OrleansGate.Grains.Sessions.Sweeping;
 /// the placement). The next sweep, on this silo after a restart or on another one, takes them.
 /// </remarks>
 public sealed partial class SessionSweeperGrain(IOptions<SweeperOptions> options, ProxyHeartbeats heartbeats, AbandonedSessions abandoned,
-    TimeProvider clock, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime, ILogger<SessionSweeperGrain> logger) : Grain, ISessionSweeperGrain
+    LivenessClock clock, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime, ILogger<SessionSweeperGrain> logger) : Grain, ISessionSweeperGrain
 {
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
 
@@ -26,7 +26,7 @@ public sealed partial class SessionSweeperGrain(IOptions<SweeperOptions> options
     public async Task<SweepReport> SweepAsync()
     {
         var o = options.Value;
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNow;
         if (now - _lastSweep < o.Interval / 2)
         {
             return SweepReport.NotDue;
@@ -36,7 +36,7 @@ public sealed partial class SessionSweeperGrain(IOptions<SweeperOptions> options
         // Alive: subscribed to this gateway's directory now. Written down first, so another gateway
         // sharing the audit database sees these proxies as alive even if this one seals nothing.
         var live = await GrainFactory.GetGrain<ISessionDirectoryGrain>(0).ProxiesAsync().ConfigureAwait(true);
-        await heartbeats.BeatAsync(live, o.Grace).ConfigureAwait(true);
+        await heartbeats.BeatAsync(live, o.Grace, clock.AheadOfSystem).ConfigureAwait(true);
         if (!o.Enabled)
         {
             return new SweepReport(true, 0, 0, 0);
@@ -44,7 +44,7 @@ public sealed partial class SessionSweeperGrain(IOptions<SweeperOptions> options
 
         var (sealedCount, lostSeal, failed) = (0, 0, 0);
         var stopping = lifetime.ApplicationStopping;
-        foreach (var session in await abandoned.FindAsync(live, o.Grace, o.MaxPerSweep).ConfigureAwait(true))
+        foreach (var session in await abandoned.FindAsync(live, o.Grace, clock.AheadOfSystem, o.MaxPerSweep).ConfigureAwait(true))
         {
             if (stopping.IsCancellationRequested)
             {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OrleansGate.Grains.Sessions.Live;
 using OrleansGate.Grains.Sessions.Sweeping;
 using OrleansGate.ReplayTool.Cli;
 using OrleansGate.Tests.Support;
@@ -14,12 +16,25 @@ namespace OrleansGate.Tests.ReplayTool.Verify;
 /// passes it with every link verifying, while the live sessions in the same audit schema — of the
 /// new process and of another gateway sharing the schema — stay open and usable.
 /// </summary>
+/// <remarks>
+/// The other gateway (this test's in-process one) sweeps the same schema with a liveness clock
+/// running <see cref="Ahead"/> of real time: it finds the cut session idle past the grace that much
+/// sooner. Ahead is shorter than the grace by more than a few heartbeats, so the heartbeats the
+/// gateway process writes by the database's clock still look fresh to it, as they must.
+/// </remarks>
 public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase(postgres)
 {
     // The shortest settings the validator allows for a one-second sweep and one-second directory renewals.
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Grace = SweeperOptions.MinimumGrace(Interval, Renewal);
+    private static readonly TimeSpan Ahead = Grace - TimeSpan.FromSeconds(5);
+
+    private readonly AheadClock _clock = new();
+
+    protected override bool SharesGatewayWithClass => false;
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton(new LivenessClock(_clock));
 
     protected override void Configure(JsonObject configuration)
     {
@@ -68,6 +83,10 @@ public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase
             await using var liveConnection = live.Connection;
             var liveId = await SessionOfApplicationAsync(live.Application);
             var liveQuiet = Stopwatch.StartNew();
+            // In two steps shorter than a directory lease: the in-process proxy stays listed.
+            _clock.Advance(Ahead / 2);
+            await Task.Delay(Renewal);
+            _clock.Advance(Ahead / 2);
 
             // Sealed within the grace after its proxy's last sign of life, plus a few sweeps.
             var deadline = Stopwatch.StartNew();
@@ -81,8 +100,9 @@ public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase
             Assert.Equal(cutRows.Count + 1, rows.Count);
             Assert.Equal($"failure: proxy {deadProxy} stopped without ending the session", (string?)rows[^1].Data["Reason"]);
 
-            // Live sessions idle for longer than the grace, over many sweeps: never sealed.
-            var idle = Grace + 3 * Interval - liveQuiet.Elapsed;
+            // Live sessions idle for longer than the grace by the in-process sweeper's clock, over
+            // two more sweeps: never sealed.
+            var idle = Grace + 2 * Interval - Ahead - liveQuiet.Elapsed;
             if (idle > TimeSpan.Zero)
             {
                 await Task.Delay(idle);

@@ -31,7 +31,8 @@ public sealed class ClusterSilo : IAsyncDisposable
 
     public SiloAddress Address => _host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
 
-    public static async Task<ClusterSilo> StartAsync(JsonObject configuration)
+    /// <param name="services">Services that replace the gateway's own (registered after them).</param>
+    public static async Task<ClusterSilo> StartAsync(JsonObject configuration, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(configuration.ToJsonString())));
@@ -48,6 +49,7 @@ public sealed class ClusterSilo : IAsyncDisposable
             o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
             o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
         });
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         try
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -65,11 +66,11 @@ public abstract class ClusterTestBase(PostgresFixture postgres) : IAsyncLifetime
         return configuration;
     }
 
-    protected async Task<ClusterSilo> StartSiloAsync(Action<JsonObject>? configure = null)
+    protected async Task<ClusterSilo> StartSiloAsync(Action<JsonObject>? configure = null, Action<IServiceCollection>? services = null)
     {
         var configuration = ClusterConfiguration();
         configure?.Invoke(configuration);
-        var silo = await ClusterSilo.StartAsync(configuration);
+        var silo = await ClusterSilo.StartAsync(configuration, services);
         _silos.Add(silo);
         return silo;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OrleansGate.Grains.Sessions.Live;
 using OrleansGate.Grains.Sessions.Sweeping;
@@ -11,6 +12,8 @@ namespace OrleansGate.Tests.Silo.Cluster;
 /// Cluster mode: a standalone proxy killed outright leaves its session without SessionEnded; once
 /// its directory subscription has expired and its heartbeat is older than the grace, the silo's
 /// sweeper seals that session as ended by failure. A session held by another, live proxy stays open.
+/// The silo's liveness clock runs ahead (<see cref="AheadClock"/>) instead of the test waiting out
+/// the lease and the grace.
 /// </summary>
 public sealed partial class StandaloneProxyTests
 {
@@ -20,12 +23,13 @@ public sealed partial class StandaloneProxyTests
         var schema = "og_sweep_" + Guid.NewGuid().ToString("N")[..8];
         var renewal = TimeSpan.FromSeconds(1); // ClusterConfiguration's Cluster:DirectoryRenewal
         var grace = SweeperOptions.MinimumGrace(TimeSpan.FromSeconds(1), renewal); // the shortest the validator allows: 13 s
+        var clock = new AheadClock();
         var silo = await StartSiloAsync(configuration =>
         {
             configuration.Section("AuditStore")["Schema"] = schema;
             configuration.Section("Sweeper")["Interval"] = "00:00:01";
             configuration.Section("Sweeper")["Grace"] = grace.ToString();
-        });
+        }, services => services.AddSingleton(new LivenessClock(clock)));
         using var doomed = StartProxy(connectTimeout: "00:00:30");
         using var surviving = StartProxy(connectTimeout: "00:00:30");
         try
@@ -44,13 +48,22 @@ public sealed partial class StandaloneProxyTests
             Stop(doomed);
             await cutConnection.DisposeAsync();
 
-            // The subscription lasts up to its lease, then the grace runs, then a sweep or two.
+            // The subscription lasts up to its lease, then the grace runs, then a sweep or two: the
+            // silo's clock goes past them in steps shorter than the lease, each followed by a second
+            // of real time, in which the surviving proxy renews its subscription and a sweep writes
+            // its heartbeat, as they would as the time passed.
+            var step = TimeSpan.FromSeconds(3);
+            Assert.True(step < SessionDirectory.LeaseFor(renewal) - 2 * renewal);
             var deadline = Stopwatch.StartNew();
             while ((await LastEventAsync(schema, cut)).Type != "session_ended")
             {
-                Assert.True(deadline.Elapsed < SessionDirectory.LeaseFor(renewal) + grace + TimeSpan.FromSeconds(30), $"session {cut} was never sealed");
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"session {cut} was never sealed (the clock {clock.Ahead} ahead)");
+                clock.Advance(step);
                 await Task.Delay(1000);
             }
+
+            // Never before the grace has run, by the silo's clock, since the session's last sign of life.
+            Assert.True(clock.Ahead + deadline.Elapsed >= grace, $"sealed {clock.Ahead + deadline.Elapsed} after the proxy died, within the grace");
 
             Assert.StartsWith("failure: proxy ", (await LastEventAsync(schema, cut)).Reason, StringComparison.Ordinal);
             Assert.EndsWith(" stopped without ending the session", (await LastEventAsync(schema, cut)).Reason, StringComparison.Ordinal);

@@ -42,9 +42,9 @@ public sealed class AbandonedSessionsTests(PostgresFixture postgres)
         // Every session idle past the grace; only the beating proxy has shown a sign of life since.
         var grace = TimeSpan.FromSeconds(1);
         await Task.Delay(grace + TimeSpan.FromMilliseconds(200));
-        await heartbeats.BeatAsync(["beating-proxy"], grace);
+        await heartbeats.BeatAsync(["beating-proxy"], grace, TimeSpan.Zero);
 
-        var found = await new AbandonedSessions(options).FindAsync(["live-proxy"], grace, limit: 50);
+        var found = await new AbandonedSessions(options).FindAsync(["live-proxy"], grace, TimeSpan.Zero, limit: 50);
 
         Assert.Equal(["crashed", "seal-removed"], found.Select(s => s.SessionId).Order(StringComparer.Ordinal));
         Assert.All(found, s => Assert.Equal("dead-proxy", s.Proxy));
@@ -52,10 +52,21 @@ public sealed class AbandonedSessionsTests(PostgresFixture postgres)
         Assert.True(found.Single(s => s.SessionId == "seal-removed").LostItsSeal);
 
         // Not idle for long enough: nothing, however dead its proxy.
-        Assert.Empty(await new AbandonedSessions(options).FindAsync([], TimeSpan.FromHours(1), limit: 50));
+        var hour = TimeSpan.FromHours(1);
+        Assert.Empty(await new AbandonedSessions(options).FindAsync([], hour, TimeSpan.Zero, limit: 50));
+
+        // A gateway whose liveness clock runs two hours ahead (a test's) finds them idle for that
+        // long, and the heartbeat the other wrote by the database's clock too old; one it wrote by
+        // its own clock is fresh to it.
+        var ahead = TimeSpan.FromHours(2);
+        Assert.Equal(["crashed", "on-beating-proxy", "on-live-proxy", "seal-removed"],
+            (await new AbandonedSessions(options).FindAsync([], hour, ahead, limit: 50)).Select(s => s.SessionId).Order(StringComparer.Ordinal));
+        await heartbeats.BeatAsync(["beating-proxy"], hour, ahead);
+        Assert.Equal(["crashed", "on-live-proxy", "seal-removed"],
+            (await new AbandonedSessions(options).FindAsync([], hour, ahead, limit: 50)).Select(s => s.SessionId).Order(StringComparer.Ordinal));
 
         // The limit bounds one sweep.
-        Assert.Single(await new AbandonedSessions(options).FindAsync(["live-proxy"], grace, limit: 1));
+        Assert.Single(await new AbandonedSessions(options).FindAsync(["live-proxy"], grace, TimeSpan.Zero, limit: 1));
     }
 
     private static async Task AppendAsync(MartenAuditLog log, string sessionId, string? proxy, params ChainedEvent[] rest)
