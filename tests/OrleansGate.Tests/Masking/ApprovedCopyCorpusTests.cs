@@ -58,9 +58,12 @@ public sealed class ApprovedCopyCorpusTests(PostgresFixture postgres) : MaskingT
             a => BypassPaths.PsqlAsync(a, Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main"))));
 
     [Fact]
-    public async Task Npgsql_gets_no_secret() =>
+    public async Task Npgsql_gets_no_secret()
+    {
+        await using var tees = new LoopbackTees(Gateway.Port);
         BypassCorpusTests.AssertHeld(await BypassPaths.RunAllAsync(Attempts,
-            a => BypassPaths.NpgsqlAsync(a, Gateway.Port, port => ViaGateway(b => b.Port = port))));
+            a => BypassPaths.NpgsqlAsync(a, tees, port => ViaGateway(b => b.Port = port))));
+    }
 
     [Fact]
     public async Task The_extended_protocol_gets_no_secret() =>

@@ -18,9 +18,12 @@ public sealed class BypassCorpusTests(PostgresFixture postgres) : MaskingTestBas
             a => BypassPaths.PsqlAsync(a, Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main"))));
 
     [Fact]
-    public async Task Npgsql_gets_no_secret() =>
+    public async Task Npgsql_gets_no_secret()
+    {
+        await using var tees = new LoopbackTees(Gateway.Port);
         AssertHeld(await BypassPaths.RunAllAsync(BypassCorpus.Attempts,
-            a => BypassPaths.NpgsqlAsync(a, Gateway.Port, port => ViaGateway(b => b.Port = port))));
+            a => BypassPaths.NpgsqlAsync(a, tees, port => ViaGateway(b => b.Port = port))));
+    }
 
     [Fact]
     public async Task The_extended_protocol_gets_no_secret() =>

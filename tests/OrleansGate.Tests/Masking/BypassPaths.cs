@@ -94,9 +94,33 @@ public static partial class BypassPaths
         sqlState != "42501" || stderr.Contains("rule", StringComparison.Ordinal);
 
     /// <summary>Npgsql through a tee; each single-statement query that should return rows is run again prepared (Parse with a name).</summary>
+    /// <remarks>
+    /// Through one of <paramref name="tees"/>: attempts on the same tee share its port, and so
+    /// Npgsql's knowledge of the server's types. Attempts that change types (DDL) take the overload
+    /// with a tee of their own.
+    /// </remarks>
+    public static async Task<string?> NpgsqlAsync(BypassAttempt attempt, LoopbackTees tees, Func<int, string> connectionStringForPort)
+    {
+        var tee = tees.Rent();
+        try
+        {
+            return await NpgsqlAsync(attempt, tee, connectionStringForPort);
+        }
+        finally
+        {
+            tees.Return(tee);
+        }
+    }
+
+    /// <summary>The same through a tee of its own, on a port (and so an Npgsql type cache) of its own.</summary>
     public static async Task<string?> NpgsqlAsync(BypassAttempt attempt, int gatewayPort, Func<int, string> connectionStringForPort)
     {
         await using var tee = LoopbackTee.Start(gatewayPort);
+        return await NpgsqlAsync(attempt, tee, connectionStringForPort);
+    }
+
+    private static async Task<string?> NpgsqlAsync(BypassAttempt attempt, LoopbackTee tee, Func<int, string> connectionStringForPort)
+    {
         var problems = new List<string>();
         var decoded = new StringBuilder();
         var rows = 0;

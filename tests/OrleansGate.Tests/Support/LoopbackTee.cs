@@ -4,42 +4,57 @@ using System.Net.Sockets;
 namespace OrleansGate.Tests.Support;
 
 /// <summary>
-/// A loopback TCP forwarder for one connection that records every byte the server sends the
-/// client, so a test can search all of what a real driver received (not just what it decoded).
+/// A loopback TCP forwarder that records every byte the server sends the client, so a test can
+/// search all of what a real driver received (not just what it decoded). It takes one connection
+/// at a time: a driver that opens a connection after another (each closed before the next) keeps
+/// one port, so it learns the server's types once (Npgsql does so per connection string).
 /// </summary>
 public sealed class LoopbackTee : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _upstreamPort;
-    private readonly MemoryStream _received = new();
-    private readonly Task _run;
+    private readonly Task _accepting;
+    private Relayed? _latest;
+
+    private sealed record Relayed(MemoryStream Received, Task Run);
 
     private LoopbackTee(int upstreamPort)
     {
         _upstreamPort = upstreamPort;
         _listener.Start();
-        _run = RunAsync();
+        _accepting = AcceptAsync();
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public static LoopbackTee Start(int upstreamPort) => new(upstreamPort);
 
-    /// <summary>Every byte the server sent, once the connection has ended (waits for it, up to 10 s).</summary>
+    /// <summary>Every byte the server sent on the latest connection, once it has ended (waits for it, up to 10 s).</summary>
     public async Task<byte[]> ReceivedAsync()
     {
-        await _run.WaitAsync(TimeSpan.FromSeconds(10));
-        lock (_received)
+        var latest = Volatile.Read(ref _latest) ?? throw new InvalidOperationException("nothing has connected to the tee");
+        await latest.Run.WaitAsync(TimeSpan.FromSeconds(10));
+        lock (latest.Received)
         {
-            return _received.ToArray();
+            return latest.Received.ToArray();
         }
     }
 
-    private async Task RunAsync()
+    private async Task AcceptAsync()
     {
-        var client = await _listener.AcceptTcpClientAsync();
-        _listener.Stop();
-        await RelayAsync(client, _upstreamPort, sentByClient: null, sentByServer: _received);
+        while (true)
+        {
+            var client = await _listener.AcceptTcpClientAsync();
+            var previous = Volatile.Read(ref _latest);
+            if (previous is not null)
+            {
+                // One at a time: the next starts once the one before has ended.
+                await previous.Run;
+            }
+
+            var received = new MemoryStream();
+            Volatile.Write(ref _latest, new Relayed(received, RelayAsync(client, _upstreamPort, sentByClient: null, sentByServer: received)));
+        }
     }
 
     /// <summary>Relays one accepted connection to the server until either side closes, recording either direction.</summary>
@@ -93,13 +108,25 @@ public sealed class LoopbackTee : IAsyncDisposable
         _listener.Stop();
         try
         {
-            await _run.WaitAsync(TimeSpan.FromSeconds(10));
+            await _accepting.WaitAsync(TimeSpan.FromSeconds(10));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or TimeoutException)
         {
-            // Never connected, or already torn down.
+            // The listener stopped: the accept loop ends there.
         }
 
-        _received.Dispose();
+        if (Volatile.Read(ref _latest) is { } latest)
+        {
+            try
+            {
+                await latest.Run.WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+                // Torn down with the test.
+            }
+
+            latest.Received.Dispose();
+        }
     }
 }
