@@ -9,6 +9,10 @@ namespace OrleansGate.Tests.Grains.Approvals;
 /// </summary>
 public sealed class HoldConditionTests(PostgresFixture postgres) : ApprovalTestBase(postgres)
 {
+    // These tests only read decisions: every held statement is withdrawn, nothing is approved, so
+    // no approval window of one test can let another's statement through. One gateway serves them all.
+    protected override bool SharesGatewayWithClass => true;
+
     [Theory]
     [InlineData("UPDATE touches SET note = note", "Hold", "hold-unbounded-writes")]
     [InlineData("UPDATE touches SET note = note WHERE id < 0", "Allow", "default:allow")]

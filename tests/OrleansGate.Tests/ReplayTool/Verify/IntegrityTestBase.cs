@@ -21,7 +21,8 @@ public sealed record VerifyRun(int ExitCode, string Output, string Error)
 
 /// <summary>
 /// A gateway whose audit record lives in a schema of its own per test, so <c>verify --all</c> sees
-/// only the test's sessions; tampering is done with SQL on that schema's mt_events, as an attacker
+/// only the test's sessions (a class whose tests verify one session at a time shares one schema,
+/// and with it one gateway, across its tests: <see cref="Schema"/>); tampering is done with SQL on that schema's mt_events, as an attacker
 /// with database access would; verify runs in-process through the CLI's entry point.
 /// </summary>
 [Collection(SecondPostgresCollection.Name)]
@@ -29,7 +30,10 @@ public abstract class IntegrityTestBase(PostgresFixture postgres) : AuditTestBas
 {
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("og-integrity-");
 
-    protected string Schema { get; } = "og_int_" + Token();
+    private readonly string _schema = "og_int_" + Token();
+
+    /// <summary>The audit schema of this test's gateway; a new one per test unless the class says otherwise.</summary>
+    protected virtual string Schema => _schema;
 
     protected override void Configure(JsonObject configuration)
     {
