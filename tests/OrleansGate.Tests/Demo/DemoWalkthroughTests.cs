@@ -14,7 +14,8 @@ namespace OrleansGate.Tests.Demo;
 /// bash): alice's psql COPY of masked columns waits, bob approves it with the printed CLI command,
 /// the masked rows arrive, and the printed replay commands list, play and verify the session.
 /// </summary>
-[Collection(ThirdPostgresCollection.Name)]
+// In the second collection, the shortest of the three (docs/testing.md: suite time).
+[Collection(SecondPostgresCollection.Name)]
 public sealed partial class DemoWalkthroughTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Copy = "COPY customers TO STDOUT";

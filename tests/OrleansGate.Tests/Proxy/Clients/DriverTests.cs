@@ -8,6 +8,8 @@ namespace OrleansGate.Tests.Proxy.Clients;
 /// psycopg2, pgJDBC and node-postgres each run a fixed workload (tests/clients/) once directly and
 /// once through the gateway; what they print must be the same.
 /// </summary>
+// In the second collection, the shortest of the three (docs/testing.md: suite time).
+[Collection(SecondPostgresCollection.Name)]
 public sealed class DriverTests(PostgresFixture postgres) : GatewayTestBase(postgres)
 {
     private static readonly string Clients = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients"));

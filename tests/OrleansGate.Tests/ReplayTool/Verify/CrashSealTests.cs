@@ -11,10 +11,10 @@ using Xunit;
 namespace OrleansGate.Tests.ReplayTool.Verify;
 
 /// <summary>
-/// A gateway process killed outright (SIGKILL: no SessionEnded) leaves its session unsealed; the
-/// sweeper of the gateway started after it seals that session as ended by failure, and verify then
-/// passes it with every link verifying, while the live sessions in the same audit schema — of the
-/// new process and of another gateway sharing the schema — stay open and usable.
+/// A gateway process killed outright (SIGKILL: no SessionEnded) leaves its session unsealed; a
+/// sweeper of the gateways sharing its audit schema seals that session as ended by failure, and
+/// verify then passes it with every link verifying, while the live sessions in the same schema — of
+/// another gateway process and of this test's in-process gateway — stay open and usable.
 /// </summary>
 /// <remarks>
 /// The other gateway (this test's in-process one) sweeps the same schema with a liveness clock
@@ -22,8 +22,10 @@ namespace OrleansGate.Tests.ReplayTool.Verify;
 /// sooner. Ahead is shorter than the grace by more than a few heartbeats, so the heartbeats the
 /// gateway process writes by the database's clock still look fresh to it, as they must.
 /// </remarks>
-public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase(postgres)
+public sealed class CrashSealTests(PostgresFixture postgres, Xunit.Abstractions.ITestOutputHelper output) : IntegrityTestBase(postgres)
 {
+    private readonly StepTimes _steps = new(output);
+
     // The shortest settings the validator allows for a one-second sweep and one-second directory renewals.
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(1);
@@ -51,38 +53,28 @@ public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase
         // A live session of another gateway (this test's in-process one) sharing the audit schema.
         var other = await RunSessionAsync(close: false, "SELECT 1");
 
-        var configFile = WorkFile("gateway.json");
-        var configuration = GatewayConfig.Standard(Postgres, Database);
-        Configure(configuration);
-        configuration.Section("Proxy")["Listen"] = "127.0.0.1:0";
-        configuration.Section("Cluster")["SiloPort"] = 0;
-        configuration.Section("Cluster")["GatewayPort"] = 0;
-        configuration.Section("Cluster")["ServiceId"] = "crash-" + Token();
-        await File.WriteAllTextAsync(configFile, configuration.ToJson());
-
-        var (first, firstPort) = await GatewayProcess.StartListeningAsync("OrleansGate.Silo", ["--config", configFile]);
-        string cut;
-        using (first)
-        {
-            var crashed = await OpenAsync(firstPort, "crashed-" + Token());
-            cut = await SessionOfApplicationAsync(crashed.Application);
-            first.Kill();
-            await first.WaitForExitAsync();
-            await crashed.Connection.DisposeAsync();
-        }
-
-        var cutRows = await RowsAsync(cut);
-        Assert.NotEqual("session_ended", cutRows[^1].Type);
-        var deadProxy = (string?)cutRows[0].Data["Proxy"];
-        Assert.False(string.IsNullOrEmpty(deadProxy), "SessionStarted names its proxy");
-
-        var (second, secondPort) = await GatewayProcess.StartListeningAsync("OrleansGate.Silo", ["--config", configFile]);
+        // Two gateway processes sharing the audit schema, each a service of its own, started side by side.
+        var (first, firstPort, second, secondPort) = await StartTwoProcessesAsync();
+        _steps.Step("two gateway processes listen");
         try
         {
             var live = await OpenAsync(secondPort, "live-" + Token());
             await using var liveConnection = live.Connection;
             var liveId = await SessionOfApplicationAsync(live.Application);
             var liveQuiet = Stopwatch.StartNew();
+
+            var crashed = await OpenAsync(firstPort, "crashed-" + Token());
+            var cut = await SessionOfApplicationAsync(crashed.Application);
+            first.Kill();
+            await first.WaitForExitAsync();
+            await crashed.Connection.DisposeAsync();
+
+            var cutRows = await RowsAsync(cut);
+            Assert.NotEqual("session_ended", cutRows[^1].Type);
+            var deadProxy = (string?)cutRows[0].Data["Proxy"];
+            Assert.False(string.IsNullOrEmpty(deadProxy), "SessionStarted names its proxy");
+            _steps.Step("the first process is killed");
+
             // In two steps shorter than a directory lease: the in-process proxy stays listed.
             _clock.Advance(Ahead / 2);
             await Task.Delay(Renewal);
@@ -96,6 +88,7 @@ public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase
                 await Task.Delay(500);
             }
 
+            _steps.Step("the cut session is sealed");
             var rows = await RowsAsync(cut);
             Assert.Equal(cutRows.Count + 1, rows.Count);
             Assert.Equal($"failure: proxy {deadProxy} stopped without ending the session", (string?)rows[^1].Data["Reason"]);
@@ -115,6 +108,7 @@ public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase
                 Assert.Equal(10L, await command.ExecuteScalarAsync());
             }
 
+            _steps.Step("the live sessions are still open");
             // The real replay tool, as an auditor runs it over the whole schema.
             var run = await VerifyAsync("--all");
             Assert.True(run.ExitCode == ExitCodes.Ok, run.Output + run.Error);
@@ -128,9 +122,45 @@ public sealed class CrashSealTests(PostgresFixture postgres) : IntegrityTestBase
         }
         finally
         {
-            second.Kill();
-            await second.WaitForExitAsync();
-            second.Dispose();
+            foreach (var process in new[] { first, second })
+            {
+                process.Kill();
+                await process.WaitForExitAsync();
+                process.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The gateway as its own process, twice (services "crash-…" and "live-…"), on this test's audit schema and sweeper settings.</summary>
+    private async Task<(System.Diagnostics.Process First, int FirstPort, System.Diagnostics.Process Second, int SecondPort)> StartTwoProcessesAsync()
+    {
+        var starts = new[] { "crash", "live" }.Select(async service =>
+        {
+            var configFile = WorkFile($"{service}.json");
+            var configuration = GatewayConfig.Standard(Postgres, Database);
+            Configure(configuration);
+            configuration.Section("Proxy")["Listen"] = "127.0.0.1:0";
+            configuration.Section("Cluster")["SiloPort"] = 0;
+            configuration.Section("Cluster")["GatewayPort"] = 0;
+            configuration.Section("Cluster")["ServiceId"] = $"{service}-{Token()}";
+            await File.WriteAllTextAsync(configFile, configuration.ToJson());
+            return await GatewayProcess.StartListeningAsync("OrleansGate.Silo", ["--config", configFile]);
+        }).ToList();
+        try
+        {
+            var started = await Task.WhenAll(starts);
+            return (started[0].Process, started[0].Port, started[1].Process, started[1].Port);
+        }
+        catch
+        {
+            // One did not start: the other is not left running.
+            foreach (var start in starts.Where(s => s.IsCompletedSuccessfully))
+            {
+                start.Result.Process.Kill();
+                start.Result.Process.Dispose();
+            }
+
+            throw;
         }
     }
 
