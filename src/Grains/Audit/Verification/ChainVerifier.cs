@@ -19,7 +19,7 @@ public sealed record VerifyRules(TimeSpan StaleAfter, bool RequireSeal, DateTime
 /// Recomputes one session's chain from the stored rows and finds its first broken link
 /// (docs/audit-integrity.md). Rows are walked in stream version order; each is checked on its own
 /// (its HMAC with k_Position over its canonical bytes and the Hash of a row at the position before
-/// it, or the PrevHash that rows written before 2026-12-08 store), then against the chain so far,
+/// it, or the PrevHash that rows written by earlier releases (to 2026-12-07) store), then against the chain so far,
 /// and the kind of break follows from how the two disagree.
 /// </summary>
 public sealed class ChainVerifier(ChainKey key)
@@ -258,7 +258,7 @@ public sealed class ChainVerifier(ChainKey key)
             return new Link(row, typeName, position, read.StoredPrevHash, hash, false, "has malformed chain fields");
         }
 
-        // A row written before 2026-12-08 names the hash it links to; a later one links to the row before it.
+        // A row written by an earlier release (to 2026-12-07) names the hash it links to; a later one links to the row before it.
         var prevs = read.StoredPrevHash is { } named ? [named.ToLowerInvariant()]
             : position == 1 ? [ChainHead.Genesis]
             : hashesAt[position - 1].Where(IsHash).Distinct(StringComparer.Ordinal).ToList();
