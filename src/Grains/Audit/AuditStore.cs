@@ -43,11 +43,22 @@ public static class AuditStore
         // The silo appends through MultiStreamAppend, not Marten's append; quick mode is what Marten
         // itself uses for anything else appended through it (tests, tools): no read of the stream first.
         store.Events.AppendMode = EventAppendMode.Quick;
-        store.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+        UseSerializer(store);
         store.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         foreach (var type in EventTypes)
         {
             store.Events.AddEventType(type);
         }
+    }
+
+    /// <summary>How Marten reads and writes the events' JSON.</summary>
+    private static void UseSerializer(StoreOptions store) => store.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+
+    /// <summary>The serializer Marten reads events with, for checks that must read them as the tools will (verify).</summary>
+    public static Marten.ISerializer EventSerializer()
+    {
+        var store = new StoreOptions();
+        UseSerializer(store);
+        return store.Serializer();
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using OrleansGate.Grains.Catalog;
 using OrleansGate.Grains.Masking;
@@ -25,7 +24,7 @@ namespace OrleansGate.Proxy.Masking;
 /// statement: the rest of its replies up to ReadyForQuery are dropped and the client gets an
 /// ErrorResponse in their place (fail closed).
 /// </remarks>
-internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IReadOnlyList<string> groups,
+internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey key, IReadOnlyList<string> groups,
     MaskingCatalogs catalogs, string target, TimeSpan timeout)
 {
     /// <summary>SQLSTATE 22000 data_exception: a value of the result could not be masked.</summary>
@@ -280,139 +279,6 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
             : null;
     }
 
-    private ServerFrameVerdict RewriteDataRow(in ReadOnlySequence<byte> payload, ArrayBufferWriter<byte> buffer)
-    {
-        // A row nearly always sits in one segment of the read buffer; a rare split row is copied once.
-        var row = SpanOf(payload);
-        var columns = _columns!;
-        if (row.Length < 2 || BinaryPrimitives.ReadInt16BigEndian(row) != columns.Length)
-        {
-            throw new MaskingException("a DataRow does not match its RowDescription");
-        }
-
-        // Type byte and a length patched at the end, then the row as it is up to the first masked
-        // value; every run of clear columns is copied with one write.
-        var start = buffer.WrittenCount;
-        buffer.GetSpan(5)[0] = (byte)BackendMessageType.DataRow;
-        buffer.Advance(5);
-        var position = 2;
-        var copiedTo = 0;
-        for (var i = 0; i < columns.Length; i++)
-        {
-            if (row.Length - position < 4)
-            {
-                throw new MaskingException("malformed DataRow");
-            }
-
-            var length = BinaryPrimitives.ReadInt32BigEndian(row[position..]);
-            var valueStart = position + 4;
-            if (length < -1 || (length > 0 && row.Length - valueStart < length))
-            {
-                throw new MaskingException("malformed DataRow");
-            }
-
-            var next = valueStart + Math.Max(length, 0);
-            if (columns[i] is not { } masker || length < 0)
-            {
-                position = next;
-                continue;
-            }
-
-            buffer.Write(row[copiedTo..position]);
-            var lengthAt = buffer.WrittenCount;
-            buffer.GetSpan(4);
-            buffer.Advance(4);
-            var masked = masker.Mask(row.Slice(valueStart, length), buffer);
-            PatchInt32(buffer, lengthAt, masked ? buffer.WrittenCount - lengthAt - 4 : -1);
-            _counts[i]++;
-            copiedTo = position = next;
-        }
-
-        if (position != row.Length)
-        {
-            throw new MaskingException("malformed DataRow");
-        }
-
-        buffer.Write(row[copiedTo..]);
-        PatchInt32(buffer, start + 1, buffer.WrittenCount - start - 1);
-        return ServerFrameVerdict.Replace;
-    }
-
-    private ServerFrameVerdict OnCopyOut(in ReadOnlySequence<byte> payload)
-    {
-        var masking = _executing ?? replies.CurrentMasking();
-        _copy = null;
-        if (masking is null)
-        {
-            return ServerFrameVerdict.Forward;
-        }
-
-        var reader = new PayloadReader(payload);
-        if (!reader.TryReadByte(out var overall) || !reader.TryReadInt16(out var count) || count < 0)
-        {
-            throw new MaskingException("malformed CopyOutResponse");
-        }
-
-        // COPY of a table: each column by the catalog; COPY (query): each result column as resolved,
-        // every column redacted when they cannot be matched up and one of them is not proven clean.
-        var plan = masking.Plan;
-        var rules = plan.MaskEveryColumn ? Enumerable.Repeat(MaskPlan.Redacted, count).ToArray()
-            : plan.CopyColumnRules.Count > 0 ? plan.CopyColumnRules.Concat(Enumerable.Repeat(MaskPlan.Redacted, count)).Take(count).ToArray()
-            : ResultLayout.Align(plan.ResultColumns, count)
-              ?? Enumerable.Repeat(plan.MaskDerived ? MaskPlan.Redacted : MaskPlan.Clear, count).ToArray();
-        if (rules.All(r => r == MaskPlan.Clear))
-        {
-            return ServerFrameVerdict.Forward;
-        }
-
-        if (overall != 0 || masking.CopyFormat is null)
-        {
-            throw new MaskingException("a binary COPY of masked columns cannot be masked");
-        }
-
-        var catalog = _view?.Catalog ?? throw new MaskingException("no masking catalog");
-        var maskers = new ColumnMasker?[count];
-        for (var i = 0; i < count; i++)
-        {
-            var rule = rules[i] == MaskPlan.Clear ? null
-                : rules[i] >= 0 && rules[i] < catalog.Rules.Count ? catalog.Rules[rules[i]]
-                : MaskRule.Derived;
-            // COPY's text is each type's text output; masked as text whatever the column's type.
-            maskers[i] = rule is null ? null : ColumnMasker.Create(rule, TextTypeOid, 0, key);
-        }
-
-        _copy = new CopyRowMasker(masking.CopyFormat, maskers);
-        _copyMasked = maskers.Select(m => m is not null).ToArray();
-        _copyRowsToSkip = masking.CopyHeader ? 1 : 0;
-        _columnNames = Enumerable.Range(1, count).Select(i => $"column {i}").ToArray();
-        _counts = new long[count];
-        return ServerFrameVerdict.Forward;
-    }
-
-    private const uint TextTypeOid = 25;
-
-    private ServerFrameVerdict RewriteCopyRow(in ReadOnlySequence<byte> payload, ArrayBufferWriter<byte> buffer)
-    {
-        if (_copyRowsToSkip > 0)
-        {
-            _copyRowsToSkip--;
-            return ServerFrameVerdict.Forward;
-        }
-
-        var start = buffer.WrittenCount;
-        var header = buffer.GetSpan(5);
-        header[0] = (byte)BackendMessageType.CopyData;
-        buffer.Advance(5);
-        _copy!.Mask(SpanOf(payload), buffer);
-        PatchInt32(buffer, start + 1, buffer.WrittenCount - start - 1);
-        for (var i = 0; i < _counts.Length; i++)
-        {
-            _counts[i] += _copyMasked[i] ? 1 : 0;
-        }
-
-        return ServerFrameVerdict.Replace;
-    }
-
     private ServerFrameVerdict Finish()
     {
         if (_counts.Length > 0)
@@ -458,21 +324,4 @@ internal sealed class ResultMasking(PendingReplies replies, MaskingKey key, IRea
         return ServerFrameVerdict.Prepend;
     }
 
-    private ReadOnlySpan<byte> SpanOf(in ReadOnlySequence<byte> value)
-    {
-        if (value.IsSingleSegment)
-        {
-            return value.FirstSpan;
-        }
-
-        _scratch.ResetWrittenCount();
-        value.CopyTo(_scratch);
-        return _scratch.WrittenSpan;
-    }
-
-    private readonly ArrayBufferWriter<byte> _scratch = new(256);
-
-    // Lengths are big-endian Int32s written where a placeholder was left.
-    private static void PatchInt32(ArrayBufferWriter<byte> buffer, int at, int value) =>
-        BinaryPrimitives.WriteInt32BigEndian(System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer.WrittenMemory).Span.Slice(at, 4), value);
 }

@@ -37,6 +37,12 @@ public sealed class ChainVerifier(ChainKey key)
     private static readonly Dictionary<string, string> DotnetTypes =
         AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), MartenEventTables.DotNetTypeName, StringComparer.Ordinal);
 
+    /// <summary>What the tools read the events with: a row that verifies but that they cannot read would break every timeline of its session.</summary>
+    private static readonly Marten.ISerializer Reader = AuditStore.EventSerializer();
+
+    private static readonly Dictionary<string, Type> EventTypesByName =
+        AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), StringComparer.Ordinal);
+
     private static readonly HashSet<string> ApprovalSteps =
         [nameof(ApprovalGranted), nameof(ApprovalDenied), nameof(ApprovalExpired), nameof(ApprovalWithdrawn)];
 
@@ -98,10 +104,11 @@ public sealed class ChainVerifier(ChainKey key)
             var laterValid = validAt[expected].Any(index => index > i);
             if (!link.Valid && !link.Orphan)
             {
+                // A row that does not verify says nothing true, its position included: the chain breaks where it stands.
                 var fits = link.Position == expected && (link.PrevHash is null || link.PrevHash == prev);
                 return fits && !laterValid
-                    ? SessionVerdict.Broken(id, count, BreakKind.Modified, link.Position, $"{at}: {link.TypeName ?? link.Row.Type} {link.Reason}")
-                    : SessionVerdict.Broken(id, count, BreakKind.Inserted, link.Position,
+                    ? SessionVerdict.Broken(id, count, BreakKind.Modified, expected, $"{at}: {link.TypeName ?? link.Row.Type} {link.Reason}")
+                    : SessionVerdict.Broken(id, count, BreakKind.Inserted, expected,
                         $"{at}: {link.TypeName ?? link.Row.Type} claiming position {link.Position} {link.Reason}" +
                         (laterValid ? $"; the genuine event {expected} follows it" : string.Empty));
             }
@@ -272,12 +279,30 @@ public sealed class ChainVerifier(ChainKey key)
         {
             if (string.Equals(AuditChain.Hash(k, canonical, prev), hash, StringComparison.Ordinal))
             {
-                return new Link(row, typeName, position, prev, hash, true, null);
+                // The chain's canonical form reads a null as an absent key; Marten does not, for a
+                // flag or a number: such a row verifies, yet the tools could not read it.
+                return ReadableByTheTools(row) is { } unreadable
+                    ? new Link(row, typeName, position, prev, hash, false, $"verifies, but the tools cannot read it ({unreadable})")
+                    : new Link(row, typeName, position, prev, hash, true, null);
             }
         }
 
         return new Link(row, typeName, position, read.StoredPrevHash?.ToLowerInvariant(), hash, false,
             "does not verify (its content or chain fields were changed)");
+    }
+
+    /// <summary>Null when Marten reads the row as its event type; else why not.</summary>
+    private static string? ReadableByTheTools(StoredEvent row)
+    {
+        try
+        {
+            using var data = new MemoryStream(Encoding.UTF8.GetBytes(row.Data));
+            return Reader.FromJson(EventTypesByName[row.Type], data) is null ? "it reads as null" : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
+        {
+            return e.Message;
+        }
     }
 
     private static JsonElement Json(StoredEvent row)
