@@ -87,7 +87,7 @@ public class StatementPathBenchmarks
         // The same statement as one event (what arrived, the decision, the previous one's outcome), as written today.
         _decided =
         [
-            new StatementDecided("3f1c2a9e-6b7d-4c1e-9f3a-2b8d7e6c5a41", 7, StatementPhase.Query, _statement.Sql, _statement.Kind, _statement.Kinds,
+            new StatementDecided(7, StatementPhase.Query, _statement.Sql, _statement.Kind, _statement.Kinds,
                 _statement.Command, _statement.Fingerprint, _statement.RelationsRead, _statement.RelationsWritten, _statement.Functions,
                 _statement.Columns, [], null, PolicyAction.Allow, "default", null, null, [], At)
             {
@@ -132,7 +132,7 @@ public class StatementPathBenchmarks
         var (position, key, prev, total) = (_head.NextPosition, _head.NextKey, _head.LastHash, 0);
         foreach (var e in _events)
         {
-            var positioned = e with { Position = position, PrevHash = prev, Hash = null };
+            var positioned = e with { Position = position, Hash = null };
             using var document = JsonSerializer.SerializeToDocument(positioned, positioned.GetType(), ChainCanonical.Options);
             var hash = AuditChain.Hash(key, ChainCanonical.Of(e.GetType().Name, document.RootElement), prev);
             var stored = JsonSerializer.Serialize(positioned with { Hash = hash }, positioned.GetType(), ChainCanonical.Options);
