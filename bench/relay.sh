@@ -130,17 +130,38 @@ run_pgbench() {
     -h 127.0.0.1 -p "$port" -U bench bench 2>&1
 }
 
-# One measured run (after its warm-up); appends "path mode clients tps latency cpu_per_1k events_per_s"
-# to the results file. cpu_per_1k and events_per_s are "-" where they do not apply.
+# Counts the context switches of process $1's threads (perf stat, every thread, exited ones too)
+# until stop_switches; prints nothing when perf is not installed.
+start_switches() {
+  SWITCHES_PID=""
+  command -v perf >/dev/null 2>&1 || return 0
+  perf stat -e context-switches -x, -p "$1" -o "$WORK/switches.txt" >/dev/null 2>&1 &
+  SWITCHES_PID=$!
+}
+
+# Stops start_switches and prints the count per transaction ($1 transactions), or "-".
+stop_switches() {
+  [[ -n $SWITCHES_PID ]] || { echo "-"; return 0; }
+  kill -INT "$SWITCHES_PID" 2>/dev/null || true
+  wait "$SWITCHES_PID" 2>/dev/null || true
+  awk -F, -v n="$1" '$3 == "context-switches" && $1 ~ /^[0-9]+$/ { printf "%.1f", $1 / n; found = 1 } END { if (!found) print "-" }' "$WORK/switches.txt"
+}
+
+# One measured run (after its warm-up); appends "path mode clients tps latency cpu_per_1k events_per_s
+# machine_us audit_us bytes_per_tx switches_per_tx" to the results file; "-" where one does not apply.
 measure() {
   local path=$1 mode=$2 clients=$3 out cpu0 cpu1 ev0 ev1 t0 t1 tps lat tx failed cpu_per_1k="-" ev_per_s="-"
-  local busy0 busy1 audit_pids="" audit0 audit1 machine_us audit_us="-" size0 size1 bytes_per_tx="-"
+  local busy0 busy1 audit_pids="" audit0 audit1 machine_us audit_us="-" size0 size1 bytes_per_tx="-" switches="-"
   run_pgbench "$path" "$mode" "$clients" "$BENCH_WARMUP" >/dev/null \
     || die "warm-up of $path -M $mode -c $clients failed (see pgbench through it by hand)"
   case $path in
     gateway) cpu0=$(cpu_seconds "$GW_PID"); ev0=$(audit_event_count); size0=$(audit_events_bytes)
       audit_pids=$(audit_backend_pids); audit0=$(cpu_seconds_of $audit_pids) ;;
     pgbouncer) cpu0=$(cpu_seconds "$PGB_PID") ;;
+  esac
+  case $path in
+    gateway) start_switches "$GW_PID" ;;
+    pgbouncer) start_switches "$PGB_PID" ;;
   esac
   busy0=$(machine_busy_seconds)
   t0=$(now)
@@ -156,6 +177,7 @@ measure() {
   failed=$(awk '/^number of failed transactions:/ { print $5; exit }' <<<"$out")
   [[ -n $tps && -n $lat && -n $tx ]] || die "could not read pgbench's output for $path -M $mode -c $clients"
   [[ ${failed:-0} == 0 ]] || die "$failed transactions failed through $path -M $mode -c $clients"
+  [[ $path == direct ]] || switches=$(stop_switches "$tx")
   case $path in
     gateway)
       cpu1=$(cpu_seconds "$GW_PID"); ev1=$(audit_event_count); size1=$(audit_events_bytes)
@@ -169,7 +191,7 @@ measure() {
       cpu_per_1k=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$tx" 'BEGIN { printf "%.4f", (b - a) / n * 1000 }') ;;
   esac
   machine_us=$(awk -v a="$busy0" -v b="$busy1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n * 1e6 }')
-  echo "$path $mode $clients $tps $lat $cpu_per_1k $ev_per_s $machine_us $audit_us $bytes_per_tx" >>"$RESULTS"
+  echo "$path $mode $clients $tps $lat $cpu_per_1k $ev_per_s $machine_us $audit_us $bytes_per_tx $switches" >>"$RESULTS"
   log "$(printf '%-9s -M %-8s -c %-2s  tps %10.1f  latency %7.3f ms' "$path" "$mode" "$clients" "$tps" "$lat")"
 }
 
@@ -195,13 +217,14 @@ print_report() {
   done
   echo
   echo "== CPU per transaction, µs (median): the whole machine, and what the gateway's run spent in its own process and in the audit database =="
-  printf '%-9s %7s %10s %10s %10s %12s %10s %14s\n' mode clients direct pgbouncer gateway "gw process" "audit db" "event B/stmt"
+  printf '%-9s %7s %10s %10s %10s %12s %10s %14s %10s %10s\n' mode clients direct pgbouncer gateway "gw process" "audit db" "event B/stmt" \
+    "pgb cs/tx" "gw cs/tx"
   for mode in $BENCH_MODES; do
     for clients in $BENCH_CLIENTS; do
-      printf '%-9s %7s %10s %10s %10s %12s %10s %14s\n' "$mode" "$clients" \
+      printf '%-9s %7s %10s %10s %10s %12s %10s %14s %10s %10s\n' "$mode" "$clients" \
         "$(result direct "$mode" "$clients" 8)" "$(result pgbouncer "$mode" "$clients" 8)" "$(result gateway "$mode" "$clients" 8)" \
         "$(awk -v k="$(result gateway "$mode" "$clients" 6)" 'BEGIN { printf "%.0f", k * 1000 }')" "$(result gateway "$mode" "$clients" 9)" \
-        "$(result gateway "$mode" "$clients" 10)"
+        "$(result gateway "$mode" "$clients" 10)" "$(result pgbouncer "$mode" "$clients" 11)" "$(result gateway "$mode" "$clients" 11)"
     done
   done
   echo
@@ -222,6 +245,7 @@ print_report() {
   echo "audit ev/s: rows added to og_audit.mt_events per second of the measured gateway run (every one committed"
   echo "        before its statement was forwarded)."
   echo "event B/stmt: growth of pg_total_relation_size(og_audit.mt_events) (table, TOAST, indexes) per transaction."
+  echo "cs/tx: context switches of the pgbouncer or gateway process's threads per transaction (perf stat -e context-switches)."
 }
 
 print_settings() {
