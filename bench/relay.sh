@@ -315,6 +315,25 @@ profile_gateway() {
   echo "== top 60 frames with what they call (inclusive) =="
   "${report[@]}" --children --sort sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 60
   set -o pipefail
+  profile_switches
+}
+
+# Which of the gateway's threads switch out, and how often per transaction: every sched_switch
+# away from one of its threads for 5 s of the same pgbench load, by thread name.
+profile_switches() {
+  run_pgbench gateway "$BENCH_PROFILE_MODE" "$BENCH_PROFILE_CLIENTS" 9 >"$WORK/switches-pgbench.txt" &
+  local bench=$!
+  sleep 2
+  perf record -e sched:sched_switch -p "$GW_PID" -o "$WORK/switches.data" -- sleep 5 >"$WORK/switches.log" 2>&1 \
+    || die "perf record of sched_switch failed: $(tail -n 2 "$WORK/switches.log")"
+  wait "$bench"
+  local tps switches
+  tps=$(awk '/^tps/ { print $3 }' "$WORK/switches-pgbench.txt")
+  switches=$(perf script -i "$WORK/switches.data" -F comm 2>/dev/null | wc -l)
+  echo
+  echo "== the gateway's context switches by thread (5 s at about $tps tps: $(awk -v s="$switches" -v t="$tps" 'BEGIN { printf "%.1f", s / (t * 5) }') per transaction) =="
+  perf script -i "$WORK/switches.data" -F comm 2>/dev/null | sed 's/^ *//; s/[0-9]*$//' | sort | uniq -c | sort -rn \
+    | awk -v t="$tps" '{ n = $1; $1 = ""; printf "  %-28s %8.2f per transaction\n", $0, n / (t * 5) }' | head -n 15
 }
 
 # strace -c over one process (every thread) while a fixed number of pgbench transactions runs
