@@ -48,8 +48,9 @@ public sealed class LoopbackTee : IAsyncDisposable
             var previous = Volatile.Read(ref _latest);
             if (previous is not null)
             {
-                // One at a time: the next starts once the one before has ended.
-                await previous.Run;
+                // One at a time: the next starts once the one before has ended, however it ended
+                // (its own caller sees how, from ReceivedAsync); a failed one must not stop the tee.
+                await previous.Run.ContinueWith(static _ => { }, TaskScheduler.Default);
             }
 
             var received = new MemoryStream();

@@ -80,6 +80,14 @@ public static class ChainCanonical
                     property.ShouldSerialize = static (_, value) => value is not (null or System.Collections.ICollection { Count: 0 });
                 }
             }
+
+            if (property.AttributeProvider?.GetCustomAttributes(typeof(LeavesOutWhenOnlyAttribute), inherit: false) is [LeavesOutWhenOnlyAttribute only])
+            {
+                var other = type.Type.GetProperty(only.Property)
+                            ?? throw new NotSupportedException($"{type.Type.Name}.{property.Name}: no property {only.Property} to compare with");
+                property.ShouldSerialize = (e, value) =>
+                    value is not (null or System.Collections.IList { Count: 0 }) && !(value is System.Collections.IList { Count: 1 } list && Equals(list[0], other.GetValue(e)));
+            }
         }
 
         var sorted = type.Properties.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();

@@ -48,8 +48,9 @@ public sealed record StatementDecided(
 {
     // Stored without its empty lists (LeavesOutEmpty): an absent key reads as empty.
 
-    /// <summary>The kinds of every statement in the query; empty when its only kind is <see cref="Kind"/> (<see cref="AllKinds"/> says them all).</summary>
-    public IReadOnlyList<StatementKind> Kinds { get; init; } = Kinds is [var only] && only == Kind ? [] : Kinds ?? [];
+    /// <summary>The kinds of every statement in the query; stored only when there is more than <see cref="Kind"/>, read back whole.</summary>
+    [LeavesOutWhenOnly(nameof(Kind))]
+    public IReadOnlyList<StatementKind> Kinds { get; init; } = Kinds is null or { Count: 0 } ? [Kind] : Kinds;
 
     public IReadOnlyList<string> RelationsRead { get; init; } = RelationsRead ?? [];
 
@@ -69,11 +70,8 @@ public sealed record StatementDecided(
     /// <summary>How earlier statements of the session ended upstream; null (not stored) when none did since the last commit.</summary>
     public IReadOnlyList<CompletedStatement>? Completed { get; init; }
 
-    /// <summary>The kinds of every statement in the query.</summary>
-    public IReadOnlyList<StatementKind> AllKinds() => Kinds.Count == 0 ? [Kind] : Kinds;
-
     /// <summary>What arrived, as the separate event says it, in that session.</summary>
-    public StatementReceived AsReceived(string sessionId) => new(sessionId, Sequence, Phase, Sql, Kind, AllKinds(), Command, Fingerprint, RelationsRead,
+    public StatementReceived AsReceived(string sessionId) => new(sessionId, Sequence, Phase, Sql, Kind, Kinds, Command, Fingerprint, RelationsRead,
         RelationsWritten, Functions, Columns, Parameters, ParseError, At);
 
     /// <summary>The decision, as the separate event says it, in that session.</summary>

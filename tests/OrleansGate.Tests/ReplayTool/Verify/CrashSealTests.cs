@@ -30,7 +30,9 @@ public sealed class CrashSealTests(PostgresFixture postgres, Xunit.Abstractions.
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Grace = SweeperOptions.MinimumGrace(Interval, Renewal);
-    private static readonly TimeSpan Ahead = Grace - TimeSpan.FromSeconds(5);
+    // The other gateway process's heartbeats must look fresh to the in-process sweeper: they are
+    // written every Interval, so 6 s short of the grace leaves 5 s for that process to stall.
+    private static readonly TimeSpan Ahead = Grace - TimeSpan.FromSeconds(6);
 
     private readonly AheadClock _clock = new();
 

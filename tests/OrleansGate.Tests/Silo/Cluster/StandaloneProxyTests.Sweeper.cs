@@ -52,7 +52,7 @@ public sealed partial class StandaloneProxyTests
             // silo's clock goes past them in steps shorter than the lease, each followed by a second
             // of real time, in which the surviving proxy renews its subscription and a sweep writes
             // its heartbeat, as they would as the time passed.
-            var step = TimeSpan.FromSeconds(4);
+            var step = TimeSpan.FromSeconds(3);
             Assert.True(step < SessionDirectory.LeaseFor(renewal) - 2 * renewal);
             var deadline = Stopwatch.StartNew();
             while ((await LastEventAsync(schema, cut)).Type != "session_ended")
