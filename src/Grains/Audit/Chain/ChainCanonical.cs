@@ -14,7 +14,7 @@ namespace OrleansGate.Grains.Audit.Chain;
 /// </code>
 /// where the canonical JSON is the event's JSON value (as stored, or as <see cref="Options"/>
 /// serializes it) with the top-level <c>Hash</c> removed (and <c>PrevHash</c>, which records
-/// written by earlier releases (to 2026-12-07) store),
+/// written by releases up to 2026-12-07 store),
 /// every object property whose value is null removed (so "null" and "absent" are the same),
 /// object properties sorted by ordinal comparison of their names, arrays kept in order, no
 /// whitespace, strings re-escaped with the relaxed encoder and numbers as their JSON text.
@@ -222,7 +222,7 @@ public static class ChainCanonical
     /// <summary>
     /// An instant written in UTC with a <c>Z</c> ("2026-12-07T15:57:35.0193246Z"), five bytes shorter
     /// than the <c>+00:00</c> offset System.Text.Json writes for a DateTimeOffset, in every event.
-    /// The instant is the same; readers take either form (records written by earlier releases (to 2026-12-07) have
+    /// The instant is the same; readers take either form (records written by releases up to 2026-12-07 have
     /// the offset).
     /// </summary>
     private sealed class UtcInstantConverter : JsonConverter<DateTimeOffset>

@@ -9,7 +9,7 @@ namespace OrleansGate.Grains.Audit.Chain;
 /// </summary>
 /// <remarks>
 /// The previous hash is an input of the HMAC, not a stored field: it is the Hash of the event
-/// before in the same stream, which verify reads there. Records written by earlier releases (to 2026-12-07) also
+/// before in the same stream, which verify reads there. Records written by releases up to 2026-12-07 also
 /// store it, as <c>PrevHash</c>; verify checks it where it is.
 /// </remarks>
 [GenerateSerializer]
@@ -21,6 +21,6 @@ public abstract record ChainedEvent
     /// <summary>Hex of HMAC-SHA256(k_Position, canonical bytes of this event ‖ bytes of the previous event's Hash).</summary>
     [Id(2)] public string? Hash { get; init; }
 
-    /// <summary>The name of the stored field that records written by earlier releases (to 2026-12-07) carry: the previous event's Hash.</summary>
+    /// <summary>The name of the stored field that records written by releases up to 2026-12-07 carry: the previous event's Hash.</summary>
     public const string StoredPrevHash = "PrevHash";
 }

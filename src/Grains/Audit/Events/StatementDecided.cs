@@ -18,7 +18,7 @@ namespace OrleansGate.Grains.Audit.Events;
 /// the session's id (the row's stream id; the chain's key is derived from it, so a row moved to
 /// another stream does not verify), a schema version, <see cref="Kinds"/> when the statement's only
 /// kind is <see cref="Kind"/>, and every empty list and false flag (<see cref="LeavesOutEmptyAttribute"/>).
-/// Rows written by earlier releases (to 2026-12-07) have the session's id and a schema version: readers ignore them.
+/// Rows written by releases up to 2026-12-07 have the session's id and a schema version: readers ignore them.
 /// Records written before this event have the three separate events, and the two-step path
 /// (a plan estimate needs the statement's text upstream before the decision, so what arrived
 /// is committed first on its own) still writes them. Readers take both shapes through
@@ -46,11 +46,11 @@ public sealed record StatementDecided(
     IReadOnlyList<MaskedColumnUse> MaskedColumns,
     DateTimeOffset At) : ChainedEvent
 {
-    // Stored without its empty lists (LeavesOutEmpty): an absent key reads as empty.
-
     /// <summary>The kinds of every statement in the query; stored only when there is more than <see cref="Kind"/>, read back whole.</summary>
     [LeavesOutWhenOnly(nameof(Kind))]
     public IReadOnlyList<StatementKind> Kinds { get; init; } = Kinds is null or { Count: 0 } ? [Kind] : Kinds;
+
+    // Stored without its empty lists (LeavesOutEmpty): an absent key reads as empty.
 
     public IReadOnlyList<string> RelationsRead { get; init; } = RelationsRead ?? [];
 

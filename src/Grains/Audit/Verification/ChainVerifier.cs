@@ -19,14 +19,17 @@ public sealed record VerifyRules(TimeSpan StaleAfter, bool RequireSeal, DateTime
 /// Recomputes one session's chain from the stored rows and finds its first broken link
 /// (docs/audit-integrity.md). Rows are walked in stream version order; each is checked on its own
 /// (its HMAC with k_Position over its canonical bytes and the Hash of a row at the position before
-/// it, or the PrevHash that rows written by earlier releases (to 2026-12-07) store), then against the chain so far,
+/// it, or the PrevHash that rows written by releases up to 2026-12-07 store), then against the chain so far,
 /// and the kind of break follows from how the two disagree.
 /// </summary>
 public sealed class ChainVerifier(ChainKey key)
 {
-    /// <summary>Marten's event type names (snake case of the class name) to the class names the canonical bytes use.</summary>
-    private static readonly Dictionary<string, string> TypeNames =
-        AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), t => t.Name, StringComparer.Ordinal);
+    /// <summary>
+    /// Marten's event type names (snake case of the class name) to the event types: their class
+    /// names are what the canonical bytes use, and the types what the tools read the rows as.
+    /// </summary>
+    private static readonly Dictionary<string, Type> EventTypes =
+        AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), StringComparer.Ordinal);
 
     /// <summary>
     /// What Marten writes to <c>mt_dotnet_type</c> for each event type name (the audit writer leaves
@@ -39,9 +42,6 @@ public sealed class ChainVerifier(ChainKey key)
 
     /// <summary>What the tools read the events with: a row that verifies but that they cannot read would break every timeline of its session.</summary>
     private static readonly Marten.ISerializer Reader = AuditStore.EventSerializer();
-
-    private static readonly Dictionary<string, Type> EventTypesByName =
-        AuditStore.EventTypes.ToDictionary(t => SnakeCase(t.Name), StringComparer.Ordinal);
 
     private static readonly HashSet<string> ApprovalSteps =
         [nameof(ApprovalGranted), nameof(ApprovalDenied), nameof(ApprovalExpired), nameof(ApprovalWithdrawn)];
@@ -230,7 +230,7 @@ public sealed class ChainVerifier(ChainKey key)
 
     private static ReadRow Read(StoredEvent row)
     {
-        TypeNames.TryGetValue(row.Type, out var typeName);
+        var typeName = EventTypes.GetValueOrDefault(row.Type)?.Name;
         JsonElement json;
         try
         {
@@ -265,7 +265,7 @@ public sealed class ChainVerifier(ChainKey key)
             return new Link(row, typeName, position, read.StoredPrevHash, hash, false, "has malformed chain fields");
         }
 
-        // A row written by an earlier release (to 2026-12-07) names the hash it links to; a later one links to the row before it.
+        // A row written by a release up to 2026-12-07 names the hash it links to; a later one links to the row before it.
         var prevs = read.StoredPrevHash is { } named ? [named.ToLowerInvariant()]
             : position == 1 ? [ChainHead.Genesis]
             : hashesAt[position - 1].Where(IsHash).Distinct(StringComparer.Ordinal).ToList();
@@ -297,7 +297,7 @@ public sealed class ChainVerifier(ChainKey key)
         try
         {
             using var data = new MemoryStream(Encoding.UTF8.GetBytes(row.Data));
-            return Reader.FromJson(EventTypesByName[row.Type], data) is null ? "it reads as null" : null;
+            return Reader.FromJson(EventTypes[row.Type], data) is null ? "it reads as null" : null;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
         {

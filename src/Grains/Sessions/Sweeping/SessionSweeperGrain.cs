@@ -36,7 +36,8 @@ public sealed partial class SessionSweeperGrain(IOptions<SweeperOptions> options
         // Alive: subscribed to this gateway's directory now. Written down first, so another gateway
         // sharing the audit database sees these proxies as alive even if this one seals nothing.
         var live = await GrainFactory.GetGrain<ISessionDirectoryGrain>(0).ProxiesAsync().ConfigureAwait(true);
-        await heartbeats.BeatAsync(live, o.Grace, clock.AheadOfSystem).ConfigureAwait(true);
+        var ahead = clock.AheadOfSystem;
+        await heartbeats.BeatAsync(live, o.Grace, ahead).ConfigureAwait(true);
         if (!o.Enabled)
         {
             return new SweepReport(true, 0, 0, 0);
@@ -44,7 +45,7 @@ public sealed partial class SessionSweeperGrain(IOptions<SweeperOptions> options
 
         var (sealedCount, lostSeal, failed) = (0, 0, 0);
         var stopping = lifetime.ApplicationStopping;
-        foreach (var session in await abandoned.FindAsync(live, o.Grace, clock.AheadOfSystem, o.MaxPerSweep).ConfigureAwait(true))
+        foreach (var session in await abandoned.FindAsync(live, o.Grace, ahead, o.MaxPerSweep).ConfigureAwait(true))
         {
             if (stopping.IsCancellationRequested)
             {
