@@ -20,6 +20,7 @@ WORK=""
 PG_DATA=""
 PGB_PID=""
 GW_PID=""
+GWB_PID=""
 
 die() { echo "$BENCH_NAME: $*" >&2; exit 1; }
 log() { echo "$BENCH_NAME: $*" >&2; }
@@ -99,7 +100,8 @@ now() { date +%s.%N; }
 machine_busy_seconds() { awk -v hz="$CLK_TCK" '/^cpu / { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8) / hz }' /proc/stat; }
 
 # The server processes of the audit database's connections (the audit writers among them).
-audit_backend_pids() { psql_admin -d postgres -c "SELECT pid FROM pg_stat_activity WHERE datname = 'og_audit' AND backend_type = 'client backend'"; }
+# $1: the audit database (og_audit; og_audit_b for relay.sh's second gateway).
+audit_backend_pids() { psql_admin -d postgres -c "SELECT pid FROM pg_stat_activity WHERE datname = '${1:-og_audit}' AND backend_type = 'client backend'"; }
 
 # CPU seconds of the given processes together; one that has exited counts as 0.
 cpu_seconds_of() {
@@ -111,8 +113,8 @@ cpu_seconds_of() {
   echo "$total"
 }
 
-audit_event_count() { psql_admin -d og_audit -c "SELECT count(*) FROM og_audit.mt_events"; }
-audit_events_bytes() { psql_admin -d og_audit -c "SELECT pg_total_relation_size('og_audit.mt_events')"; }
+audit_event_count() { psql_admin -d "${1:-og_audit}" -c "SELECT count(*) FROM og_audit.mt_events"; }
+audit_events_bytes() { psql_admin -d "${1:-og_audit}" -c "SELECT pg_total_relation_size('og_audit.mt_events')"; }
 
 # Median of the numbers on stdin ("-" when there are none).
 median() {
@@ -129,14 +131,15 @@ random_password() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 # ---------------------------------------------------------------------------------------------
 
 cleanup() {
-  local status=$?
+  local status=$? pid
   trap - EXIT INT TERM
-  if [[ -n $GW_PID ]] && kill -0 "$GW_PID" 2>/dev/null; then
-    kill -TERM "$GW_PID" 2>/dev/null || true
+  for pid in $GW_PID $GWB_PID; do
+    kill -0 "$pid" 2>/dev/null || continue
+    kill -TERM "$pid" 2>/dev/null || true
     # Give it a few seconds to stop its silo cleanly, then stop waiting for it.
-    for _ in $(seq 1 50); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$GW_PID" 2>/dev/null || true
-  fi
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
   if [[ -n $PGB_PID ]]; then kill -TERM "$PGB_PID" 2>/dev/null || true; fi
   if [[ -n $PG_DATA && -f $PG_DATA/postmaster.pid ]]; then
     as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null 2>&1 || true
@@ -240,18 +243,25 @@ EOF
 
 # The gateway as operators run it: the Release binary with a config file. Logging at Warning so
 # the console does not cost anything per connection; Orleans ports picked free (0).
-start_gateway() {
-  GW_PORT=$(free_port)
-  local dir=$WORK/gateway
+start_gateway() { start_gateway_as GW "$SILO_BIN" og_audit; }
+
+# start_gateway_as PREFIX BINARY AUDIT_DATABASE [NAME=VALUE ...]: a gateway from BINARY recording
+# into AUDIT_DATABASE (which must exist), with the given environment added; sets PREFIX_PORT and
+# PREFIX_PID (GW_: the gateway; GWB_: relay.sh's second gateway of an A/B run).
+start_gateway_as() {
+  local prefix=$1 binary=$2 database=$3 port pid
+  shift 3
+  port=$(free_port)
+  local dir=$WORK/gateway-$prefix
   install -d -m 0700 "$dir"
   cat >"$dir/orleansgate.json" <<EOF
 {
   "Logging": { "LogLevel": { "Default": "Warning" } },
   "OrleansGate": {
-    "Proxy": { "Listen": "127.0.0.1:$GW_PORT" },
+    "Proxy": { "Listen": "127.0.0.1:$port" },
     "Cluster": { "SiloPort": 0, "GatewayPort": 0 },
     "AuditStore": {
-      "ConnectionString": "Host=127.0.0.1;Port=$PG_PORT;Database=og_audit;Username=og_audit;Password=$AUDIT_PASSWORD"
+      "ConnectionString": "Host=127.0.0.1;Port=$PG_PORT;Database=$database;Username=og_audit;Password=$AUDIT_PASSWORD"
     },
     "Secrets": { "AuditKey": "$AUDIT_KEY" },
     "Identities": [ { "Name": "bench", "Password": "$GATEWAY_PASSWORD", "Groups": ["bench"] } ],
@@ -264,13 +274,16 @@ start_gateway() {
 EOF
   chmod 0600 "$dir/orleansgate.json"
   # Its working directory is the temp folder so no appsettings.json of the caller's is picked up.
-  (cd "$dir" && exec "$SILO_BIN" --config "$dir/orleansgate.json") >"$dir/gateway.log" 2>&1 &
-  GW_PID=$!
-  wait_for_port gateway "$GW_PID" "$GW_PORT" "$dir/gateway.log"
-  expect_process "$GW_PID" OrleansGate
+  (cd "$dir" && exec env "$@" "$binary" --config "$dir/orleansgate.json") >"$dir/gateway.log" 2>&1 &
+  pid=$!
+  printf -v "${prefix}_PORT" '%s' "$port"
+  printf -v "${prefix}_PID" '%s' "$pid"
+  wait_for_port gateway "$pid" "$port" "$dir/gateway.log"
+  # exec env execs the gateway in turn, so the PID is the gateway's own.
+  expect_process "$pid" OrleansGate
   # The audit schema is created at start-up; the events table name is what the counts rely on.
-  [[ $(psql_admin -d og_audit -c "SELECT to_regclass('og_audit.mt_events') IS NOT NULL") == t ]] \
-    || die "the gateway started but og_audit.mt_events does not exist in the audit database (schema changed?)"
+  [[ $(psql_admin -d "$database" -c "SELECT to_regclass('og_audit.mt_events') IS NOT NULL") == t ]] \
+    || die "the gateway started but og_audit.mt_events does not exist in the audit database $database (schema changed?)"
 }
 
 # Waits until something listens on the port, failing early if the process died.

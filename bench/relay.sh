@@ -33,6 +33,12 @@
 #   BENCH_GATEWAY_WARMUP=30   seconds of load through the gateway, split over the modes, before the
 #                             first measurement (or the profile), so the JIT's tiering is done and
 #                             the first cell does not pay for it
+#   BENCH_B_BIN, BENCH_B_ENV  an A/B run: a second gateway ("gateway_b") is measured in every cell,
+#                             interleaved with the first, recording into an audit database of its
+#                             own (og_audit_b). BENCH_B_BIN: its binary (another build, e.g. of a
+#                             worktree: .../src/Silo/bin/Release/net10.0/OrleansGate.Silo); BENCH_B_ENV:
+#                             NAME=VALUE words added to its environment (e.g. a runtime knob). Either
+#                             or both; the report then ends with B against A, cell by cell
 #   BENCH_AUDIT_SYNC=on       off: the audit database does not wait for its WAL flush at commit. A
 #                             diagnostic only (the record is then NOT durable, which the gateway
 #                             exists to guarantee): it shows what the relay and the decision cost
@@ -54,9 +60,12 @@ BENCH_PROFILE_CLIENTS=${BENCH_PROFILE_CLIENTS:-16}
 BENCH_PROFILE_MODE=${BENCH_PROFILE_MODE:-prepared}
 BENCH_SYSCALLS=${BENCH_SYSCALLS:-0}
 BENCH_GATEWAY_WARMUP=${BENCH_GATEWAY_WARMUP:-30}
+BENCH_B_BIN=${BENCH_B_BIN:-}
+BENCH_B_ENV=${BENCH_B_ENV:-}
 
 BENCH_NAME=relay.sh
 PATHS=(direct pgbouncer gateway)
+[[ -z $BENCH_B_BIN && -z $BENCH_B_ENV ]] || PATHS+=(gateway_b)
 
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -75,6 +84,7 @@ check_prerequisites() {
   [[ $BENCH_PROFILE =~ ^[0-9]+$ ]] || die "BENCH_PROFILE must be a number of seconds, 0 for none (got '$BENCH_PROFILE')"
   [[ $BENCH_PROFILE == 0 ]] || command -v perf >/dev/null || die "BENCH_PROFILE needs perf (apt-get install linux-perf)"
   [[ $BENCH_SYSCALLS =~ ^[0-9]+$ ]] || die "BENCH_SYSCALLS must be a number of seconds, 0 for none (got '$BENCH_SYSCALLS')"
+  [[ -z $BENCH_B_BIN || -x $BENCH_B_BIN ]] || die "BENCH_B_BIN is not an executable: '$BENCH_B_BIN'"
   [[ $BENCH_SYSCALLS == 0 ]] || command -v strace >/dev/null || die "BENCH_SYSCALLS needs strace (apt-get install strace)"
 }
 
@@ -97,6 +107,9 @@ gateway_policy_config() {
 # bench and og_audit (lib.sh), then the pgbench tables in bench, once, directly.
 create_databases() {
   create_roles
+  if [[ ${PATHS[*]} == *gateway_b* ]]; then
+    psql_admin -d postgres -c "CREATE DATABASE og_audit_b OWNER og_audit" -c "ALTER DATABASE og_audit_b SET synchronous_commit = on" >/dev/null
+  fi
   if [[ $BENCH_AUDIT_SYNC == off ]]; then
     log "BENCH_AUDIT_SYNC=off: the audit record of this run is NOT durable (diagnostic run)"
     psql_admin -d postgres -c "ALTER DATABASE og_audit SET synchronous_commit = off" >/dev/null
@@ -122,6 +135,7 @@ run_pgbench() {
     direct) port=$PG_PORT; password=$BENCH_PASSWORD ;;
     pgbouncer) port=$PGB_PORT; password=$BENCH_PASSWORD ;;
     gateway) port=$GW_PORT; password=$GATEWAY_PASSWORD ;;
+    gateway_b) port=$GWB_PORT; password=$GATEWAY_PASSWORD ;;
   esac
   local threads=$((clients < BENCH_THREADS ? clients : BENCH_THREADS))
   local length=(-T "$seconds")
@@ -154,15 +168,18 @@ measure() {
   local busy0 busy1 audit_pids="" audit0 audit1 machine_us audit_us="-" size0 size1 bytes_per_tx="-" switches="-"
   run_pgbench "$path" "$mode" "$clients" "$BENCH_WARMUP" >/dev/null \
     || die "warm-up of $path -M $mode -c $clients failed (see pgbench through it by hand)"
+  local pid="" database=""
   case $path in
-    gateway) cpu0=$(cpu_seconds "$GW_PID"); ev0=$(audit_event_count); size0=$(audit_events_bytes)
-      audit_pids=$(audit_backend_pids); audit0=$(cpu_seconds_of $audit_pids) ;;
-    pgbouncer) cpu0=$(cpu_seconds "$PGB_PID") ;;
+    gateway) pid=$GW_PID; database=og_audit ;;
+    gateway_b) pid=$GWB_PID; database=og_audit_b ;;
+    pgbouncer) pid=$PGB_PID ;;
   esac
-  case $path in
-    gateway) start_switches "$GW_PID" ;;
-    pgbouncer) start_switches "$PGB_PID" ;;
-  esac
+  [[ -z $pid ]] || cpu0=$(cpu_seconds "$pid")
+  if [[ -n $database ]]; then
+    ev0=$(audit_event_count "$database"); size0=$(audit_events_bytes "$database")
+    audit_pids=$(audit_backend_pids "$database"); audit0=$(cpu_seconds_of $audit_pids)
+  fi
+  [[ -z $pid ]] || start_switches "$pid"
   busy0=$(machine_busy_seconds)
   t0=$(now)
   out=$(run_pgbench "$path" "$mode" "$clients" "$BENCH_SECONDS") \
@@ -178,18 +195,17 @@ measure() {
   [[ -n $tps && -n $lat && -n $tx ]] || die "could not read pgbench's output for $path -M $mode -c $clients"
   [[ ${failed:-0} == 0 ]] || die "$failed transactions failed through $path -M $mode -c $clients"
   [[ $path == direct ]] || switches=$(stop_switches "$tx")
-  case $path in
-    gateway)
-      cpu1=$(cpu_seconds "$GW_PID"); ev1=$(audit_event_count); size1=$(audit_events_bytes)
-      bytes_per_tx=$(awk -v a="$size0" -v b="$size1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n }')
-      cpu_per_1k=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$tx" 'BEGIN { printf "%.4f", (b - a) / n * 1000 }')
-      ev_per_s=$(awk -v a="$ev0" -v b="$ev1" -v s0="$t0" -v s1="$t1" 'BEGIN { printf "%.0f", (b - a) / (s1 - s0) }')
-      audit1=$(cpu_seconds_of $audit_pids)
-      audit_us=$(awk -v a="$audit0" -v b="$audit1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n * 1e6 }') ;;
-    pgbouncer)
-      cpu1=$(cpu_seconds "$PGB_PID")
-      cpu_per_1k=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$tx" 'BEGIN { printf "%.4f", (b - a) / n * 1000 }') ;;
-  esac
+  if [[ -n $pid ]]; then
+    cpu1=$(cpu_seconds "$pid")
+    cpu_per_1k=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$tx" 'BEGIN { printf "%.4f", (b - a) / n * 1000 }')
+  fi
+  if [[ -n $database ]]; then
+    ev1=$(audit_event_count "$database"); size1=$(audit_events_bytes "$database")
+    bytes_per_tx=$(awk -v a="$size0" -v b="$size1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n }')
+    ev_per_s=$(awk -v a="$ev0" -v b="$ev1" -v s0="$t0" -v s1="$t1" 'BEGIN { printf "%.0f", (b - a) / (s1 - s0) }')
+    audit1=$(cpu_seconds_of $audit_pids)
+    audit_us=$(awk -v a="$audit0" -v b="$audit1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n * 1e6 }')
+  fi
   machine_us=$(awk -v a="$busy0" -v b="$busy1" -v n="$tx" 'BEGIN { printf "%.0f", (b - a) / n * 1e6 }')
   echo "$path $mode $clients $tps $lat $cpu_per_1k $ev_per_s $machine_us $audit_us $bytes_per_tx $switches" >>"$RESULTS"
   log "$(printf '%-9s -M %-8s -c %-2s  tps %10.1f  latency %7.3f ms' "$path" "$mode" "$clients" "$tps" "$lat")"
@@ -246,6 +262,30 @@ print_report() {
   echo "        before its statement was forwarded)."
   echo "event B/stmt: growth of pg_total_relation_size(og_audit.mt_events) (table, TOAST, indexes) per transaction."
   echo "cs/tx: context switches of the pgbouncer or gateway process's threads per transaction (perf stat -e context-switches)."
+  [[ ${PATHS[*]} != *gateway_b* ]] || print_ab_report
+}
+
+# B against A in each cell: the two gateways were measured one right after the other, so their
+# ratio holds up better than either against an earlier run.
+print_ab_report() {
+  echo
+  echo "== A/B: gateway (A) against gateway_b (B: ${BENCH_B_BIN:-the same binary}${BENCH_B_ENV:+ with $BENCH_B_ENV}), medians =="
+  printf '%-9s %7s %9s %9s %6s %10s %10s %9s %9s %8s %8s %7s %7s %7s %7s\n' mode clients "tps A" "tps B" "B/A" \
+    "lat A ms" "lat B ms" "cpu A µs" "cpu B µs" "audit A" "audit B" "B/st A" "B/st B" "cs A" "cs B"
+  local mode clients
+  for mode in $BENCH_MODES; do
+    for clients in $BENCH_CLIENTS; do
+      local ta tb
+      ta=$(result gateway "$mode" "$clients" 4); tb=$(result gateway_b "$mode" "$clients" 4)
+      printf '%-9s %7s %9.1f %9.1f %6s %10s %10s %9s %9s %8s %8s %7s %7s %7s %7s\n' "$mode" "$clients" "$ta" "$tb" "$(ratio "$tb" "$ta")" \
+        "$(result gateway "$mode" "$clients" 5)" "$(result gateway_b "$mode" "$clients" 5)" \
+        "$(awk -v k="$(result gateway "$mode" "$clients" 6)" 'BEGIN { printf "%.0f", k * 1000 }')" \
+        "$(awk -v k="$(result gateway_b "$mode" "$clients" 6)" 'BEGIN { printf "%.0f", k * 1000 }')" \
+        "$(result gateway "$mode" "$clients" 9)" "$(result gateway_b "$mode" "$clients" 9)" \
+        "$(result gateway "$mode" "$clients" 10)" "$(result gateway_b "$mode" "$clients" 10)" \
+        "$(result gateway "$mode" "$clients" 11)" "$(result gateway_b "$mode" "$clients" 11)"
+    done
+  done
 }
 
 print_settings() {
@@ -271,6 +311,7 @@ warm_gateway() {
   log "warming the gateway up for ${BENCH_GATEWAY_WARMUP}s"
   for mode in "${modes[@]}"; do
     run_pgbench gateway "$mode" 16 "$each" >/dev/null || die "gateway warm-up failed"
+    [[ ${PATHS[*]} != *gateway_b* ]] || run_pgbench gateway_b "$mode" 16 "$each" >/dev/null || die "gateway_b warm-up failed"
   done
 }
 
@@ -382,6 +423,11 @@ main() {
   gateway_policy_config
   [[ $BENCH_PROFILE == 0 ]] || export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
   start_gateway
+  if [[ ${PATHS[*]} == *gateway_b* ]]; then
+    log "starting the second gateway (A/B)"
+    # shellcheck disable=SC2086 # one NAME=VALUE per word
+    start_gateway_as GWB "${BENCH_B_BIN:-$SILO_BIN}" og_audit_b $BENCH_B_ENV
+  fi
   print_settings
   warm_gateway
   if [[ $BENCH_PROFILE != 0 ]]; then
