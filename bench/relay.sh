@@ -445,7 +445,11 @@ main() {
   for repeat in $(seq 1 "$BENCH_REPEATS"); do
     for mode in $BENCH_MODES; do
       for clients in $BENCH_CLIENTS; do
-        for path in "${PATHS[@]}"; do
+        local order=("${PATHS[@]}")
+        # In an A/B run, B goes first in every other repeat, so neither gateway is always the one
+        # measured later (after the other has warmed the caches, or just before the load changes).
+        if [[ ${PATHS[*]} == *gateway_b* ]] && (( repeat % 2 == 0 )); then order=(direct pgbouncer gateway_b gateway); fi
+        for path in "${order[@]}"; do
           measure "$path" "$mode" "$clients"
         done
       done
