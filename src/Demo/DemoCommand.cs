@@ -153,7 +153,7 @@ public static class DemoCommand
             Things to try:
               SELECT full_name, email, ssn, card_number, phone FROM customers LIMIT 5;   -- masked
               SELECT upper(ssn), row_to_json(c) FROM customers c LIMIT 2;              -- still masked
-              SELECT count(*) FROM customers WHERE ssn LIKE '1%';  -- runs; recorded as UsesMaskedColumnInPredicate
+              SELECT count(*) FROM customers WHERE ssn LIKE '1%';  -- refused: filtering on a masked column reveals it
               SELECT status, count(*), sum(amount) FROM orders GROUP BY status;
               \copy (SELECT * FROM orders LIMIT 10) TO STDOUT
               SELECT pg_sleep(30);                -- then Ctrl-C: the cancel goes through the gateway

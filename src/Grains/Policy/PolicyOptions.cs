@@ -13,8 +13,8 @@ public sealed class PolicyOptions
     /// <summary>Result columns computed from masked values: masked (default) or the statement refused.</summary>
     public DerivedColumnAction DerivedColumns { get; set; } = DerivedColumnAction.Mask;
 
-    /// <summary>Statements that filter, sort, group or join on a masked column: flagged (default) or refused.</summary>
-    public MaskedPredicateAction MaskedPredicates { get; set; } = MaskedPredicateAction.Flag;
+    /// <summary>Statements that filter, sort, group or join on a masked column: refused (default) or flagged.</summary>
+    public MaskedPredicateAction MaskedPredicates { get; set; } = MaskedPredicateAction.Block;
 
     /// <summary>Evaluated in order; the first rule that matches decides.</summary>
     public List<RuleOptions> Rules { get; set; } = [];
@@ -107,9 +107,13 @@ public enum DerivedColumnAction
 /// <summary>What a policy does with statements that filter, sort, group or join on a masked column.</summary>
 public enum MaskedPredicateAction
 {
-    /// <summary>Run them; DecisionMade says UsesMaskedColumnInPredicate.</summary>
+    /// <summary>
+    /// Run them; the decision says UsesMaskedColumnInPredicate. An opt-in: a predicate reveals what
+    /// the masked value is, one bit per row, and a join against every character reveals it whole in
+    /// one statement.
+    /// </summary>
     Flag,
-    /// <summary>Refuse them.</summary>
+    /// <summary>Refuse them (the default: fail closed).</summary>
     Block,
 }
 

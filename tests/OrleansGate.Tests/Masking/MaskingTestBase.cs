@@ -34,8 +34,12 @@ public abstract class MaskingTestBase(PostgresFixture postgres) : GatewayTestBas
         GatewayConfig.UsePolicy(configuration, "main", PolicyJson);
     }
 
+    // MaskedPredicates: Flag (not the default, Block) so that statements which filter on masked
+    // columns run: these tests are about what results show, and the refusals of the default are
+    // MaskedPredicateTests'.
     protected virtual string PolicyJson => """
         { "Name": "shop",
+          "MaskedPredicates": "Flag",
           "Masks": [
             { "Column": "public.customers.ssn", "Strategy": "Redact" },
             { "Column": "public.customers.email", "Strategy": "Email" },

@@ -78,7 +78,11 @@ internal sealed partial class LineageResolver
     // f(x) AS t(a, b), ROWS FROM (…), XMLTABLE: every column is computed by the calls.
     private RangeEntry Function(FunctionItem function, QueryScope scope)
     {
-        var taint = function.Calls.Aggregate(Taint.Clean, (t, call) => t.Union(Value(call, scope))).Computed();
+        var arguments = function.Calls.Aggregate(Taint.Clean, (t, call) => t.Union(Value(call, scope)));
+        // How many rows a function in FROM returns is decided by its arguments, as a filter decides
+        // it: count(*) over generate_series(1, ascii(ssn)) is ssn's first character code.
+        Predicate(arguments);
+        var taint = arguments.Computed();
         var names = function.DefinedColumns.Count > 0 ? function.DefinedColumns : function.AliasColumns;
         var columns = names.Select(n => new ColumnSlot(n, taint)).ToList();
         if (function.DefinedColumns.Count > 0 && function.AliasColumns.Count > 0)

@@ -32,6 +32,11 @@ internal sealed partial class LineageResolver
     private Taint Call(CallValue call, QueryScope scope)
     {
         var arguments = Arguments(call.Arguments, scope);
+        if (call.Window.Count > 0)
+        {
+            Predicate(Arguments(call.Window, scope));
+        }
+
         if (KeepsValue(call.Function))
         {
             _kept = _kept.Union(arguments);

@@ -56,6 +56,12 @@ internal sealed partial class LineageResolver
             var left = Query(setOperation.Left, outer, ctes);
             var right = Query(setOperation.Right, outer, ctes);
             var outputs = SetOperationOutputs(left.Outputs, right.Outputs);
+            if (setOperation.ComparesRows)
+            {
+                // 'x' EXCEPT SELECT ssn … returns a row only when no ssn is 'x'.
+                Predicate(outputs.Aggregate(Taint.Clean, (all, o) => all.Union(o.Taint)));
+            }
+
             var scope = new QueryScope(outer, ctes);
             Filter(query, scope, outputs);
             return new Level(outputs);

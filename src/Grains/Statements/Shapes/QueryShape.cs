@@ -64,7 +64,14 @@ public sealed record QueryShape
 [GenerateSerializer, Immutable]
 public sealed record SetOperation(
     [property: Id(0)] QueryShape Left,
-    [property: Id(1)] QueryShape Right);
+    [property: Id(1)] QueryShape Right)
+{
+    /// <summary>
+    /// Which rows come back depends on comparing the two sides' values: everything but UNION ALL
+    /// (UNION drops duplicates, INTERSECT and EXCEPT match rows).
+    /// </summary>
+    [Id(2)] public bool ComparesRows { get; init; } = true;
+}
 
 /// <summary>One WITH item: <c>name (columns) AS (query)</c>, with SEARCH and CYCLE's added columns.</summary>
 [GenerateSerializer, Immutable]

@@ -31,7 +31,14 @@ public sealed record ColumnValue(
 public sealed record CallValue(
     /// <summary>The name as written, schema-qualified when it was.</summary>
     [property: Id(0)] string Function,
-    [property: Id(1)] IReadOnlyList<ValueShape> Arguments) : ValueShape;
+    [property: Id(1)] IReadOnlyList<ValueShape> Arguments) : ValueShape
+{
+    /// <summary>
+    /// A window function's PARTITION BY and ORDER BY (also among <see cref="Arguments"/>): the
+    /// server returns the rows in that order, so they decide what comes back as a filter does.
+    /// </summary>
+    [Id(2)] public IReadOnlyList<ValueShape> Window { get; init; } = [];
+}
 
 /// <summary>An operator (<c>a || b</c>, <c>-a</c>, <c>a = ANY (b)</c>): user-defined ones run code the gateway cannot see.</summary>
 [GenerateSerializer, Immutable]

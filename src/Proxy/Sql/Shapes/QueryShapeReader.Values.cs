@@ -61,12 +61,14 @@ internal static partial class QueryShapeReader
             }
         }
 
+        var window = new List<ValueShape>();
         if (call.TryGetProperty("over", out var over))
         {
-            AddWindow(arguments, over, depth + 1);
+            AddWindow(window, over, depth + 1);
+            arguments.AddRange(window);
         }
 
-        return new CallValue(string.Join('.', Strings(call, "funcname")), arguments);
+        return new CallValue(string.Join('.', Strings(call, "funcname")), arguments) { Window = window };
     }
 
     // (x).f, (x).*, x[1], x[1:2], (f(x)).a.b.

@@ -91,7 +91,10 @@ internal static partial class QueryShapeReader
             return shape with
             {
                 // larg and rarg are typed SelectStmt*: the struct itself, without the node wrapper.
-                SetOperation = new SetOperation(Select(select.GetProperty("larg"), depth + 1), Select(select.GetProperty("rarg"), depth + 1)),
+                SetOperation = new SetOperation(Select(select.GetProperty("larg"), depth + 1), Select(select.GetProperty("rarg"), depth + 1))
+                {
+                    ComparesRows = !(op == "SETOP_UNION" && select.TryGetProperty("all", out var all) && all.ValueKind == JsonValueKind.True),
+                },
             };
         }
 
