@@ -72,7 +72,8 @@ public static class MaskingDefaults
         if (analysis.UsesMaskedColumnInPredicate && policy.MaskedPredicates == MaskedPredicateAction.Block)
         {
             return Decision.Block("masking:predicate",
-                "blocked by rule 'masking:predicate': the statement filters, sorts, groups or joins on a masked column");
+                "blocked by rule 'masking:predicate': which rows the statement returns, how many or in what order would depend on a masked value "
+                + "(it filters, sorts, groups, joins or compares rows on one, or passes one to a function that may return rows)");
         }
 
         if (analysis.ComputesFromMaskedValues && policy.DerivedColumns == DerivedColumnAction.Block)

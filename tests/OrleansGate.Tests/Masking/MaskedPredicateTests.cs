@@ -79,6 +79,10 @@ public sealed class BlockedMaskedPredicateTests(PostgresFixture postgres) : Mask
     [InlineData("SELECT (SELECT count(*) FROM generate_series(1, ascii(ssn))) FROM customers WHERE id = 1")]
     [InlineData("SELECT id, n FROM customers c, LATERAL (SELECT count(*) AS n FROM generate_series(1, ascii(c.ssn))) x WHERE id = 1")]
     [InlineData("SELECT count(*) FROM customers c, regexp_split_to_table(c.ssn, '') x WHERE id = 1")]
+    // The same in a select list: as many rows as the first character's code, every one masked.
+    [InlineData("SELECT generate_series(1, ascii(ssn)) FROM customers WHERE id = 1")]
+    [InlineData("SELECT unnest(string_to_array(ssn, '-')) FROM customers WHERE id = 1")]
+    [InlineData("SELECT regexp_matches(ssn, '[0-9]', 'g') FROM customers WHERE id = 1")]
     [InlineData("SELECT count(*) FROM (SELECT 1 FROM generate_series(1, 200) LIMIT (SELECT ascii(ssn) FROM customers WHERE id = 1)) s")]
     // Rows matched against a guess, or against the masked values themselves.
     [InlineData("SELECT '123-45-6789' AS x EXCEPT SELECT ssn FROM customers")]

@@ -37,12 +37,19 @@ internal sealed partial class LineageResolver
             Predicate(Arguments(call.Window, scope));
         }
 
+        var opaque = _catalog.IsOpaqueFunction(call.Function);
+        if (opaque || SetReturningFunctions.Contains(call.Function))
+        {
+            // It may return as many rows as its arguments say (SetReturningFunctions).
+            Predicate(arguments);
+        }
+
         if (KeepsValue(call.Function))
         {
             _kept = _kept.Union(arguments);
         }
 
-        return _catalog.IsOpaqueFunction(call.Function) ? arguments.Union(Taint.Function(call.Function)) : arguments.Computed();
+        return opaque ? arguments.Union(Taint.Function(call.Function)) : arguments.Computed();
     }
 
     // A subquery's value is computed from what it returns and from what picks the rows it returns:
