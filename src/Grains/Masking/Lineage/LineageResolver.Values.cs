@@ -38,9 +38,9 @@ internal sealed partial class LineageResolver
         }
 
         var opaque = _catalog.IsOpaqueFunction(call.Function);
-        if (opaque || SetReturningFunctions.Contains(call.Function))
+        if (opaque || Policy.ServerFunctions.ReturnsSet(call.Function))
         {
-            // It may return as many rows as its arguments say (SetReturningFunctions).
+            // It may return as many rows as its arguments say (a user function may return a set too).
             Predicate(arguments);
         }
 
