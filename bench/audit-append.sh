@@ -26,7 +26,7 @@ BENCH_NAME=audit-append.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# Marten's event tables as Marten 8 creates them for string stream ids (docs/benchmarks.md).
+# Marten's event tables as Marten creates them for string stream ids (docs/benchmarks.md).
 schema_sql() {
   cat <<'EOF'
 DROP SCHEMA IF EXISTS a CASCADE; CREATE SCHEMA a;

@@ -19,7 +19,6 @@ public static class ServerFunctions
     /// </summary>
     private static readonly HashSet<string> SetReturning = new(StringComparer.Ordinal)
     {
-
         "aclexplode", "generate_series", "generate_subscripts", "json_array_elements", "json_array_elements_text",
         "json_each", "json_each_text", "json_object_keys", "json_populate_recordset", "json_to_recordset",
         "jsonb_array_elements", "jsonb_array_elements_text", "jsonb_each", "jsonb_each_text", "jsonb_object_keys",

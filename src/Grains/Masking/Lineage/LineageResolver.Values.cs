@@ -34,7 +34,9 @@ internal sealed partial class LineageResolver
         var arguments = Arguments(call.Arguments, scope);
         if (call.Window.Count > 0)
         {
-            Predicate(Arguments(call.Window, scope));
+            var window = Arguments(call.Window, scope);
+            Predicate(window);
+            arguments = arguments.Union(window);
         }
 
         var opaque = _catalog.IsOpaqueFunction(call.Function);

@@ -59,7 +59,7 @@ internal sealed partial class LineageResolver
             if (setOperation.ComparesRows)
             {
                 // 'x' EXCEPT SELECT ssn … returns a row only when no ssn is 'x'.
-                Predicate(outputs.Aggregate(Taint.Clean, (all, o) => all.Union(o.Taint)));
+                Predicate(AllOf(outputs));
             }
 
             var scope = new QueryScope(outer, ctes);
@@ -139,10 +139,13 @@ internal sealed partial class LineageResolver
             if (position > outputs.Count || outputs.Any(o => o.IsRun))
             {
                 // A run before the position hides which column it is.
-                Predicate(outputs.Aggregate(Taint.Clean, (all, o) => all.Union(o.Taint)));
+                Predicate(AllOf(outputs));
             }
         }
     }
+
+    /// <summary>What any of the columns carries.</summary>
+    private static Taint AllOf(IEnumerable<OutputSlot> outputs) => outputs.Aggregate(Taint.Clean, (all, o) => all.Union(o.Taint));
 
     private static IReadOnlyList<OutputSlot> SetOperationOutputs(IReadOnlyList<OutputSlot> left, IReadOnlyList<OutputSlot> right)
     {
@@ -152,8 +155,7 @@ internal sealed partial class LineageResolver
         }
 
         // Columns pair by position, which a run hides: every column may be any of them.
-        var all = left.Concat(right).Aggregate(Taint.Clean, (t, o) => t.Union(o.Taint));
-        return [new OutputSlot(ColumnNamesUnknown, all, true)];
+        return [new OutputSlot(ColumnNamesUnknown, AllOf(left.Concat(right)), true)];
     }
 
     private const string ColumnNamesUnknown = "?column?";

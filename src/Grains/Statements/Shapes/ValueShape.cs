@@ -34,8 +34,9 @@ public sealed record CallValue(
     [property: Id(1)] IReadOnlyList<ValueShape> Arguments) : ValueShape
 {
     /// <summary>
-    /// A window function's PARTITION BY and ORDER BY (also among <see cref="Arguments"/>): the
-    /// server returns the rows in that order, so they decide what comes back as a filter does.
+    /// A window function's PARTITION BY, ORDER BY and frame offsets: the call computes from them as
+    /// from its arguments, and the server returns the rows in that order, so they also decide what
+    /// comes back, as a filter does.
     /// </summary>
     [Id(2)] public IReadOnlyList<ValueShape> Window { get; init; } = [];
 }

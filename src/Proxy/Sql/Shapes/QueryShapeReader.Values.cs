@@ -65,7 +65,6 @@ internal static partial class QueryShapeReader
         if (call.TryGetProperty("over", out var over))
         {
             AddWindow(window, over, depth + 1);
-            arguments.AddRange(window);
         }
 
         return new CallValue(string.Join('.', Strings(call, "funcname")), arguments) { Window = window };
