@@ -83,6 +83,11 @@ public sealed class BlockedMaskedPredicateTests(PostgresFixture postgres) : Mask
     [InlineData("SELECT generate_series(1, ascii(ssn)) FROM customers WHERE id = 1")]
     [InlineData("SELECT unnest(string_to_array(ssn, '-')) FROM customers WHERE id = 1")]
     [InlineData("SELECT regexp_matches(ssn, '[0-9]', 'g') FROM customers WHERE id = 1")]
+    [InlineData("SELECT n FROM customers c CROSS JOIN LATERAL ROWS FROM (generate_series(1, ascii(c.ssn))) AS g(n) WHERE id = 1")]
+    [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r, customers c WHERE c.id = 1 AND n < ascii(c.ssn)) SELECT count(*) FROM r")]
+    [InlineData("SELECT id FROM orders OFFSET (SELECT ascii(ssn) - 48 FROM customers WHERE id = 1)")]
+    [InlineData("SELECT id FROM orders FETCH FIRST (SELECT ascii(ssn) - 48 FROM customers WHERE id = 1) ROWS ONLY")]
+    [InlineData("SELECT id, sum(1) OVER (PARTITION BY substr(ssn, 1, 1)) FROM customers")]
     [InlineData("SELECT count(*) FROM (SELECT 1 FROM generate_series(1, 200) LIMIT (SELECT ascii(ssn) FROM customers WHERE id = 1)) s")]
     // Rows matched against a guess, or against the masked values themselves.
     [InlineData("SELECT '123-45-6789' AS x EXCEPT SELECT ssn FROM customers")]
