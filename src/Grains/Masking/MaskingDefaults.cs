@@ -72,8 +72,9 @@ public static class MaskingDefaults
         if (analysis.UsesMaskedColumnInPredicate && policy.MaskedPredicates == MaskedPredicateAction.Block)
         {
             return Decision.Block("masking:predicate",
-                "blocked by rule 'masking:predicate': which rows the statement returns, how many or in what order would depend on a masked value "
-                + "(it filters, sorts, groups, joins or compares rows on one, or passes one to a function that may return rows)");
+                "blocked by rule 'masking:predicate': which rows the statement returns, how many, in what order or whether it fails would depend on a masked value "
+                + "(it filters, sorts, groups, joins or compares rows on one, passes one to a function that may return rows, "
+                + "or computes on one with a step that can fail for some values: arithmetic, a cast to anything but text, a scalar subquery)");
         }
 
         if (analysis.ComputesFromMaskedValues && policy.DerivedColumns == DerivedColumnAction.Block)

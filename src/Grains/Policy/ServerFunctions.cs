@@ -9,7 +9,7 @@ namespace OrleansGate.Grains.Policy;
 /// that still change nothing (a read-only policy lets them through), and those that change the
 /// server or reach other sessions (never read-only, and blocked by a built-in rule).
 /// </summary>
-public static class ServerFunctions
+public static partial class ServerFunctions
 {
     /// <summary>
     /// The set-returning ones (PostgreSQL 15's pg_proc, <c>proretset</c>). Called in a select list,

@@ -39,7 +39,9 @@ public sealed class ApprovedCopyCorpusTests(PostgresFixture postgres) : MaskingT
         Rows("copy-query-partial-pieces", "COPY (SELECT name, 'a@' || split_part(email, '@', 1), '#####' || substr(card_number, 1, 4) FROM customers) TO STDOUT",
             minRows: 3),
         Rows("copy-query-clean-only", "COPY (SELECT id, name, upper(name) FROM customers) TO STDOUT", minRows: 3),
-        Rows("copy-query-expression", "COPY (SELECT name, upper(ssn), email || '', card_number::numeric FROM customers) TO STDOUT WITH (FORMAT csv)", marker: null, minRows: 3),
+        Rows("copy-query-expression", "COPY (SELECT name, upper(ssn), email || '', length(card_number) FROM customers) TO STDOUT WITH (FORMAT csv)", marker: null, minRows: 3),
+        // A cast that fails for some values would say whether it failed (masking:predicate by default).
+        Refused("copy-query-failing-cast", "COPY (SELECT name, card_number::numeric FROM customers) TO STDOUT WITH (FORMAT csv)"),
         Rows("copy-query-whole-row", "COPY (SELECT c FROM customers c) TO STDOUT", marker: null, minRows: 3),
         Rows("copy-query-view", "COPY (SELECT * FROM v_alias) TO STDOUT", marker: null, minRows: 3),
         Rows("copy-matview-query", "COPY (SELECT * FROM mv_customers) TO STDOUT", marker: null, minRows: 3),

@@ -97,6 +97,15 @@ public sealed class BlockedMaskedPredicateTests(PostgresFixture postgres) : Mask
     [InlineData("SELECT id, row_number() OVER (ORDER BY email) FROM customers")]
     [InlineData("SELECT count(*) FROM customers c WHERE id = 1 AND (SELECT pg_sleep(0) WHERE c.ssn LIKE '1%') IS NULL")]
     [InlineData("EXPLAIN (ANALYZE) SELECT id FROM customers WHERE ssn = '123-45-6789'")]
+    // Whether a computation over a masked value fails: an error or a (masked) row is one bit of it.
+    [InlineData("SELECT 1 / (ascii(ssn) - 49) FROM customers WHERE id = 1")]
+    [InlineData("SELECT ssn::int FROM customers WHERE id = 1")]
+    [InlineData("SELECT substr('abc', 1, ascii(ssn) - 49) FROM customers WHERE id = 1")]
+    [InlineData("SELECT CASE WHEN ssn LIKE '1%' THEN 1 / (id - id) END FROM customers WHERE id = 1")]
+    [InlineData("SELECT CASE WHEN ssn LIKE '1%' THEN (SELECT 1 UNION ALL SELECT 2) END FROM customers WHERE id = 1")]
+    [InlineData("SELECT CASE WHEN ssn LIKE '1%' THEN current_setting('no.such_setting') END FROM customers WHERE id = 1")]
+    [InlineData("SELECT CASE WHEN ssn LIKE '1%' THEN pg_sleep(1) END FROM customers WHERE id = 1")]
+    [InlineData("SELECT 1 / s FROM (SELECT CASE WHEN email LIKE 'a%' THEN 0 ELSE 1 END AS s FROM customers WHERE id = 1) t")]
     public async Task Is_refused(string sql)
     {
         await using var connection = await OpenViaGatewayAsync();
@@ -106,6 +115,35 @@ public sealed class BlockedMaskedPredicateTests(PostgresFixture postgres) : Mask
         Assert.Contains("masking:predicate", refused.MessageText, StringComparison.Ordinal);
         // The session goes on: masked columns can still be read, masked.
         Assert.Equal([["Ann", "****"]], await RowsAsync(connection, "SELECT name, ssn FROM customers WHERE id = 1"));
+    }
+
+    [Fact]
+    public async Task A_failing_computation_is_refused_through_a_prepared_statement_too()
+    {
+        await using var connection = await OpenViaGatewayAsync();
+        await using var command = new NpgsqlCommand("SELECT 1 / (ascii(ssn) - $1) FROM customers WHERE id = 1", connection);
+        command.Parameters.AddWithValue(49);
+        var refused = await Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await command.PrepareAsync();
+            await command.ExecuteScalarAsync();
+        });
+
+        Assert.Equal("42501", refused.SqlState);
+        Assert.Contains("masking:predicate", refused.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Computations_that_accept_every_value_run_masked()
+    {
+        var row = Assert.Single(await RowsAsync(
+            "SELECT upper(ssn), ssn::text, substr(ssn, 1, 3), coalesce(email, ''), length(card_number), ssn || '!', "
+            + "CASE WHEN ssn LIKE '1%' THEN 'a' ELSE 'b' END FROM customers WHERE id = 1"));
+
+        Assert.Equal(7, row.Length);
+        Assert.All(row, value => Assert.DoesNotContain("123", value ?? string.Empty, StringComparison.Ordinal));
+        Assert.All(row, value => Assert.DoesNotContain("ann", value ?? string.Empty, StringComparison.Ordinal));
+        Assert.NotEqual("a", row[6]);
     }
 
     [Fact]

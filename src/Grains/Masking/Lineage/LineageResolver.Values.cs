@@ -10,12 +10,12 @@ internal sealed partial class LineageResolver
         ConstantValue => Taint.Clean,
         ColumnValue column => Column(column, scope),
         CallValue call => Call(call, scope),
-        OperatorValue op => Arguments(op.Arguments, scope).Computed()
-            .Union(_catalog.IsOpaqueOperator(op.Operator) ? Taint.Function("operator " + op.Operator) : Taint.Clean),
+        OperatorValue op => Operator(op, scope),
         SubqueryValue subquery => Subquery(subquery, scope),
         FieldValue field => Field(field, scope),
+        CombinedValue { MayFail: true } combined => Arguments(combined.Parts, scope).Computed().Failing(),
         CombinedValue combined => Arguments(combined.Parts, scope).Computed(),
-        _ => Taint.Unresolved,
+        _ => Taint.Unresolved.Failing(),
     });
 
     private Taint Arguments(IReadOnlyList<ValueShape> values, QueryScope scope)
@@ -29,9 +29,42 @@ internal sealed partial class LineageResolver
         return taint;
     }
 
+    // A step that may fail for some values marks its result (Taint.Failing): when the value also
+    // carries a masked one, whether the statement fails can depend on it, even where the failing
+    // part reads no masked value itself (CASE WHEN ssn LIKE '1%' THEN 1 / (id - id) END). A constant
+    // argument cannot be what makes it fail: the planner folds a call of constants, and a failing
+    // one fails every time. Steps not known to accept every value may fail whatever they are given
+    // (current_setting('x') is not folded).
+    private Taint Operator(OperatorValue op, QueryScope scope)
+    {
+        var taint = Taint.Clean;
+        var failing = !Policy.ServerFunctions.KnownOperatorToAcceptAnyValue(op.Operator);
+        for (var i = 0; i < op.Arguments.Count; i++)
+        {
+            var argument = Value(op.Arguments[i], scope);
+            failing |= op.Arguments[i] is not ConstantValue && !Policy.ServerFunctions.OperatorAcceptsAnyValue(op.Operator, i, op.Arguments.Count);
+            taint = taint.Union(argument);
+        }
+
+        taint = taint.Computed().Union(_catalog.IsOpaqueOperator(op.Operator) ? Taint.Function("operator " + op.Operator) : Taint.Clean);
+        return failing ? taint.Failing() : taint;
+    }
+
     private Taint Call(CallValue call, QueryScope scope)
     {
-        var arguments = Arguments(call.Arguments, scope);
+        var arguments = Taint.Clean;
+        var failing = !Policy.ServerFunctions.KnownToAcceptAnyValue(call.Function);
+        for (var i = 0; i < call.Arguments.Count; i++)
+        {
+            var argument = Value(call.Arguments[i], scope);
+            failing |= call.Arguments[i] is not ConstantValue && !Policy.ServerFunctions.AcceptsAnyValue(call.Function, i);
+            arguments = arguments.Union(argument);
+        }
+
+        if (failing)
+        {
+            arguments = arguments.Failing();
+        }
         if (call.Window.Count > 0)
         {
             var window = Arguments(call.Window, scope);
@@ -64,7 +97,9 @@ internal sealed partial class LineageResolver
         var filters = _predicates;
         _predicates = before.Union(filters);
         var taint = result.Outputs.Aggregate(filters, (t, o) => t.Union(o.Taint));
-        return Arguments(subquery.Tests, scope).Union(taint).Computed();
+        // A scalar subquery fails when it returns more than one row: evaluated only when a masked
+        // value says so (CASE WHEN ssn LIKE '1%' THEN (SELECT …) END), that says something of it.
+        return Arguments(subquery.Tests, scope).Union(taint).Computed().Failing();
     }
 
     // (t).x is column x of the row t — also when t came through a subquery or CTE unchanged;

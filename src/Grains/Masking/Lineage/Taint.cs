@@ -13,6 +13,12 @@ internal enum TaintSources
     Function = 4,
     /// <summary>A reference the gateway could not resolve, or a part of the tree it does not read: anything may be in it.</summary>
     Unresolved = 8,
+    /// <summary>
+    /// Computing it may raise an error for some values (arithmetic, a cast to anything but text, a
+    /// function not known to accept every value, a scalar subquery): when the value also carries a
+    /// masked one, whether the statement fails can say something about it.
+    /// </summary>
+    MayFail = 16,
 }
 
 /// <summary>
@@ -61,6 +67,12 @@ internal sealed class Taint : IEquatable<Taint>
     public static Taint Function(string name) => new([], TaintSources.Function, -1, [name]);
 
     public static readonly Taint Unresolved = new([], TaintSources.Unresolved, -1, []);
+
+    /// <summary>Computing this value may fail for some values (<see cref="TaintSources.MayFail"/>).</summary>
+    public bool MayFail => (Sources & TaintSources.MayFail) != 0;
+
+    /// <summary>This value, computed by a step that may fail for some values.</summary>
+    public Taint Failing() => MayFail ? this : new Taint(Origins, Sources | TaintSources.MayFail, -1, Functions);
 
     /// <summary>What a value computed from both carries (never exact).</summary>
     public Taint Union(Taint other) => Combine(this, other, keepExact: false);

@@ -67,7 +67,15 @@ public sealed record FieldValue(
 /// <summary>A value computed from its parts by the server's own code: casts, CASE, COALESCE, arrays, ROW, boolean logic.</summary>
 [GenerateSerializer, Immutable]
 public sealed record CombinedValue(
-    [property: Id(0)] IReadOnlyList<ValueShape> Parts) : ValueShape;
+    [property: Id(0)] IReadOnlyList<ValueShape> Parts) : ValueShape
+{
+    /// <summary>
+    /// Computing it may raise an error for some values of its parts: a cast to a type other than
+    /// text (<c>ssn::int</c> fails unless ssn is digits), an array, XML. CASE, COALESCE, ROW,
+    /// boolean logic and tests for NULL accept every value.
+    /// </summary>
+    [Id(1)] public bool MayFail { get; init; }
+}
 
 /// <summary>
 /// A part of the tree the gateway does not know how to read. It may carry anything, so the

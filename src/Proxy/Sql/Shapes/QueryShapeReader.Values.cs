@@ -29,14 +29,19 @@ internal static partial class QueryShapeReader
                 return body.TryGetProperty(name == "ResTarget" ? "val" : "arg", out var inner) ? Value(inner, depth + 1) : ConstantValue.Instance;
             case "MultiAssignRef":
                 return Value(body.GetProperty("source"), depth + 1);
-            case "TypeCast" or "CollateClause" or "NullTest" or "BooleanTest" or "XmlSerialize":
-                return Combined(Children(body, depth, "arg", "expr"));
+            case "TypeCast":
+                return Combined(Children(body, depth, "arg")) with { MayFail = !CastsToText(body) };
+            case "CollateClause" or "NullTest" or "BooleanTest":
+                return Combined(Children(body, depth, "arg"));
+            case "XmlSerialize":
+                return Combined(Children(body, depth, "expr")) with { MayFail = true };
             case "BoolExpr" or "CoalesceExpr" or "MinMaxExpr" or "RowExpr" or "GroupingFunc":
                 return Combined(Children(body, depth, "args"));
             case "A_ArrayExpr":
-                return Combined(Children(body, depth, "elements"));
+                // ARRAY[a, b] of arrays fails when their dimensions differ.
+                return Combined(Children(body, depth, "elements")) with { MayFail = true };
             case "XmlExpr":
-                return Combined(Children(body, depth, "named_args", "args"));
+                return Combined(Children(body, depth, "named_args", "args")) with { MayFail = true };
             case "CaseExpr":
                 return Combined(Children(body, depth, "arg", "args", "defresult"));
             case "CaseWhen":
@@ -96,6 +101,28 @@ internal static partial class QueryShapeReader
     }
 
     private static CombinedValue Combined(IReadOnlyList<ValueShape> parts) => new(parts);
+
+    /// <summary>
+    /// A cast to text, varchar, char or name (with or without a length): every value has a text
+    /// form, so such a cast never fails. Casts to anything else parse the value and can; so can a
+    /// cast to an array of text, which parses an array literal.
+    /// </summary>
+    private static bool CastsToText(JsonElement cast)
+    {
+        if (!cast.TryGetProperty("typeName", out var type) || type.TryGetProperty("arrayBounds", out _))
+        {
+            return false;
+        }
+
+        var names = Strings(type, "names");
+        var name = names.Length switch
+        {
+            1 => names[0],
+            2 when names[0] == "pg_catalog" => names[1],
+            _ => null,
+        };
+        return name is "text" or "varchar" or "bpchar" or "name";
+    }
 
     /// <summary>The values under the named fields, each a node or a list of nodes.</summary>
     private static ValueShape[] Children(JsonElement body, int depth, params ReadOnlySpan<string> fields)

@@ -122,6 +122,40 @@ public sealed class ResultColumnTests
     public void Predicates_on_masked_columns_are_flagged(string sql, bool flagged) =>
         Assert.Equal(flagged, Analyze(sql).UsesMaskedColumnInPredicate);
 
+    // Whether a computation over a masked value fails is a bit of that value, as a filter on it is.
+    [Theory]
+    [InlineData("SELECT 1 / (ascii(ssn) - 49) FROM customers", true)]
+    [InlineData("SELECT ssn::int FROM customers", true)]
+    [InlineData("SELECT CAST(email AS date) FROM customers", true)]
+    [InlineData("SELECT ssn::text[] FROM customers", true)]
+    [InlineData("SELECT length(ssn) + 2147483600 FROM customers", true)]
+    [InlineData("SELECT chr(ascii(ssn) - 49) FROM customers", true)]
+    [InlineData("SELECT substr('abc', 1, ascii(ssn) - 49) FROM customers", true)]
+    [InlineData("SELECT 'abc' LIKE email FROM customers", true)]
+    [InlineData("SELECT 'abc' ~ email FROM customers", true)]
+    [InlineData("SELECT repeat(ssn, 100000000) FROM customers", true)]
+    [InlineData("SELECT ARRAY[ssn] FROM customers", true)]
+    [InlineData("SELECT sum(ascii(ssn) * 100000000) FROM customers", true)]
+    // Conditional evaluation: the failing part reads no masked value, a masked value decides whether it runs.
+    [InlineData("SELECT CASE WHEN ssn LIKE '1%' THEN 1 / (id - id) END FROM customers", true)]
+    [InlineData("SELECT CASE WHEN ssn LIKE '1%' THEN (SELECT 1 UNION ALL SELECT 2) END FROM customers", true)]
+    [InlineData("SELECT coalesce(nullif(ssn, '123-45-6789'), (1 / (id - id))::text) FROM customers", true)]
+    [InlineData("SELECT s FROM (SELECT CASE WHEN ssn LIKE '1%' THEN 0 ELSE 1 END AS s FROM customers) t WHERE 1 / s = 1", true)]
+    [InlineData("SELECT 1 / s FROM (SELECT CASE WHEN ssn LIKE '1%' THEN 0 ELSE 1 END AS s FROM customers) t", true)]
+    // What accepts every value runs (its result masked).
+    [InlineData("SELECT upper(email), lower(ssn), length(card_number), ssn::text, email::varchar(3) FROM customers", false)]
+    [InlineData("SELECT substr(ssn, 1, 3), left(email, 2), ssn || '-' || name, concat(name, ssn) FROM customers", false)]
+    [InlineData("SELECT coalesce(ssn, ''), ssn IS NULL, ssn = 'x', email LIKE '%@x', row_to_json(c) FROM customers c", false)]
+    [InlineData("SELECT count(ssn), max(email), string_agg(ssn, ',') FROM customers", false)]
+    [InlineData("SELECT CASE WHEN ssn LIKE '1%' THEN 'a' ELSE upper(name) END FROM customers", false)]
+    // Failing computations over clean values alone say nothing of masked ones.
+    [InlineData("SELECT ssn, 1 / id, name::int FROM customers", false)]
+    [InlineData("SELECT name, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) FROM customers c", false)]
+    [InlineData("SELECT get_ssn(id), 1 / get_ssn(id)::int FROM customers", false)]
+    [InlineData("SELECT CASE WHEN ssn LIKE '1%' THEN get_ssn(1) END FROM customers", true)]
+    public void Computations_that_may_fail_on_a_masked_value_are_flagged(string sql, bool flagged) =>
+        Assert.Equal(flagged, Analyze(sql).UsesMaskedColumnInPredicate);
+
     [Theory]
     [InlineData("INSERT INTO orders (id, customer_id, total, note) SELECT id, id, 1, ssn FROM customers x", true)]
     [InlineData("INSERT INTO orders (id, customer_id, total, note) SELECT a, a, 1, b FROM customers x(a, b)", false)]
