@@ -72,9 +72,10 @@ public static class MaskingDefaults
         if (analysis.UsesMaskedColumnInPredicate && policy.MaskedPredicates == MaskedPredicateAction.Block)
         {
             return Decision.Block("masking:predicate",
-                "blocked by rule 'masking:predicate': which rows the statement returns, how many, in what order or whether it fails would depend on a masked value "
+                "blocked by rule 'masking:predicate': which rows the statement returns, how many, in what order, or whether it fails or how long it takes would depend on a masked value "
                 + "(it filters, sorts, groups, joins or compares rows on one, passes one to a function that may return rows, "
-                + "or computes on one with a step that can fail for some values: arithmetic, a cast to anything but text, a scalar subquery)");
+                + "computes on one with a step that does not accept every value: arithmetic, a cast to anything but text, LIKE, a function not known to, "
+                + "or lets one decide whether such a step runs: CASE, COALESCE, AND/OR, FILTER)");
         }
 
         if (analysis.ComputesFromMaskedValues && policy.DerivedColumns == DerivedColumnAction.Block)

@@ -4,9 +4,11 @@ namespace OrleansGate.Grains.Policy;
 
 /// <summary>
 /// The server's functions and operators that accept every value of an argument: computing them
-/// over a masked value cannot fail, so whether a statement fails says nothing of that value. Every
-/// other call over a masked value may fail for some values (<c>1/(ascii(ssn) - 49)</c>, overflow,
-/// <c>chr(0)</c>, an invalid pattern), and the masking analysis counts it as one bit of the value.
+/// over a masked value cannot fail, takes time that grows only with its length, and yields a
+/// result whose size depends on its length alone. Every other call over a masked value may fail
+/// for some values (<c>1/(ascii(ssn) - 49)</c>, overflow, <c>chr(0)</c>, an invalid pattern), take
+/// longer for some (a regular expression that backtracks), or grow with its content
+/// (<c>replace(ssn, '1', huge)</c>), and the masking analysis counts it as a bit of the value.
 /// </summary>
 public static partial class ServerFunctions
 {
@@ -21,7 +23,7 @@ public static partial class ServerFunctions
         ["octet_length"] = EveryArgument, ["bit_length"] = EveryArgument, ["ascii"] = EveryArgument,
         ["concat"] = EveryArgument, ["concat_ws"] = EveryArgument, ["md5"] = EveryArgument,
         ["btrim"] = EveryArgument, ["ltrim"] = EveryArgument, ["rtrim"] = EveryArgument,
-        ["replace"] = EveryArgument, ["translate"] = EveryArgument, ["reverse"] = EveryArgument,
+        ["translate"] = EveryArgument, ["reverse"] = EveryArgument,
         ["strpos"] = EveryArgument, ["position"] = EveryArgument, ["starts_with"] = EveryArgument,
         ["left"] = EveryArgument, ["right"] = EveryArgument,
         ["quote_literal"] = EveryArgument, ["quote_ident"] = EveryArgument, ["quote_nullable"] = EveryArgument,
@@ -40,7 +42,11 @@ public static partial class ServerFunctions
         ["json_build_array"] = EveryArgument, ["jsonb_build_array"] = EveryArgument,
     };
 
-    /// <summary>Operators that compare, test or join values of any kind (text concatenation included).</summary>
+    /// <summary>
+    /// Operators that compare, test or join values of any kind (text concatenation included). LIKE
+    /// and regular expressions are not among them: a pattern can be invalid, and matching can take
+    /// far longer on some strings than on others.
+    /// </summary>
     private static readonly HashSet<string> AnyValueOperators = new(StringComparer.Ordinal)
     {
         "=", "<>", "!=", "<", ">", "<=", ">=", "||",
@@ -48,27 +54,10 @@ public static partial class ServerFunctions
         "@>", "<@", "&&", "->", "->>", "#>", "#>>", "?", "?|", "?&",
     };
 
-    /// <summary>LIKE, ILIKE and regular expressions: any string to match, but a pattern can be invalid (a trailing escape, an unbalanced parenthesis).</summary>
-    private static readonly HashSet<string> PatternOperators = new(StringComparer.Ordinal)
-    {
-        "~~", "!~~", "~~*", "!~~*", "~", "!~", "~*", "!~*",
-    };
-
-    /// <summary>The server's <paramref name="function"/> accepts every value in some argument (and fails for none given constants that work once).</summary>
-    public static bool KnownToAcceptAnyValue(string function) => AnyValueArguments.ContainsKey(SqlNames.Unqualified(function));
-
-    /// <summary>The operator compares, tests or matches values (a pattern accepts every string to match).</summary>
-    public static bool KnownOperatorToAcceptAnyValue(string op) =>
-        AnyValueOperators.Contains(SqlNames.Unqualified(op)) || PatternOperators.Contains(SqlNames.Unqualified(op));
-
     /// <summary>Whether the server's <paramref name="function"/> accepts every value as its argument number <paramref name="argument"/> (from 0).</summary>
     public static bool AcceptsAnyValue(string function, int argument) =>
         argument < 32 && AnyValueArguments.TryGetValue(SqlNames.Unqualified(function), out var arguments) && (arguments & (1u << argument)) != 0;
 
-    /// <summary>Whether <paramref name="op"/> accepts every value as its operand number <paramref name="operand"/> of <paramref name="operands"/>.</summary>
-    public static bool OperatorAcceptsAnyValue(string op, int operand, int operands)
-    {
-        var name = SqlNames.Unqualified(op);
-        return AnyValueOperators.Contains(name) || (operands == 2 && operand == 0 && PatternOperators.Contains(name));
-    }
+    /// <summary>Whether <paramref name="op"/> accepts every value as any of its operands.</summary>
+    public static bool OperatorAcceptsAnyValue(string op) => AnyValueOperators.Contains(SqlNames.Unqualified(op));
 }

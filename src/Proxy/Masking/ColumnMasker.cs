@@ -33,6 +33,28 @@ public sealed partial class ColumnMasker
         _keepLast = rule.KeepLast;
         _detectors = ContentScanner.SetOf(rule.Detectors);
         _key = key;
+        HidesNull = rule.Column == MaskRule.Derived.Column;
+    }
+
+    /// <summary>
+    /// A value computed from masked values (or a whole row holding one) reads the same whether it
+    /// is NULL or not: <c>nullif(substr(ssn, 1, 1), '1')</c> or <c>CASE WHEN ssn LIKE '1%' THEN 'x'
+    /// END</c> would otherwise say a bit of ssn by being NULL. A masked column itself keeps its own
+    /// NULLs (that the column is empty is not its value).
+    /// </summary>
+    public bool HidesNull { get; }
+
+    /// <summary>What a NULL of a <see cref="HidesNull"/> column becomes: the placeholder a value gets; false (NULL) when the type has none.</summary>
+    public bool MaskNull(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (_strategy == MaskStrategy.Null || !RedactPlaceholder.TryGet(_family, _binary, out var placeholder))
+        {
+            return false;
+        }
+
+        output.Write(placeholder);
+        return true;
     }
 
     /// <summary>

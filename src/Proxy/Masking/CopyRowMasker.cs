@@ -75,15 +75,8 @@ public sealed partial class CopyRowMasker
         output.Write(row[^terminator..]);
     }
 
-    private void MaskField(ReadOnlySpan<byte> field, ColumnMasker masker, IBufferWriter<byte> output)
+    private ReadOnlySpan<byte> Decoded(ReadOnlySpan<byte> field)
     {
-        // NULL is recognised before unescaping, and a quoted CSV field is never NULL.
-        if (field.SequenceEqual(_null))
-        {
-            output.Write(field);
-            return;
-        }
-
         _decoded.ResetWrittenCount();
         if (_format.IsCsv)
         {
@@ -94,8 +87,21 @@ public sealed partial class CopyRowMasker
             DecodeText(field, _decoded);
         }
 
+        return _decoded.WrittenSpan;
+    }
+
+    private void MaskField(ReadOnlySpan<byte> field, ColumnMasker masker, IBufferWriter<byte> output)
+    {
+        // NULL is recognised before unescaping, and a quoted CSV field is never NULL.
+        var isNull = field.SequenceEqual(_null);
+        if (isNull && !masker.HidesNull)
+        {
+            output.Write(field);
+            return;
+        }
+
         _masked.ResetWrittenCount();
-        if (!masker.Mask(_decoded.WrittenSpan, _masked))
+        if (isNull ? !masker.MaskNull(_masked) : !masker.Mask(Decoded(field), _masked))
         {
             output.Write(_null);
             return;

@@ -39,7 +39,7 @@ internal sealed partial class ResultMasking
             }
 
             var next = valueStart + Math.Max(length, 0);
-            if (columns[i] is not { } masker || length < 0)
+            if (columns[i] is not { } masker || (length < 0 && !masker.HidesNull))
             {
                 position = next;
                 continue;
@@ -49,7 +49,7 @@ internal sealed partial class ResultMasking
             var lengthAt = buffer.WrittenCount;
             buffer.GetSpan(4);
             buffer.Advance(4);
-            var masked = masker.Mask(row.Slice(valueStart, length), buffer);
+            var masked = length < 0 ? masker.MaskNull(buffer) : masker.Mask(row.Slice(valueStart, length), buffer);
             PatchInt32(buffer, lengthAt, masked ? buffer.WrittenCount - lengthAt - 4 : -1);
             _counts[i]++;
             copiedTo = position = next;

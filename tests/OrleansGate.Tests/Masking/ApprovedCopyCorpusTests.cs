@@ -54,6 +54,18 @@ public sealed class ApprovedCopyCorpusTests(PostgresFixture postgres) : MaskingT
         Refused("copy-query-binary-functional", "COPY (SELECT c.quote_literal FROM customers c) TO STDOUT WITH (FORMAT binary)"),
     ];
 
+    // A computed value's NULL would say a bit of ssn (nullif(…, '1') is NULL exactly for Ann's): COPY writes the placeholder for both.
+    [Fact]
+    public async Task A_computed_value_reads_the_same_null_or_not_through_copy()
+    {
+        await using var connection = await OpenViaGatewayAsync();
+        using var reader = await connection.BeginTextExportAsync(
+            "COPY (SELECT id, nullif(substr(ssn, 1, 1), '1') FROM customers WHERE id <= 2 ORDER BY id) TO STDOUT");
+        var lines = (await reader.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(["1\t****", "2\t****"], lines);
+    }
+
     [Fact]
     public async Task Psql_gets_no_secret() =>
         BypassCorpusTests.AssertHeld(await BypassPaths.RunAllAsync(Attempts,

@@ -138,12 +138,28 @@ public sealed class BlockedMaskedPredicateTests(PostgresFixture postgres) : Mask
     {
         var row = Assert.Single(await RowsAsync(
             "SELECT upper(ssn), ssn::text, substr(ssn, 1, 3), coalesce(email, ''), length(card_number), ssn || '!', "
-            + "CASE WHEN ssn LIKE '1%' THEN 'a' ELSE 'b' END FROM customers WHERE id = 1"));
+            + "CASE WHEN ssn = '123-45-6789' THEN 'a' ELSE 'b' END FROM customers WHERE id = 1"));
 
         Assert.Equal(7, row.Length);
         Assert.All(row, value => Assert.DoesNotContain("123", value ?? string.Empty, StringComparison.Ordinal));
         Assert.All(row, value => Assert.DoesNotContain("ann", value ?? string.Empty, StringComparison.Ordinal));
         Assert.NotEqual("a", row[6]);
+    }
+
+    // A computed value says nothing by being NULL: nullif(…, '1') is NULL exactly when ssn starts
+    // with 1 (Ann's does, Bob's does not), and both read the same (the attack of 2026-12-07, late).
+    [Theory]
+    [InlineData("SELECT id, nullif(substr(ssn, 1, 1), '1') FROM customers WHERE id <= 2 ORDER BY id")]
+    [InlineData("SELECT id, CASE WHEN ssn = '123-45-6789' THEN 'x' END FROM customers WHERE id <= 2 ORDER BY id")]
+    [InlineData("SELECT id, ssn IN ('123-45-6789', NULL) FROM customers WHERE id <= 2 ORDER BY id")]
+    [InlineData("SELECT id, (SELECT string_agg(CASE WHEN c2.ssn = '123-45-6789' THEN 'x' END, '') FROM customers c2 WHERE c2.id = c.id) FROM customers c WHERE id <= 2 ORDER BY id")]
+    public async Task A_computed_value_reads_the_same_null_or_not(string sql)
+    {
+        var rows = await RowsAsync(sql);
+
+        Assert.Equal(2, rows.Count);
+        Assert.NotEqual("NULL", rows[0][1]);
+        Assert.Equal(rows[0][1], rows[1][1]);
     }
 
     [Fact]

@@ -13,8 +13,7 @@ internal sealed partial class LineageResolver
         OperatorValue op => Operator(op, scope),
         SubqueryValue subquery => Subquery(subquery, scope),
         FieldValue field => Field(field, scope),
-        CombinedValue { MayFail: true } combined => Arguments(combined.Parts, scope).Computed().Failing(),
-        CombinedValue combined => Arguments(combined.Parts, scope).Computed(),
+        CombinedValue combined => Combined(combined, scope),
         _ => Taint.Unresolved.Failing(),
     });
 
@@ -29,20 +28,21 @@ internal sealed partial class LineageResolver
         return taint;
     }
 
-    // A step that may fail for some values marks its result (Taint.Failing): when the value also
-    // carries a masked one, whether the statement fails can depend on it, even where the failing
-    // part reads no masked value itself (CASE WHEN ssn LIKE '1%' THEN 1 / (id - id) END). A constant
-    // argument cannot be what makes it fail: the planner folds a call of constants, and a failing
-    // one fails every time. Steps not known to accept every value may fail whatever they are given
-    // (current_setting('x') is not folded).
+    // Whether a statement fails, or how long it takes, must not depend on a masked value. Two ways
+    // it could, each marking the value computed (Taint.Failing, refused where it carries a masked
+    // value): a step given a masked value where it does not accept every value (1 / (ascii(ssn) -
+    // 49), ssn::int, 'x' LIKE ssn); and a masked value deciding whether a step runs at all (CASE,
+    // COALESCE, AND/OR, IN lists, an aggregate's FILTER), unless every step it decides is a
+    // constant or a column: CASE WHEN ssn LIKE '1%' THEN substr(name, 1, -1) END fails, and
+    // THEN md5(rpad(name, 100000000)) takes a second, exactly when ssn starts with 1.
     private Taint Operator(OperatorValue op, QueryScope scope)
     {
         var taint = Taint.Clean;
-        var failing = !Policy.ServerFunctions.KnownOperatorToAcceptAnyValue(op.Operator);
+        var failing = false;
         for (var i = 0; i < op.Arguments.Count; i++)
         {
             var argument = Value(op.Arguments[i], scope);
-            failing |= op.Arguments[i] is not ConstantValue && !Policy.ServerFunctions.OperatorAcceptsAnyValue(op.Operator, i, op.Arguments.Count);
+            failing |= argument.MayCarryMasked && !Policy.ServerFunctions.OperatorAcceptsAnyValue(op.Operator);
             taint = taint.Union(argument);
         }
 
@@ -50,21 +50,54 @@ internal sealed partial class LineageResolver
         return failing ? taint.Failing() : taint;
     }
 
+    private Taint Combined(CombinedValue combined, QueryScope scope)
+    {
+        var taint = Taint.Clean;
+        var failing = false;
+        for (var i = 0; i < combined.Parts.Count; i++)
+        {
+            // Each part of a conditional runs only as the parts before it say.
+            failing |= combined.Conditional && taint.MayCarryMasked && !IsInert(combined.Parts[i]);
+            taint = taint.Union(Value(combined.Parts[i], scope));
+        }
+
+        taint = taint.Computed();
+        return failing || (combined.MayFail && taint.MayCarryMasked) ? taint.Failing() : taint;
+    }
+
+    /// <summary>A constant, a column, or a comparison of such (a CASE's later WHEN): nothing that can fail or does more than read them.</summary>
+    private static bool IsInert(ValueShape value) => value switch
+    {
+        ConstantValue or ColumnValue => true,
+        CombinedValue { MayFail: false } combined => combined.Parts.All(IsInert),
+        OperatorValue { Operator: "=" or "<>" or "!=" or "<" or ">" or "<=" or ">=" } comparison => comparison.Arguments.All(IsInert),
+        _ => false,
+    };
+
     private Taint Call(CallValue call, QueryScope scope)
     {
         var arguments = Taint.Clean;
-        var failing = !Policy.ServerFunctions.KnownToAcceptAnyValue(call.Function);
+        var failing = false;
         for (var i = 0; i < call.Arguments.Count; i++)
         {
             var argument = Value(call.Arguments[i], scope);
-            failing |= call.Arguments[i] is not ConstantValue && !Policy.ServerFunctions.AcceptsAnyValue(call.Function, i);
+            failing |= argument.MayCarryMasked && !Policy.ServerFunctions.AcceptsAnyValue(call.Function, i);
             arguments = arguments.Union(argument);
+        }
+
+        if (call.Filter is { } filter)
+        {
+            // An aggregate's FILTER decides for which rows its arguments are computed.
+            var filtered = Value(filter, scope);
+            failing |= filtered.MayCarryMasked && !call.Arguments.All(IsInert);
+            arguments = arguments.Union(filtered);
         }
 
         if (failing)
         {
             arguments = arguments.Failing();
         }
+
         if (call.Window.Count > 0)
         {
             var window = Arguments(call.Window, scope);
@@ -97,9 +130,7 @@ internal sealed partial class LineageResolver
         var filters = _predicates;
         _predicates = before.Union(filters);
         var taint = result.Outputs.Aggregate(filters, (t, o) => t.Union(o.Taint));
-        // A scalar subquery fails when it returns more than one row: evaluated only when a masked
-        // value says so (CASE WHEN ssn LIKE '1%' THEN (SELECT …) END), that says something of it.
-        return Arguments(subquery.Tests, scope).Union(taint).Computed().Failing();
+        return Arguments(subquery.Tests, scope).Union(taint).Computed();
     }
 
     // (t).x is column x of the row t — also when t came through a subquery or CTE unchanged;

@@ -171,7 +171,7 @@ internal sealed partial class LineageResolver
         if (!taint.IsClean || taint.Origins.Length > 0)
         {
             _touched = _touched.Union(taint);
-            if (taint.MayFail && (taint.Origins.Length > 0 || (taint.Sources & TaintSources.Unresolved) != 0))
+            if (taint.MayFail && taint.MayCarryMasked)
             {
                 // Whether the statement fails would depend on a masked value: 1/(ascii(ssn) - 49)
                 // answers an error or a row, a bit of ssn either way, as a filter on it would.

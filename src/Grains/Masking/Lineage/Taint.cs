@@ -14,9 +14,9 @@ internal enum TaintSources
     /// <summary>A reference the gateway could not resolve, or a part of the tree it does not read: anything may be in it.</summary>
     Unresolved = 8,
     /// <summary>
-    /// Computing it may raise an error for some values (arithmetic, a cast to anything but text, a
-    /// function not known to accept every value, a scalar subquery): when the value also carries a
-    /// masked one, whether the statement fails can say something about it.
+    /// Whether computing it fails, or how long it takes, may depend on a masked value: a step that
+    /// does not accept every value was given one (arithmetic, a cast to anything but text), or a
+    /// masked value decides whether such a step runs (CASE, COALESCE, AND/OR, FILTER).
     /// </summary>
     MayFail = 16,
 }
@@ -67,6 +67,9 @@ internal sealed class Taint : IEquatable<Taint>
     public static Taint Function(string name) => new([], TaintSources.Function, -1, [name]);
 
     public static readonly Taint Unresolved = new([], TaintSources.Unresolved, -1, []);
+
+    /// <summary>It may hold a masked value: computed from a masked column, or from something the gateway could not resolve.</summary>
+    public bool MayCarryMasked => Origins.Length > 0 || (Sources & TaintSources.Unresolved) != 0;
 
     /// <summary>Computing this value may fail for some values (<see cref="TaintSources.MayFail"/>).</summary>
     public bool MayFail => (Sources & TaintSources.MayFail) != 0;

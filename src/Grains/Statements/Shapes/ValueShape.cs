@@ -26,7 +26,7 @@ public sealed record ColumnValue(
     /// <summary>Ends in <c>.*</c> (or is <c>*</c>): every column of the row.</summary>
     [property: Id(1)] bool Star) : ValueShape;
 
-/// <summary>A function call (aggregates and window functions too: FILTER, ORDER BY and OVER are among its arguments).</summary>
+/// <summary>A function call (aggregates and window functions too: an aggregate's ORDER BY is among its arguments).</summary>
 [GenerateSerializer, Immutable]
 public sealed record CallValue(
     /// <summary>The name as written, schema-qualified when it was.</summary>
@@ -39,6 +39,9 @@ public sealed record CallValue(
     /// comes back, as a filter does.
     /// </summary>
     [Id(2)] public IReadOnlyList<ValueShape> Window { get; init; } = [];
+
+    /// <summary>An aggregate's FILTER (WHERE …): for which rows its arguments are computed.</summary>
+    [Id(3)] public ValueShape? Filter { get; init; }
 }
 
 /// <summary>An operator (<c>a || b</c>, <c>-a</c>, <c>a = ANY (b)</c>): user-defined ones run code the gateway cannot see.</summary>
@@ -75,6 +78,12 @@ public sealed record CombinedValue(
     /// boolean logic and tests for NULL accept every value.
     /// </summary>
     [Id(1)] public bool MayFail { get; init; }
+
+    /// <summary>
+    /// Each part runs only as the parts before it say: CASE (its operand, then each WHEN and THEN
+    /// in order, then ELSE), COALESCE, AND/OR, an IN list.
+    /// </summary>
+    [Id(2)] public bool Conditional { get; init; }
 }
 
 /// <summary>

@@ -19,6 +19,9 @@ internal static partial class QueryShapeReader
                 return ConstantValue.Instance;
             case "FuncCall":
                 return Call(body, depth);
+            case "A_Expr" when String(body, "kind") == "AEXPR_IN":
+                // x IN (a, b) is x = a OR x = b: each item is compared only when the ones before did not match.
+                return Combined(Children(body, depth, "lexpr").Concat(ListItems(body, "rexpr", depth)).ToArray()) with { Conditional = true };
             case "A_Expr":
                 return new OperatorValue(NameList(body, "name"), Children(body, depth, "lexpr", "rexpr"));
             case "SubLink":
@@ -35,7 +38,9 @@ internal static partial class QueryShapeReader
                 return Combined(Children(body, depth, "arg"));
             case "XmlSerialize":
                 return Combined(Children(body, depth, "expr")) with { MayFail = true };
-            case "BoolExpr" or "CoalesceExpr" or "MinMaxExpr" or "RowExpr" or "GroupingFunc":
+            case "BoolExpr" or "CoalesceExpr":
+                return Combined(Children(body, depth, "args")) with { Conditional = true };
+            case "MinMaxExpr" or "RowExpr" or "GroupingFunc":
                 return Combined(Children(body, depth, "args"));
             case "A_ArrayExpr":
                 // ARRAY[a, b] of arrays fails when their dimensions differ.
@@ -43,9 +48,9 @@ internal static partial class QueryShapeReader
             case "XmlExpr":
                 return Combined(Children(body, depth, "named_args", "args")) with { MayFail = true };
             case "CaseExpr":
-                return Combined(Children(body, depth, "arg", "args", "defresult"));
+                return Combined(CaseParts(body, depth)) with { Conditional = true };
             case "CaseWhen":
-                return Combined(Children(body, depth, "expr", "result"));
+                return Combined(Children(body, depth, "expr", "result")) with { Conditional = true };
             case "List":
                 return Combined(Children(body, depth, "items"));
             default:
@@ -57,7 +62,7 @@ internal static partial class QueryShapeReader
     // ordering or a frame over a masked column says something about its values.
     private static CallValue Call(JsonElement call, int depth)
     {
-        var arguments = Children(call, depth, "args", "agg_filter").ToList();
+        var arguments = Children(call, depth, "args").ToList();
         foreach (var sortBy in Items(call, "agg_order"))
         {
             if (NodeOf(sortBy).Body.TryGetProperty("node", out var sorted))
@@ -72,7 +77,11 @@ internal static partial class QueryShapeReader
             AddWindow(window, over, depth + 1);
         }
 
-        return new CallValue(string.Join('.', Strings(call, "funcname")), arguments) { Window = window };
+        return new CallValue(string.Join('.', Strings(call, "funcname")), arguments)
+        {
+            Window = window,
+            Filter = call.TryGetProperty("agg_filter", out var filter) ? Value(filter, depth + 1) : null,
+        };
     }
 
     // (x).f, (x).*, x[1], x[1:2], (f(x)).a.b.
@@ -101,6 +110,31 @@ internal static partial class QueryShapeReader
     }
 
     private static CombinedValue Combined(IReadOnlyList<ValueShape> parts) => new(parts);
+
+    // CASE in the order it runs: the operand, each WHEN's test then its result, then ELSE.
+    private static ValueShape[] CaseParts(JsonElement body, int depth)
+    {
+        var parts = Children(body, depth, "arg").ToList();
+        foreach (var when in Items(body, "args"))
+        {
+            var (name, whenBody) = NodeOf(when);
+            parts.AddRange(name == "CaseWhen" ? Children(whenBody, depth + 1, "expr", "result") : [Value(when, depth + 1)]);
+        }
+
+        parts.AddRange(Children(body, depth, "defresult"));
+        return parts.ToArray();
+    }
+
+    // The items of a List node (IN's right side); anything else as one value.
+    private static ValueShape[] ListItems(JsonElement body, string field, int depth)
+    {
+        if (!body.TryGetProperty(field, out var child))
+        {
+            return [];
+        }
+
+        return NodeOf(child) is ("List", var list) ? Children(list, depth + 1, "items") : [Value(child, depth + 1)];
+    }
 
     /// <summary>
     /// A cast to text, varchar, char or name (with or without a length): every value has a text
