@@ -163,6 +163,22 @@ public sealed class BlockedMaskedPredicateTests(PostgresFixture postgres) : Mask
     }
 
     [Fact]
+    public async Task A_computed_value_reads_the_same_null_or_not_through_psql_and_a_prepared_statement()
+    {
+        const string sql = "SELECT id, nullif(substr(ssn, 1, 1), '1') FROM customers WHERE id <= 2 ORDER BY id";
+        var psql = await ClientTools.PsqlAsync(Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main"),
+            ["-At", "-c", sql]);
+        Assert.Equal(0, psql.ExitCode);
+        Assert.Equal(["1|****", "2|****"], psql.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        await using var connection = await OpenViaGatewayAsync();
+        await using var command = new NpgsqlCommand("SELECT nullif(substr(ssn, 1, 1), $1) FROM customers WHERE id = 1", connection);
+        command.Parameters.AddWithValue("1");
+        await command.PrepareAsync();
+        Assert.Equal("****", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Union_all_compares_nothing_and_runs_masked()
     {
         var rows = await RowsAsync("SELECT ssn FROM customers UNION ALL SELECT 'x'");
