@@ -33,8 +33,9 @@ internal sealed partial class LineageResolver
     // value): a step given a masked value where it does not accept every value (1 / (ascii(ssn) -
     // 49), ssn::int, 'x' LIKE ssn); and a masked value deciding whether a step runs at all (CASE,
     // COALESCE, AND/OR, IN lists, an aggregate's FILTER), unless every step it decides is a
-    // constant or a column: CASE WHEN ssn LIKE '1%' THEN substr(name, 1, -1) END fails, and
-    // THEN md5(rpad(name, 100000000)) takes a second, exactly when ssn starts with 1.
+    // constant, a column or a comparison of them: CASE WHEN ssn = '123-45-6789' THEN substr(name,
+    // 1, -1) END fails, and THEN md5(rpad(name, 100000000)) takes a second, exactly when ssn is
+    // that value (the planner folds no call that also takes a column, so constants count too).
     private Taint Operator(OperatorValue op, QueryScope scope)
     {
         var taint = Taint.Clean;
