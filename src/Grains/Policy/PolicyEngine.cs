@@ -51,7 +51,7 @@ public static class PolicyEngine
 
             if (!Lifts(firstMatch, safeDefault, statement))
             {
-                return Decision.Block(safeDefault.RuleName, $"blocked by rule '{safeDefault.RuleName}': {safeDefault.Reason}");
+                return Decision.Block(safeDefault.RuleName, $"blocked by rule '{safeDefault.RuleName}': {safeDefault.Reason}", safeDefault.SqlState);
             }
         }
 

@@ -10,7 +10,7 @@ namespace OrleansGate.Grains.Policy;
 /// </summary>
 public static class SafeDefaults
 {
-    public sealed record SafeDefault(string Name, string Reason, Func<StatementInfo, bool> Matches)
+    public sealed record SafeDefault(string Name, string Reason, Func<StatementInfo, bool> Matches, string SqlState = Decision.BlockedSqlState)
     {
         public string RuleName => "default:" + Name;
     }
@@ -74,8 +74,9 @@ public static class SafeDefaults
 
     public static readonly IReadOnlyList<SafeDefault> All =
     [
+        // 42601 syntax_error, as the server would say: a client shows a typo as a typo, not as a denial.
         new("unparseable", "the statement is not SQL the PostgreSQL 15 grammar accepts",
-            s => s.Kind == StatementKind.Unparseable),
+            s => s.Kind == StatementKind.Unparseable, SqlState: "42601"),
         new("copy-program", "COPY to or from a program runs a command on the database server",
             s => s.Copy == CopyEndpoint.Program),
         new("copy-server-file", "COPY to or from a server file reaches the database server's file system",

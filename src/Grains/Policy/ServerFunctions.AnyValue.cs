@@ -14,23 +14,32 @@ public static partial class ServerFunctions
 {
     private const uint EveryArgument = uint.MaxValue;
 
-    /// <summary>Functions, by the arguments (bit i: argument i) that accept every value; aggregates count their FILTER and ORDER BY as arguments too.</summary>
+    private const uint First = 0b1;
+
+    /// <summary>
+    /// Functions, by the arguments (bit i: argument i) that accept every value; aggregates count
+    /// their ORDER BY as arguments too. Only arguments whose value cannot make the call fail, and
+    /// whose content bounds neither the result's size nor the time taken beyond its own length:
+    /// in <c>translate(repeat('1', 68000000), substr(ssn, 1, 1), '')</c> the result is 68 MB or
+    /// nothing depending on ssn. The name covers every overload (<c>length(bytea, name)</c> fails
+    /// on an unknown encoding name, so only the first argument of <c>length</c> counts).
+    /// </summary>
     private static readonly Dictionary<string, uint> AnyValueArguments = new(StringComparer.Ordinal)
     {
         // Text in, text or a number out, for any text.
-        ["upper"] = EveryArgument, ["lower"] = EveryArgument, ["initcap"] = EveryArgument,
-        ["length"] = EveryArgument, ["char_length"] = EveryArgument, ["character_length"] = EveryArgument,
-        ["octet_length"] = EveryArgument, ["bit_length"] = EveryArgument, ["ascii"] = EveryArgument,
-        ["concat"] = EveryArgument, ["concat_ws"] = EveryArgument, ["md5"] = EveryArgument,
-        ["btrim"] = EveryArgument, ["ltrim"] = EveryArgument, ["rtrim"] = EveryArgument,
-        ["translate"] = EveryArgument, ["reverse"] = EveryArgument,
-        ["strpos"] = EveryArgument, ["position"] = EveryArgument, ["starts_with"] = EveryArgument,
-        ["left"] = EveryArgument, ["right"] = EveryArgument,
-        ["quote_literal"] = EveryArgument, ["quote_ident"] = EveryArgument, ["quote_nullable"] = EveryArgument,
-        ["to_json"] = EveryArgument, ["to_jsonb"] = EveryArgument, ["row_to_json"] = EveryArgument,
-        ["num_nulls"] = EveryArgument, ["num_nonnulls"] = EveryArgument, ["pg_typeof"] = EveryArgument,
-        // The string itself; a position or length may be out of range (substr(s, 1, -1), lpad(s, 1e9)).
-        ["substr"] = 1, ["substring"] = 1, ["lpad"] = 0b101, ["rpad"] = 0b101, ["split_part"] = 0b11,
+        ["upper"] = First, ["lower"] = First, ["initcap"] = First, ["reverse"] = First,
+        ["length"] = First, ["char_length"] = First, ["character_length"] = First,
+        ["octet_length"] = First, ["bit_length"] = First, ["ascii"] = First, ["md5"] = First,
+        ["concat"] = EveryArgument, ["concat_ws"] = EveryArgument,
+        ["quote_literal"] = First, ["quote_ident"] = First, ["quote_nullable"] = First,
+        ["to_json"] = First, ["to_jsonb"] = First, ["row_to_json"] = First,
+        ["num_nulls"] = EveryArgument, ["num_nonnulls"] = EveryArgument, ["pg_typeof"] = First,
+        // The string searched, trimmed or cut; not what is searched for or how much is kept
+        // (split_part(s, '-', 0) fails; left(huge, strpos(…)) is as long as a masked value says).
+        ["btrim"] = First, ["ltrim"] = First, ["rtrim"] = First, ["translate"] = First,
+        ["strpos"] = First, ["position"] = First, ["starts_with"] = EveryArgument,
+        ["left"] = First, ["right"] = First, ["substr"] = First, ["split_part"] = First,
+        ["lpad"] = 0b101, ["rpad"] = 0b101,
         // The instant; the unit or time zone may be unknown.
         ["date_part"] = 0b10, ["extract"] = 0b10, ["date_trunc"] = 0b10,
         // Aggregates that compare or collect values as they are.

@@ -45,7 +45,8 @@ public sealed class BlockedStatementTests(PostgresFixture postgres) : AuditTestB
         var replies = await raw.ReadUntilReadyAsync();
 
         var error = RawClient.Error(Assert.Single(replies, r => r.Type == 'E'));
-        Assert.Equal("42501", error.SqlState);
+        // What the grammar does not accept is a syntax error (42601), as the server says it; the rest a denial.
+        Assert.Equal(rule == "default:unparseable" ? "42601" : "42501", error.SqlState);
         Assert.Contains($"'{rule}'", error.Message, StringComparison.Ordinal);
         Assert.Equal('I', (char)replies[^1].Payload[0]);
         Assert.Equal(10, await SecretsLeftAsync());

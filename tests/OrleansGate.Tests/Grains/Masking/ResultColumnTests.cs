@@ -137,6 +137,14 @@ public sealed class ResultColumnTests
     [InlineData("SELECT email LIKE '%@x' FROM customers", true)]
     [InlineData("SELECT ssn ~ '^(1|1)*(1|1)*x' FROM customers", true)]
     [InlineData("SELECT length(replace(left(ssn, 1), '1', rpad(name, 40000, 'z'))) FROM customers", true)]
+    // An allowed name with another overload, and arguments whose content sets the result's size (a second attack, 2026-12-07).
+    [InlineData("SELECT length('x'::bytea, concat('LATIN', translate(substr(ssn, 3, 1), '0123456789', '1111100000'))) FROM customers", true)]
+    [InlineData("SELECT translate(repeat('1', 68000000), substr(ssn, 1, 1), '') FROM customers", true)]
+    [InlineData("SELECT split_part(repeat('1', 68000000), substr(ssn, 1, 1), 1) FROM customers", true)]
+    [InlineData("SELECT btrim(repeat('3', 68000000), ssn) FROM customers", true)]
+    [InlineData("SELECT left(repeat('x', 68000000), strpos(concat(repeat('y', 67200000), '1'), substr(ssn, 1, 1))) FROM customers", true)]
+    [InlineData("SELECT strpos(repeat('y', 67200000), substr(ssn, 1, 1)) FROM customers", true)]
+    [InlineData("SELECT substring(ssn FROM '^1'), substring(ssn SIMILAR '1%' ESCAPE '#') FROM customers", true)]
     [InlineData("SELECT ARRAY[ssn] FROM customers", true)]
     [InlineData("SELECT sum(ascii(ssn) * 100000000) FROM customers", true)]
     // Conditional evaluation: the failing part reads no masked value, a masked value decides whether it runs.
