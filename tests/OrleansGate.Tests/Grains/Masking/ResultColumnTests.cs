@@ -119,6 +119,10 @@ public sealed class ResultColumnTests
     [InlineData("SELECT name AS s FROM customers ORDER BY s", false)]
     [InlineData("SELECT count(*) FROM customers GROUP BY ssn", true)]
     [InlineData("SELECT name FROM customers WHERE id > 1", false)]
+    [InlineData("EXPLAIN ANALYZE SELECT id, ssn FROM customers ORDER BY id", true)]
+    [InlineData("EXPLAIN (ANALYZE, COSTS OFF) SELECT upper(email) FROM customers", true)]
+    [InlineData("EXPLAIN SELECT id, ssn FROM customers ORDER BY id", false)]
+    [InlineData("EXPLAIN ANALYZE SELECT id, name FROM customers ORDER BY id", false)]
     public void Predicates_on_masked_columns_are_flagged(string sql, bool flagged) =>
         Assert.Equal(flagged, Analyze(sql).UsesMaskedColumnInPredicate);
 
