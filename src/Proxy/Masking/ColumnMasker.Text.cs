@@ -102,9 +102,7 @@ public sealed partial class ColumnMasker
             if (IsJson && !JsonStringSpans.AllInsideStrings(text, spans.Items))
             {
                 // A find that crosses JSON syntax cannot be rewritten in place: the whole value goes.
-                RedactPlaceholder.TryGet(_family, _binary, out var placeholder);
-                output.Write(placeholder);
-                return true;
+                return WritePlaceholder(output);
             }
 
             if (HasVersionByte)

@@ -48,7 +48,13 @@ public sealed partial class ColumnMasker
     public bool MaskNull(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (_strategy == MaskStrategy.Null || !RedactPlaceholder.TryGet(_family, _binary, out var placeholder))
+        return _strategy != MaskStrategy.Null && WritePlaceholder(output);
+    }
+
+    // Redact's value for this column's type and format; false (NULL) for a type without one.
+    private bool WritePlaceholder(IBufferWriter<byte> output)
+    {
+        if (!RedactPlaceholder.TryGet(_family, _binary, out var placeholder))
         {
             return false;
         }
@@ -126,9 +132,8 @@ public sealed partial class ColumnMasker
             }
         }
 
-        RedactPlaceholder.TryGet(_family, _binary, out var placeholder);
-        output.Write(placeholder);
-        return true;
+        // Other (the one family without a placeholder) returned above.
+        return WritePlaceholder(output);
     }
 
     private MaskingException Invalid(string problem) => MaskingException.ForValue(_column, _typeOid, problem);

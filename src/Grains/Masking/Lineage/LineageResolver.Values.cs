@@ -38,16 +38,10 @@ internal sealed partial class LineageResolver
     // that value (the planner folds no call that also takes a column, so constants count too).
     private Taint Operator(OperatorValue op, QueryScope scope)
     {
-        var taint = Taint.Clean;
-        var failing = false;
-        for (var i = 0; i < op.Arguments.Count; i++)
-        {
-            var argument = Value(op.Arguments[i], scope);
-            failing |= argument.MayCarryMasked && !Policy.ServerFunctions.OperatorAcceptsAnyValue(op.Operator);
-            taint = taint.Union(argument);
-        }
-
-        taint = taint.Computed().Union(_catalog.IsOpaqueOperator(op.Operator) ? Taint.Function("operator " + op.Operator) : Taint.Clean);
+        // An operator accepts every value in all of its operands or in none.
+        var operands = Arguments(op.Arguments, scope);
+        var failing = operands.MayCarryMasked && !Policy.ServerFunctions.OperatorAcceptsAnyValue(op.Operator);
+        var taint = operands.Computed().Union(_catalog.IsOpaqueOperator(op.Operator) ? Taint.Function("operator " + op.Operator) : Taint.Clean);
         return failing ? taint.Failing() : taint;
     }
 
