@@ -8,7 +8,7 @@ namespace OrleansGate.Proxy.Masking;
 /// <summary>COPY TO STDOUT: the CopyOutResponse read for the columns' formats, each CopyData row masked.</summary>
 internal sealed partial class ResultMasking
 {
-    private ServerFrameVerdict OnCopyOut(in ReadOnlySequence<byte> payload)
+    private ServerFrameVerdict OnCopyOut(in ReadOnlySequence<byte> payload, ArrayBufferWriter<byte> output)
     {
         var masking = _executing ?? replies.CurrentMasking();
         _copy = null;
@@ -56,7 +56,8 @@ internal sealed partial class ResultMasking
         _copyRowsToSkip = masking.CopyHeader ? 1 : 0;
         _columnNames = Enumerable.Range(1, count).Select(i => $"column {i}").ToArray();
         _counts = new long[count];
-        return ServerFrameVerdict.Forward;
+        _redacted = maskers.Select((m, i) => m is { HidesNull: true } ? _columnNames[i] : null).OfType<string>().ToArray();
+        return WriteRedactedNotice(output) ? ServerFrameVerdict.Prepend : ServerFrameVerdict.Forward;
     }
 
     private const uint TextTypeOid = 25;

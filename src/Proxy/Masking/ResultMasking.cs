@@ -48,6 +48,7 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
     private int _copyRowsToSkip;
     private bool[] _copyMasked = [];
     private string? _failure;
+    private string[] _redacted = [];
     private IReadOnlyList<MaskedValueCount> _finished = [];
 
     // A cursor WITH HOLD over masked values runs its query when its transaction commits: its
@@ -115,12 +116,13 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
         {
             return type switch
             {
-                BackendMessageType.RowDescription => OnRowDescription(frame),
+                BackendMessageType.RowDescription => OnRowDescription(frame, output),
                 BackendMessageType.NoData => OnNoData(),
                 BackendMessageType.DataRow when _columns is not null => RewriteDataRow(frame.Payload, output),
-                BackendMessageType.CopyOutResponse => OnCopyOut(frame.Payload),
+                BackendMessageType.CopyOutResponse => OnCopyOut(frame.Payload, output),
                 BackendMessageType.CopyData when _copy is not null => RewriteCopyRow(frame.Payload, output),
-                BackendMessageType.CommandComplete or BackendMessageType.PortalSuspended or BackendMessageType.EmptyQueryResponse => Finish(),
+                BackendMessageType.CommandComplete or BackendMessageType.EmptyQueryResponse => EndResult(suspended: false),
+                BackendMessageType.PortalSuspended => EndResult(suspended: true),
                 BackendMessageType.ErrorResponse or BackendMessageType.NoticeResponse => OnErrorOrNotice(type, frame, output),
                 BackendMessageType.ReadyForQuery => OnReadyForQuery(frame, output),
                 _ => ServerFrameVerdict.Forward,
@@ -135,7 +137,7 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
         }
     }
 
-    private ServerFrameVerdict OnRowDescription(in Frame frame)
+    private ServerFrameVerdict OnRowDescription(in Frame frame, ArrayBufferWriter<byte> output)
     {
         var describe = TakeDescribeReply();
         if (describe is { Injected: false })
@@ -151,7 +153,12 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
         var masking = describe is not null ? describe.Masking : replies.CurrentMasking();
         _executing = masking;
         StartResult(description, masking);
-        return describe is not null ? ServerFrameVerdict.Drop : ServerFrameVerdict.Forward;
+
+        // The reply to the gateway's own Describe is dropped; the notice, if any, goes in its place.
+        var noticed = WriteRedactedNotice(output);
+        return describe is not null ? ServerFrameVerdict.Drop
+            : noticed ? ServerFrameVerdict.Prepend
+            : ServerFrameVerdict.Forward;
     }
 
     private ServerFrameVerdict OnNoData()
@@ -175,7 +182,7 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
         var masking = _executing ?? replies.CurrentMasking();
         if (type == BackendMessageType.ErrorResponse)
         {
-            Finish();
+            EndResult(suspended: false);
         }
 
         if (masking?.Plan is not ({ ReadsMaskedValues: true } or { MaskEveryColumn: true }) && replies.AnsweredCount < _withholdFrom)
@@ -230,6 +237,7 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
         _columns = columns;
         _columnNames = columns is null ? [] : fields.Select(f => f.Name).ToArray();
         _counts = columns is null ? [] : new long[fields.Count];
+        _redacted = columns is null ? [] : columns.Select((c, i) => c is { HidesNull: true } ? fields[i].Name : null).OfType<string>().ToArray();
     }
 
     /// <summary>

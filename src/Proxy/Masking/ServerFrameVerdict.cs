@@ -7,7 +7,10 @@ internal enum ServerFrameVerdict
     Forward,
     /// <summary>Send the rewritten bytes instead.</summary>
     Replace,
-    /// <summary>Send nothing (a reply to a Describe the gateway sent, or the rest of a failed result).</summary>
+    /// <summary>
+    /// Do not send the frame (a reply to a Describe the gateway sent, or the rest of a failed
+    /// result); what masking wrote, if anything, goes in its place, but is not read as the frame.
+    /// </summary>
     Drop,
     /// <summary>Send the written bytes, then the frame as it is.</summary>
     Prepend,

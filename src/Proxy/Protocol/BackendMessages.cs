@@ -10,8 +10,8 @@ public static class BackendMessages
         builder.ErrorOrNotice((byte)BackendMessageType.ErrorResponse, severity, sqlState, message, detail, hint);
 
     public static MessageBuilder NoticeResponse(this MessageBuilder builder, string sqlState, string message,
-        string? detail = null, string? hint = null) =>
-        builder.ErrorOrNotice((byte)BackendMessageType.NoticeResponse, Severity.Notice, sqlState, message, detail, hint);
+        string? detail = null, string? hint = null, string severity = Severity.Notice) =>
+        builder.ErrorOrNotice((byte)BackendMessageType.NoticeResponse, severity, sqlState, message, detail, hint);
 
     /// <summary>Re-encodes decoded error or notice fields (used after scrubbing them).</summary>
     public static MessageBuilder ErrorOrNotice(this MessageBuilder builder, BackendMessageType type, ErrorResponse fields)

@@ -3,6 +3,7 @@ namespace OrleansGate.Proxy.Protocol;
 /// <summary>The SQLSTATE codes the gateway itself reports (PostgreSQL docs, Appendix A).</summary>
 public static class SqlState
 {
+    public const string Warning = "01000";
     public const string FeatureNotSupported = "0A000";
     public const string ConnectionFailure = "08006";
     public const string ProtocolViolation = "08P01";

@@ -43,4 +43,26 @@ public sealed class ApprovedMaskedCopyTests(PostgresFixture postgres) : MaskingT
             "2\tBob\t****\t****@example.org\t************0004\n" +
             "3\tCy\t****\t****@example.net\t***********0009\n", copied);
     }
+
+    [Fact]
+    public async Task An_approved_copy_of_a_computed_column_is_preceded_by_the_warning_that_it_is_redacted()
+    {
+        await using var connection = await OpenViaGatewayAsync();
+        var notices = new List<PostgresNotice>();
+        connection.Notice += (_, e) => notices.Add(e.Notice);
+        var copying = Task.Run(async () =>
+        {
+            using var reader = await connection.BeginTextExportAsync("COPY (SELECT id, lower(ssn) FROM customers ORDER BY id) TO STDOUT");
+            return await reader.ReadToEndAsync();
+        });
+
+        var request = await PendingApprovals.WaitForAsync(Gateway.Services.GetRequiredService<IGrainFactory>(),
+            sql => sql.StartsWith("COPY (SELECT id, lower", StringComparison.Ordinal), "the COPY");
+        await Gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IApprovalGrain>(request.Id)
+            .ApproveVouchedAsync(new Approver("bob", ["approvers"]), "counts for the report", null);
+
+        Assert.Equal("1\t****\n2\t****\n3\t****\n", await copying.WaitAsync(TimeSpan.FromSeconds(30)));
+        var warning = Assert.Single(notices, n => n.SqlState == "01000");
+        Assert.StartsWith("result column \"column 2\" is computed from masked columns", warning.MessageText, StringComparison.Ordinal);
+    }
 }

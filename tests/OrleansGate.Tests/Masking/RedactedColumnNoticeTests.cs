@@ -1,0 +1,123 @@
+using Npgsql;
+using OrleansGate.Demo.Provisioning;
+using OrleansGate.Tests.Support;
+using Xunit;
+
+namespace OrleansGate.Tests.Masking;
+
+/// <summary>
+/// A column computed from masked values reads as placeholders (<c>count(email)</c> is 0): the
+/// client is told so with a WARNING before the rows, which psql prints, Npgsql raises as a notice
+/// and pgJDBC keeps as the statement's SQLWarning. Results without such columns get none.
+/// (A COPY's warning: <see cref="ApprovedMaskedCopyTests"/>, since a COPY of masked values is held.)
+/// </summary>
+public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : MaskingTestBase(postgres)
+{
+    private const string Warned = "is computed from masked columns, so the gateway replaced its values with placeholders";
+
+    private static readonly string Clients = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients"));
+
+    private async Task<(List<string[]> Rows, List<PostgresNotice> Notices)> ReadWithNoticesAsync(string sql, bool prepare)
+    {
+        // Npgsql keeps a notice's detail only when asked to.
+        await using var connection = await OpenViaGatewayAsync(b => b.IncludeErrorDetail = true);
+        var notices = new List<PostgresNotice>();
+        connection.Notice += (_, e) => notices.Add(e.Notice);
+        await using var command = new NpgsqlCommand(sql, connection);
+        if (prepare)
+        {
+            await command.PrepareAsync();
+        }
+
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string[]>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "NULL" : reader.GetValue(i).ToString()!).ToArray());
+        }
+
+        return (rows, notices);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_computed_column_comes_with_a_warning_that_names_it(bool prepare)
+    {
+        var (rows, notices) = await ReadWithNoticesAsync("SELECT count(email) AS emails, count(*) AS customers FROM customers", prepare);
+
+        Assert.Equal([["0", "3"]], rows);
+        var notice = Assert.Single(notices);
+        Assert.Equal("WARNING", notice.InvariantSeverity);
+        Assert.Equal("01000", notice.SqlState);
+        Assert.Equal($"result column \"emails\" {Warned}: they are not the real results", notice.MessageText);
+        Assert.Contains("numbers read as 0", notice.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Several_computed_columns_are_named_in_one_warning()
+    {
+        var (rows, notices) = await ReadWithNoticesAsync("SELECT name, upper(ssn) AS s, length(email) AS l FROM customers WHERE id = 1", prepare: false);
+
+        Assert.Equal([["Ann", "****", "0"]], rows);
+        Assert.Equal("result columns \"s\", \"l\" are computed from masked columns, so the gateway replaced their values with placeholders: they are not the real results",
+            Assert.Single(notices).MessageText);
+    }
+
+    [Theory]
+    [InlineData("SELECT ssn, email FROM customers")]
+    [InlineData("SELECT upper(name), count(*) OVER () FROM customers")]
+    [InlineData("SELECT total * 2 FROM orders")]
+    public async Task Masked_columns_themselves_and_clean_computations_get_no_warning(string sql)
+    {
+        var (rows, notices) = await ReadWithNoticesAsync(sql, prepare: false);
+
+        Assert.NotEmpty(rows);
+        Assert.Empty(notices);
+    }
+
+    [Fact]
+    public async Task Each_execution_of_a_prepared_statement_is_warned()
+    {
+        await using var connection = await OpenViaGatewayAsync();
+        var notices = new List<PostgresNotice>();
+        connection.Notice += (_, e) => notices.Add(e.Notice);
+        await using var command = new NpgsqlCommand("SELECT max(ssn || 'x') FROM customers WHERE id = $1", connection);
+        command.Parameters.AddWithValue(1);
+        await command.PrepareAsync();
+
+        for (var i = 1; i <= 3; i++)
+        {
+            command.Parameters[0].Value = i;
+            Assert.Equal("****", await command.ExecuteScalarAsync());
+        }
+
+        Assert.Equal(3, notices.Count(n => n.MessageText.Contains("\"max\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Psql_prints_the_warning()
+    {
+        var connection = Gateway.LibpqConnectionString("alice", GatewayConfig.AlicePassword, "main");
+
+        var query = await ClientTools.PsqlAsync(connection, ["-At", "-c", "SELECT id, count(card_number) FROM customers GROUP BY id ORDER BY id"]);
+        Assert.True(query.ExitCode == 0, query.StandardError);
+        Assert.Equal(["1|0", "2|0", "3|0"], query.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"WARNING:  result column \"count\" {Warned}", query.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PgJdbc_reading_a_portal_in_chunks_gets_the_warning_once()
+    {
+        ProcessResult result = await ClientTools.RunAsync("java",
+            ["-cp", "/usr/share/java/postgresql.jar", Path.Combine(Clients, "java/RedactedWarning.java"),
+                $"jdbc:postgresql://127.0.0.1:{Gateway.Port}/main?sslmode=disable", "alice", GatewayConfig.AlicePassword],
+            Clients, TimeSpan.FromMinutes(2));
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["row\t1\t****", "row\t2\t****", "row\t3\t****"], lines.Where(l => l.StartsWith("row\t", StringComparison.Ordinal)));
+        var warning = Assert.Single(lines, l => l.StartsWith("warning\t", StringComparison.Ordinal));
+        Assert.Equal($"warning\t01000\tresult column \"u\" {Warned}: they are not the real results", warning);
+    }
+}
