@@ -11,15 +11,10 @@ namespace OrleansGate.Tests.Masking;
 [Collection(SecondPostgresCollection.Name)]
 public sealed class DriverMaskingTests(PostgresFixture postgres) : MaskingTestBase(postgres)
 {
-    private static readonly string Clients = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients"));
-
     [Fact]
     public async Task PgJdbc_reusing_statements_and_fetching_in_chunks_never_sees_a_secret()
     {
-        ProcessResult result = await ClientTools.RunAsync("java",
-            ["-cp", "/usr/share/java/postgresql.jar", Path.Combine(Clients, "java/MaskCheck.java"),
-                $"jdbc:postgresql://127.0.0.1:{Gateway.Port}/main?sslmode=disable", "alice", GatewayConfig.AlicePassword],
-            Clients, TimeSpan.FromMinutes(2));
+        var result = await RunJdbcClientAsync("MaskCheck.java");
 
         Assert.True(result.ExitCode == 0, result.Output);
         var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);

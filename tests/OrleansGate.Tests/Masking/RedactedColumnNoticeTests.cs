@@ -15,8 +15,6 @@ public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : Maskin
 {
     private const string Warned = "is computed from masked columns, so the gateway replaced its values with placeholders";
 
-    private static readonly string Clients = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients"));
-
     private async Task<(List<string[]> Rows, List<PostgresNotice> Notices)> ReadWithNoticesAsync(string sql, bool prepare)
     {
         // Npgsql keeps a notice's detail only when asked to.
@@ -109,10 +107,7 @@ public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : Maskin
     [Fact]
     public async Task PgJdbc_reading_a_portal_in_chunks_gets_the_warning_once()
     {
-        ProcessResult result = await ClientTools.RunAsync("java",
-            ["-cp", "/usr/share/java/postgresql.jar", Path.Combine(Clients, "java/RedactedWarning.java"),
-                $"jdbc:postgresql://127.0.0.1:{Gateway.Port}/main?sslmode=disable", "alice", GatewayConfig.AlicePassword],
-            Clients, TimeSpan.FromMinutes(2));
+        var result = await RunJdbcClientAsync("RedactedWarning.java");
 
         Assert.True(result.ExitCode == 0, result.Output);
         var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
