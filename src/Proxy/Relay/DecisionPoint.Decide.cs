@@ -33,7 +33,7 @@ internal sealed partial class DecisionPoint
             return Decided.Nothing;
         }
 
-        requests = RefuseUnfollowedApplicationNames(requests, endsRequest);
+        requests = RefuseUnfollowableCopyIns(RefuseUnfollowedApplicationNames(requests, endsRequest));
 
         // Whatever was already decided goes out before this wait, not after it.
         if (upstream.CanGetUnflushedBytes && upstream.UnflushedBytes > 0)

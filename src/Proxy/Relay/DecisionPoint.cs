@@ -130,8 +130,15 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
                     NoteDescribe(type, frame);
                 }
 
+                NoteMessageAfterCopyIn();
                 frame.Whole.CopyTo(_batch);
-                return Track(type, frame);
+                var problem = Track(type, frame);
+                if (type == FrontendMessageType.Execute)
+                {
+                    NoteCopyInExecute();
+                }
+
+                return problem;
         }
     }
 
@@ -162,6 +169,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         }
 
         WithholdForHoldableCursors(requests, decided);
+        ForwardingMayStartCopyIn(requests, extended: false);
         replies.ExpectForwarded(decided.Running, masking: decided.RunningMasking, group: _group, beforeReady: ClientDefaultAfterReset(requests));
         ForwardBatchNames(decided.Sequences);
         NextGroup();
@@ -189,6 +197,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
             }
 
             WithholdForHoldableCursors(_requests, decided);
+            ForwardingMayStartCopyIn(_requests, extended: true);
             if (endsWithSync)
             {
                 // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
@@ -286,6 +295,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         }
 
         _batch.ResetWrittenCount();
+        ForgetCopyInBatch();
         _requests.Clear();
         _parsed.Clear();
         _describes.Clear();

@@ -60,6 +60,9 @@ internal sealed class PendingReplies(TimeProvider clock)
     /// <summary>The session's prepared statements and portals, as the replies confirm changes to them.</summary>
     public Names.SessionNames Names { get; } = new();
 
+    /// <summary>Whether the server reads the client's messages in COPY-IN mode, which ignores Sync.</summary>
+    public CopyInFlow CopyIn { get; } = new();
+
     /// <summary>
     /// The request went upstream; relay its ReadyForQuery as it is, after <paramref name="beforeReady"/>
     /// when given (messages of the gateway's own for the client, such as a ParameterStatus).

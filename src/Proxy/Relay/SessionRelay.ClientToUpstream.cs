@@ -7,6 +7,25 @@ namespace OrleansGate.Proxy.Relay;
 /// <summary>The client-to-server loop: each frame decided (and recorded) before it goes upstream.</summary>
 public sealed partial class SessionRelay
 {
+    /// <summary>Sends what is written upstream, then waits for the server to say whether its COPY FROM STDIN started; null to go on.</summary>
+    private async ValueTask<RelayOutcome?> WaitForCopyInAsync(CancellationToken cancellationToken)
+    {
+        if (await FlushAsync(_upstreamOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
+        {
+            return flushEnd == RelayEnd.Stopped ? RelayOutcome.Stopped : RelayOutcome.UpstreamClosed;
+        }
+
+        try
+        {
+            await _replies.CopyIn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return RelayOutcome.Stopped;
+        }
+    }
+
     private async Task<RelayOutcome> ClientToUpstreamAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -46,6 +65,25 @@ public sealed partial class SessionRelay
                 if (status != FrameStatus.Complete)
                 {
                     end = Violation(RelayEnd.ClientProtocolViolation, remaining, status);
+                    break;
+                }
+
+                if (_replies.CopyIn.MustWait)
+                {
+                    // A COPY FROM STDIN went upstream: how the server reads this message depends on
+                    // whether it started, which only its answer says. What went before goes out first.
+                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_upstreamOut);
+                    runStart = frame.Whole.Start;
+                    if (await WaitForCopyInAsync(cancellationToken).ConfigureAwait(false) is { } waitEnd)
+                    {
+                        _clientIn.AdvanceTo(buffer.End);
+                        return waitEnd;
+                    }
+                }
+
+                if (_replies.CopyIn.Admit(type) is { } outOfCopy)
+                {
+                    end = new RelayOutcome(RelayEnd.ClientProtocolViolation, outOfCopy);
                     break;
                 }
 

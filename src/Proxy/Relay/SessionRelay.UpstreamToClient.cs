@@ -91,6 +91,13 @@ public sealed partial class SessionRelay
                 continue;
             }
 
+            if (!_replies.CopyIn.OnServerFrame(type, _replies.AnsweredCount))
+            {
+                // Fail closed: the gateway no longer knows how the server reads the client's messages.
+                end = new RelayOutcome(RelayEnd.UpstreamProtocolViolation, "the server began a COPY FROM STDIN that no forwarded request could start");
+                break;
+            }
+
             var verdict = Masking.ServerFrameVerdict.Forward;
             if (_masking is not null)
             {
