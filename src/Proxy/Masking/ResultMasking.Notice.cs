@@ -8,19 +8,36 @@ namespace OrleansGate.Proxy.Masking;
 /// <c>upper(ssn)</c> is <c>****</c>. A person or a BI tool would take those for answers, so the
 /// result is preceded by a WARNING that names the columns and says their values are not real.
 /// </summary>
+/// <remarks>
+/// Once per result: a portal read in chunks (an Execute with a row limit, PortalSuspended, the next
+/// Execute of the same portal) is warned at its first chunk only. A portal is the same result until
+/// a batch binds its name again or the transaction ends; every other result is warned.
+/// </remarks>
 internal sealed partial class ResultMasking
 {
-    // The warning of the result being relayed, and of the last one that stopped at PortalSuspended:
-    // the next Execute of a portal read in chunks continues that result, and is not warned again.
+    // Server loop only. The portal of the result being relayed and its warning; the warnings of
+    // portals that stopped at PortalSuspended, by name.
+    private string? _resultPortal;
     private string? _resultNotice;
-    private string? _suspendedNotice;
+    private readonly Dictionary<string, string> _suspendedNotices = new(StringComparer.Ordinal);
 
-    /// <summary>Writes the warning for the result just started, when it has redacted computed columns; true when written.</summary>
-    private bool WriteRedactedNotice(ArrayBufferWriter<byte> output)
+    /// <summary>
+    /// Writes the warning for the result just started (of <paramref name="portal"/> when the
+    /// gateway's own Describe announced it; <paramref name="fresh"/> when its batch bound it), when
+    /// it has redacted computed columns and is not the rest of a portal already warned; true when written.
+    /// </summary>
+    private bool WriteRedactedNotice(ArrayBufferWriter<byte> output, string? portal, bool fresh)
     {
+        _resultPortal = portal;
         _resultNotice = _redacted.Length == 0 ? null : RedactedNotice(_redacted);
         _redacted = [];
-        if (_resultNotice is null || _resultNotice == _suspendedNotice)
+        var continued = portal is not null && !fresh && _suspendedNotices.TryGetValue(portal, out var warned) && warned == _resultNotice;
+        if (portal is not null)
+        {
+            _suspendedNotices.Remove(portal);
+        }
+
+        if (_resultNotice is null || continued)
         {
             return false;
         }
@@ -44,7 +61,14 @@ internal sealed partial class ResultMasking
 
     private ServerFrameVerdict EndResult(bool suspended)
     {
-        _suspendedNotice = suspended ? _resultNotice : null;
+        if (suspended && _resultPortal is not null && _resultNotice is not null)
+        {
+            _suspendedNotices[_resultPortal] = _resultNotice;
+        }
+
+        (_resultPortal, _resultNotice) = (null, null);
         return Finish();
     }
+
+    private void ForgetSuspendedResults() => _suspendedNotices.Clear();
 }

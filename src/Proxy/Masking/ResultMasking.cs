@@ -30,7 +30,8 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
     /// <summary>SQLSTATE 22000 data_exception: a value of the result could not be masked.</summary>
     public const string MaskingFailedSqlState = "22000";
 
-    private sealed record DescribeReply(long Group, bool Injected, StatementMasking? Masking);
+    /// <summary>A Describe's reply to come; for the gateway's own before an Execute, the portal and whether the batch bound it anew.</summary>
+    private sealed record DescribeReply(long Group, bool Injected, StatementMasking? Masking, string? Portal, bool Fresh);
 
     private readonly ConcurrentQueue<DescribeReply> _describes = new();
     /// <summary>The catalog as this session sees it, with its lookups; replaced whole, so both loops see one version.</summary>
@@ -83,8 +84,8 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
     }
 
     /// <summary>A Describe goes upstream (the client's, or the gateway's own before an Execute); its reply comes in this order.</summary>
-    public void ExpectDescribe(bool injected, StatementMasking? masking) =>
-        _describes.Enqueue(new DescribeReply(replies.ExpectedCount, injected, masking));
+    public void ExpectDescribe(bool injected, StatementMasking? masking, string? portal = null, bool fresh = true) =>
+        _describes.Enqueue(new DescribeReply(replies.ExpectedCount, injected, masking, portal, fresh));
 
     /// <summary>A request that declares a cursor WITH HOLD over masked values goes upstream; its replies come as ReadyForQuery number <paramref name="reply"/>.</summary>
     public void WithholdMessagesUntilIdle(long reply)
@@ -155,7 +156,7 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
         StartResult(description, masking);
 
         // The reply to the gateway's own Describe is dropped; the notice, if any, goes in its place.
-        var noticed = WriteRedactedNotice(output);
+        var noticed = WriteRedactedNotice(output, describe?.Portal, describe?.Fresh ?? true);
         return describe is not null ? ServerFrameVerdict.Drop
             : noticed ? ServerFrameVerdict.Prepend
             : ServerFrameVerdict.Forward;
@@ -314,6 +315,12 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
     private ServerFrameVerdict OnReadyForQuery(in Frame frame, ArrayBufferWriter<byte> output)
     {
         Finish();
+        if (frame.Payload.Length == 1 && frame.Payload.FirstSpan[0] == (byte)'I')
+        {
+            // Out of any transaction: every portal is gone.
+            ForgetSuspendedResults();
+        }
+
         if (replies.AnsweredCount >= _withholdFrom && frame.Payload.Length == 1 && frame.Payload.FirstSpan[0] == (byte)'I')
         {
             // The transaction that would materialize the cursor is over.

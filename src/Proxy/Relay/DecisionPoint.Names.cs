@@ -83,6 +83,7 @@ internal sealed partial class DecisionPoint
                     return null;
                 }
 
+                _boundInBatch.Add(bind.PortalName);
                 _changes.Add((new NameChange(Namespace.Portal, bind.PortalName,
                     new Portal(prepared.Runs, ParameterText.Of(bind.Parameters, prepared.ParameterTypes), Holdable: false)), -1));
                 return null;

@@ -41,7 +41,10 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
 
     // The Describes of the batch in order: the client's own, and the gateway's before each Execute
     // (with the index of the Execute's request), so masking knows every portal's columns.
-    private readonly List<(bool Injected, int Request)> _describes = [];
+    private readonly List<(bool Injected, int Request, string? Portal, bool Fresh)> _describes = [];
+
+    // The portals this batch binds: an Execute of one of them starts a new result, not the rest of a suspended one.
+    private readonly List<string> _boundInBatch = [];
     private Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? _notifyClient;
 
     /// <summary>How this point writes to the client out of turn (a held request's NOTICE); set by the relay.</summary>
@@ -146,14 +149,14 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
     {
         if (type == FrontendMessageType.Describe)
         {
-            _describes.Add((false, -1));
+            _describes.Add((false, -1, null, false));
         }
         else if (type == FrontendMessageType.Execute && ExecuteMessage.TryDecode(frame.Payload, out var execute))
         {
             using var builder = new MessageBuilder();
             builder.Start((byte)FrontendMessageType.Describe).WriteByte((byte)StatementOrPortal.Portal).WriteCString(execute.PortalName).Finish();
             _batch.Write(builder.WrittenSpan);
-            _describes.Add((true, _requests.Count));
+            _describes.Add((true, _requests.Count, execute.PortalName, _boundInBatch.Contains(execute.PortalName)));
         }
     }
 
@@ -191,9 +194,10 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         var decided = await DecideAsync(_requests, upstream, endsWithSync, cancellationToken).ConfigureAwait(false);
         if (decided.Refusal is null)
         {
-            foreach (var (injected, request) in _describes)
+            foreach (var (injected, request, portal, fresh) in _describes)
             {
-                masking!.ExpectDescribe(injected, injected && request < decided.RequestMasking.Length ? decided.RequestMasking[request] : null);
+                masking!.ExpectDescribe(injected, injected && request < decided.RequestMasking.Length ? decided.RequestMasking[request] : null,
+                    portal, fresh);
             }
 
             WithholdForHoldableCursors(_requests, decided);
@@ -299,5 +303,6 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         _requests.Clear();
         _parsed.Clear();
         _describes.Clear();
+        _boundInBatch.Clear();
     }
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansGate.Proxy.Protocol;
 using OrleansGate.Demo.Provisioning;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -102,6 +103,47 @@ public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : Maskin
         Assert.True(query.ExitCode == 0, query.StandardError);
         Assert.Equal(["1|0", "2|0", "3|0"], query.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains($"WARNING:  result column \"count\" {Warned}", query.StandardError, StringComparison.Ordinal);
+    }
+
+    // Raw frames: every new result is warned, whatever portal read in chunks came before it (the
+    // warning once went missing for a result whose text matched a suspended portal's).
+    [Fact]
+    public async Task Every_new_result_is_warned_after_a_portal_read_in_chunks_and_in_a_pipeline()
+    {
+        await using var raw = await RawClient.ConnectAsync(Gateway.Port);
+        await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
+        static void Parse(MessageBuilder b, string sql) => b.Start((byte)'P').WriteCString(string.Empty).WriteCString(sql).WriteInt16(0).Finish();
+        static void Bind(MessageBuilder b) =>
+            b.Start((byte)'B').WriteCString(string.Empty).WriteCString(string.Empty).WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
+        static void Execute(MessageBuilder b, int rows) => b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(rows).Finish();
+        static int Warnings(List<(char Type, byte[] Payload)> replies) =>
+            replies.Count(m => m.Type == 'N' && (RawClient.Error(m).Message ?? string.Empty).Contains("computed from masked columns", StringComparison.Ordinal));
+
+        await raw.SendAsync(b =>
+        {
+            Parse(b, "SELECT upper(ssn) AS u FROM customers ORDER BY id");
+            Bind(b);
+            Execute(b, 1);
+            b.Start((byte)'S').Finish();
+        });
+        var chunk = await raw.ReadUntilReadyAsync();
+        Assert.Contains(chunk, m => m.Type == 's');
+        Assert.Equal(1, Warnings(chunk));
+
+        await raw.QueryAsync("SELECT count(email) AS u FROM customers");
+        Assert.Equal(1, Warnings(await raw.ReadUntilReadyAsync()));
+
+        // One batch, two results of the unnamed portal (each Bind makes a new one).
+        await raw.SendAsync(b =>
+        {
+            Parse(b, "SELECT lower(ssn) AS u FROM customers WHERE id = 1");
+            Bind(b);
+            Execute(b, 0);
+            Bind(b);
+            Execute(b, 0);
+            b.Start((byte)'S').Finish();
+        });
+        Assert.Equal(2, Warnings(await raw.ReadUntilReadyAsync()));
     }
 
     [Fact]
