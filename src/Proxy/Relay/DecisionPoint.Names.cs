@@ -60,7 +60,7 @@ internal sealed partial class DecisionPoint
                 }
 
                 _changes.Add((new NameChange(Namespace.Statement, parse.StatementName,
-                    new PreparedStatement(parse.Sql, statements.FirstOrDefault() ?? Empty(parse.Sql), parse.ParameterTypes)), -1));
+                    new PreparedStatement(parse.Sql, statements.FirstOrDefault() ?? NoStatement(parse.Sql), parse.ParameterTypes)), -1));
                 _parsed.Add((statements, false));
                 return null;
             case FrontendMessageType.Bind:
@@ -291,6 +291,13 @@ internal sealed partial class DecisionPoint
         new(statement, StatementPhase.Execute, []) { Refusal = new RequestRefusal(rule, sqlState, message) };
 
     private static StatementInfo Empty(string sql) => new() { Kind = StatementKind.Other, Kinds = [StatementKind.Other], Sql = sql };
+
+    /// <summary>
+    /// A Parse of text that holds no statement (empty, or only comments): its Execute answers
+    /// EmptyQueryResponse and runs nothing, so it is read-only. pgJDBC's <c>isValid()</c> sends
+    /// one; refused as a write, a read-only user's pool would throw every connection away.
+    /// </summary>
+    private static StatementInfo NoStatement(string sql) => Empty(sql) with { ReadOnlyCommand = true };
 
     private void MarkExecuted(StatementInfo runs)
     {
