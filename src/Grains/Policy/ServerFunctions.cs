@@ -90,6 +90,12 @@ public static partial class ServerFunctions
     };
 
     /// <summary>
+    /// Stable in the catalog, yet each call in a transaction without one assigns it a transaction
+    /// id: it writes nothing, but consumes the server's finite supply of ids, so not read-only.
+    /// </summary>
+    private static readonly HashSet<string> AssignTransactionId = new(StringComparer.Ordinal) { "txid_current", "pg_current_xact_id" };
+
+    /// <summary>
     /// Proven read-only: on the list of known read-only functions, or every function of that name
     /// the catalog lists is immutable or stable — and not one that changes the server. A name the
     /// catalog does not list (or a catalog that could not be read) proves nothing.
@@ -97,7 +103,7 @@ public static partial class ServerFunctions
     public static bool IsReadOnly(string function, MaskingCatalog? catalog)
     {
         var name = SqlNames.Unqualified(function);
-        if (ChangeServerState.Contains(name) || name.StartsWith("binary_upgrade_", StringComparison.Ordinal))
+        if (ChangeServerState.Contains(name) || AssignTransactionId.Contains(name) || name.StartsWith("binary_upgrade_", StringComparison.Ordinal))
         {
             return false;
         }
@@ -115,7 +121,7 @@ public static partial class ServerFunctions
     /// <summary>A function of this name may change something: it is not read-only, or the catalog cannot tell.</summary>
     public static bool MayChange(string name, MaskingCatalog? catalog)
     {
-        if (ChangeServerState.Contains(name))
+        if (ChangeServerState.Contains(name) || AssignTransactionId.Contains(name))
         {
             return true;
         }

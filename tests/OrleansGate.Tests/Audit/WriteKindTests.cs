@@ -33,6 +33,8 @@ public sealed class WriteKindTests(PostgresFixture postgres) : AuditTestBase(pos
     public static TheoryData<string> Writes => new()
     {
         "SELECT touch('by name')",
+        "SELECT txid_current()",
+        "SELECT pg_catalog.pg_current_xact_id()",
         "SELECT s.log_secret FROM secrets s",
         "SELECT nextval('counter')",
         "SELECT setval('counter', 100)",
