@@ -57,7 +57,18 @@ public static class DemoCommand
             return GatewayHost.ExitConfigurationError;
         }
 
-        await host.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await host.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (GatewayHost.DescribeListenFailure(e) is { } line)
+        {
+            // Another program took a port between the check above and the start: say so, and clean up.
+            Console.Error.WriteLine($"OrleansGate demo: {line}; run the demo again");
+            folder.Delete(recursive: true);
+            return GatewayHost.ExitConfigurationError;
+        }
+
         var bound = host.Services.GetRequiredService<ProxyServer>().BoundEndPoint;
         PrintWelcome(bound, configFile, adminPort);
         await host.WaitForShutdownAsync().ConfigureAwait(false);

@@ -65,8 +65,28 @@ public static class GatewayHost
             Report([e.Message], Console.Error);
             return ExitConfigurationError;
         }
+        catch (Exception e) when (DescribeListenFailure(e) is { } line)
+        {
+            Report([line], Console.Error);
+            return ExitConfigurationError;
+        }
 
         return ExitOk;
+    }
+
+    /// <summary>The line for an address the gateway could not listen on (taken, or not allowed), or null when the exception is something else.</summary>
+    public static string? DescribeListenFailure(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Net.Sockets.SocketException
+                { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse or System.Net.Sockets.SocketError.AccessDenied or System.Net.Sockets.SocketError.AddressNotAvailable })
+            {
+                return $"cannot listen on an address of Proxy:Listen, Proxy:HealthListen or Admin:Listen: {e.Message.ReplaceLineEndings(" ")}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Builds a host; a configuration file that cannot be read is reported as one line (on <paramref name="errors"/>, stderr by default).</summary>
