@@ -74,6 +74,10 @@ public static class SafeDefaults
 
     public static readonly IReadOnlyList<SafeDefault> All =
     [
+        // 54001 statement_too_complex, as the server says of a statement too deep for its stack; before
+        // unparseable, whose 42601 it would otherwise get (such a statement is also Unparseable).
+        new("too-complex", "the statement is nested deeper than the gateway inspects",
+            s => s.TooComplex, SqlState: "54001"),
         // 42601 syntax_error, as the server would say: a client shows a typo as a typo, not as a denial.
         new("unparseable", "the statement is not SQL the PostgreSQL 15 grammar accepts",
             s => s.Kind == StatementKind.Unparseable, SqlState: "42601"),

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -41,7 +42,7 @@ public sealed class SqlParser
         return parsed;
     }
 
-    private static unsafe IReadOnlyList<StatementInfo> ParseUncached(string sql)
+    private static IReadOnlyList<StatementInfo> ParseUncached(string sql)
     {
         // The library reads a NUL-terminated string: text after a NUL would never be seen.
         if (sql.Contains('\0', StringComparison.Ordinal))
@@ -49,7 +50,92 @@ public sealed class SqlParser
             return [Unparseable(sql, "statement text contains a NUL character")];
         }
 
+        // libpg_query's JSON output recurses once or twice per tree level and never checks the
+        // stack; a stack overflow ends the process. A statement is parsed where it is when its
+        // length bounds its stack within what this thread has (always, up to 8 KiB); else on a
+        // thread of its own with a stack sized for the worst its length or its tokens allow
+        // (docs/policies.md#statements-too-deep-to-inspect).
         var byteCount = Encoding.UTF8.GetByteCount(sql);
+        return byteCount <= InlineParseBytes || FitsHere(byteCount)
+            ? ParseText(sql, byteCount, checkNesting: false)
+            : OnParseThread(sql, byteCount);
+    }
+
+    private static bool FitsHere(int byteCount) =>
+        byteCount <= DirectParseBytes && (long)byteCount * StackBytesPerSqlByte + InlineStackReserve <= ThreadStack.Room();
+
+    /// <summary>Stack left for what runs around the parse when it runs on the caller's thread.</summary>
+    internal const int InlineStackReserve = 512 * 1024;
+
+    /// <summary>
+    /// Statements up to this many UTF-8 bytes are parsed on the caller's thread whatever its stack: at
+    /// <see cref="StackBytesPerSqlByte"/> they need at most 1 MiB of stack, within the 1.5 MiB of
+    /// the smallest default .NET thread stack (glibc Linux threads get 8 MiB).
+    /// </summary>
+    internal const int InlineParseBytes = 8 * 1024;
+
+    /// <summary>
+    /// The most native stack one byte of SQL can need while libpg_query writes its tree out:
+    /// measured at most 66 (<c>1+1+…</c>, <c>@ @ … x</c>, <c>x[x[…]]</c>: about 130 bytes per tree
+    /// level, two bytes of SQL per level), doubled.
+    /// </summary>
+    internal const int StackBytesPerSqlByte = 128;
+
+    /// <summary>The stack of the thread that parses longer statements (reserved; only what a parse touches is committed).</summary>
+    internal const int ParseThreadStackBytes = 128 * 1024 * 1024;
+
+    /// <summary>Up to this length a longer statement's length alone bounds its stack (64 MiB, half the parse thread's).</summary>
+    internal const int DirectParseBytes = ParseThreadStackBytes / 2 / StackBytesPerSqlByte;
+
+    /// <summary>
+    /// Past <see cref="DirectParseBytes"/> a statement is scanned first and refused when its
+    /// <see cref="NestingBound"/> is larger than this. A unit costs at most about 200 bytes of
+    /// native stack (measured); at 512 per unit this is 50 MiB of the parse thread's 128 MiB.
+    /// </summary>
+    internal const long MaxNestingUnits = 100_000;
+
+    /// <summary>The ParseError of a statement refused for its depth (SQLSTATE 54001, as PostgreSQL says it).</summary>
+    internal const string TooDeepError = "statement is nested too deeply to inspect";
+
+    private static IReadOnlyList<StatementInfo> OnParseThread(string sql, int byteCount)
+    {
+        IReadOnlyList<StatementInfo>? parsed = null;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    parsed = ParseText(sql, byteCount, checkNesting: byteCount > DirectParseBytes);
+                }
+                catch (Exception e)
+                {
+                    failure = ExceptionDispatchInfo.Capture(e);
+                }
+            },
+            ParseThreadStackBytes)
+        {
+            IsBackground = true,
+            Name = "OrleansGate SQL parse",
+        };
+
+        try
+        {
+            thread.Start();
+        }
+        catch (OutOfMemoryException)
+        {
+            // No room for the stack: what the gateway cannot parse safely, it refuses.
+            return [TooDeep(sql, "the gateway could not reserve a stack to parse the statement")];
+        }
+
+        thread.Join();
+        failure?.Throw();
+        return parsed!;
+    }
+
+    private static unsafe IReadOnlyList<StatementInfo> ParseText(string sql, int byteCount, bool checkNesting)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(byteCount + 1);
         try
         {
@@ -58,6 +144,20 @@ public sealed class SqlParser
 
             fixed (byte* input = buffer)
             {
+                if (checkNesting)
+                {
+                    var bound = NestingBound.Of(input, out var scanError);
+                    if (bound < 0)
+                    {
+                        return [Unparseable(sql, scanError ?? "syntax error")];
+                    }
+
+                    if (bound > MaxNestingUnits)
+                    {
+                        return [TooDeep(sql, TooDeepError)];
+                    }
+                }
+
                 var result = PgQueryNative.Parse(input);
                 try
                 {
@@ -77,7 +177,7 @@ public sealed class SqlParser
         }
         catch (Exception e) when (e is JsonException or StatementTooDeepException)
         {
-            return [Unparseable(sql, "statement is nested too deeply to inspect")];
+            return [TooDeep(sql, TooDeepError)];
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
         {
@@ -148,6 +248,9 @@ public sealed class SqlParser
         Sql = sql,
         ParseError = reason,
     };
+
+    /// <summary>Refused for its depth: unparseable to every rule, and answered 54001 (statement_too_complex) by default:too-complex.</summary>
+    internal static StatementInfo TooDeep(string sql, string reason) => Unparseable(sql, reason) with { TooComplex = true };
 
     private static unsafe string ErrorText(PgQueryNative.Error* error)
     {

@@ -49,6 +49,7 @@ public sealed class SafeDefaultsTable
         { "DO $$ BEGIN PERFORM 1; END $$", "default:do-block" },
         { "SELEC * FROM customers", "default:unparseable" },
         { "SELECT 1; SELEC 2", "default:unparseable" },
+        { "SELECT 1" + string.Concat(Enumerable.Repeat("+1", 2_000)), "default:too-complex" },
         { "SET client_encoding = 'SJIS'", "default:client-encoding" },
         { "SET client_encoding TO 'LATIN1'", "default:client-encoding" },
         { "SET NAMES 'SJIS'", "default:client-encoding" },
