@@ -86,6 +86,34 @@ public sealed class ClassifierBypassTests(PostgresFixture postgres) : MaskingTes
         Assert.Empty(BypassPaths.LeaksIn(raw.Received));
     }
 
+    [Fact]
+    public async Task A_function_in_functional_notation_that_keeps_its_argument_launders_it()
+    {
+        await using var connection = await OpenViaGatewayAsync();
+        await using var command = new NpgsqlCommand("select name, (card_number::bigint).pg_advisory_lock from customers where id = 2", connection);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+        await using var locks = new NpgsqlCommand("select count(*) from pg_locks where locktype = 'advisory'", connection);
+
+        Assert.Contains("masking:laundering", refused.MessageText, StringComparison.Ordinal);
+        Assert.Equal(0L, await locks.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_set_returning_function_in_functional_notation_decides_rows()
+    {
+        const string sql = "select name, (string_to_array(ssn, '-')).unnest from customers";
+        var application = "functional-srf-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var connection = await OpenViaGatewayAsync(b => b.ApplicationName = application))
+        {
+            var rows = await RowsAsync(connection, sql);
+            Assert.DoesNotContain(rows, r => r[1] is "123" or "45" or "6789");
+        }
+
+        var stream = await AuditRecord.EndedSessionOfApplicationAsync(Postgres, application);
+        Assert.True(stream.Single(e => e.Type == "statement_decided" && e.Text("Sql") == sql).Data.FlagOf("UsesMaskedColumnInPredicate"));
+    }
+
     [Theory]
     [InlineData("select (c).name, (c).ssn from customers c")]
     [InlineData("select (x).name from (select name, ssn from customers) x")]
