@@ -91,17 +91,21 @@ public static class MaskingAnalyzer
         // over masked values, figures that depend on them, which the plan's rows do not mask.
         var explainRuns = statement.Command == "ExplainStmt" && statement.Kind != StatementKind.Explain;
         var predicate = !IsClean(lineage.Predicates, ownMasks) || (explainRuns && (lineage.Touched.MayCarryMasked || unread));
-        var parameters = statement.ParameterValues.Count == 0
-            ? Taint.Clean
+        // EXECUTE's arguments are expressions the server evaluates like a select list's: what they
+        // become ($1, $2, …), what decides their rows or failure, and what they hand to functions
+        // that keep values (set_config, pg_advisory_lock, …) all count.
+        var arguments = statement.ParameterValues.Count == 0
+            ? StatementLineage.Empty
             : LineageResolver.Resolve(new Statements.Shapes.QueryShape
             {
                 Outputs = statement.ParameterValues.Select(v => new Statements.Shapes.OutputItem("$", v, null)).ToArray(),
-            }, index).AllOutputs;
+            }, index);
+        var parameters = arguments.AllOutputs.Union(arguments.Predicates);
         var writesOut = statement.CreatesTableFromQuery || (statement.Kind == StatementKind.CopyTo && statement.Copy != CopyEndpoint.Client);
         return new MaskingAnalysis
         {
             Masked = masked.Count == 0 ? [] : masked.DistinctBy(m => (m.Column, m.Reason)).ToArray(),
-            Launders = !IsClean(lineage.Written, ownMasks) || !IsClean(lineage.Kept, ownMasks) || (unread && Writes(runs))
+            Launders = !IsClean(lineage.Written, ownMasks) || !IsClean(lineage.Kept, ownMasks) || !IsClean(arguments.Kept, ownMasks) || (unread && Writes(runs))
                        || (writesOut && (!AllClean(lineage.Outputs, ownMasks) || copyRules.Any(r => r != MaskPlan.Clear))),
             UsesMaskedColumnInPredicate = predicate,
             CopiesMaskedColumns = copiesMasked,
@@ -150,15 +154,16 @@ public static class MaskingAnalyzer
 
         foreach (var function in statement.Functions)
         {
-            if (index.IsOpaqueFunction(function))
+            // A field name in functional notation ((x).f) is opaque only when a user function has it (below).
+            if (index.IsOpaqueFunction(function) && !statement.FunctionalNotation.Contains(function, StringComparer.Ordinal))
             {
                 return true;
             }
         }
 
-        foreach (var column in statement.Columns)
+        foreach (var name in statement.FunctionalNotation)
         {
-            if (column.Contains('.', StringComparison.Ordinal) && index.IsUserFunction(column))
+            if (index.IsUserFunction(name))
             {
                 return true;
             }

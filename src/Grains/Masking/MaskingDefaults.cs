@@ -48,7 +48,7 @@ public static class MaskingDefaults
         if (analysis.ParametersNotClean)
         {
             return Decision.Block("masking:execute-parameters",
-                "blocked by rule 'masking:execute-parameters': EXECUTE's parameters call functions whose results the gateway cannot prove clean");
+                "blocked by rule 'masking:execute-parameters': EXECUTE's parameters carry values the gateway cannot prove clean (masked values, or results of functions it cannot see into)");
         }
 
         if (analysis.Launders && !Lifted(firstMatch, Laundering))

@@ -94,8 +94,9 @@ public static class PolicyEngine
 
     /// <summary>
     /// Read-only as a policy means it (<see cref="StatementKind.Write"/> is everything else): the
-    /// command changes nothing by itself, and every function it calls — by name, or as <c>t.f</c>
-    /// in functional notation — is proven read-only.
+    /// command changes nothing by itself, every function it calls by name is proven read-only, and
+    /// no name it may call in functional notation (<c>t.f</c>, <c>(x).f</c>) is a function that may
+    /// change something — a name no function has is only a field.
     /// </summary>
     public static bool IsProvenReadOnly(StatementInfo statement, MaskingCatalog? catalog)
     {
@@ -108,16 +109,15 @@ public static class PolicyEngine
         // closures over the statement were a good part of what a decision allocated.
         for (var i = 0; i < statement.Functions.Count; i++)
         {
-            if (!ServerFunctions.IsReadOnly(statement.Functions[i], catalog))
+            if (!IsFunctionalNotation(statement, statement.Functions[i]) && !ServerFunctions.IsReadOnly(statement.Functions[i], catalog))
             {
                 return false;
             }
         }
 
-        for (var i = 0; i < statement.Columns.Count; i++)
+        for (var i = 0; i < statement.FunctionalNotation.Count; i++)
         {
-            var column = statement.Columns[i];
-            if (column.Contains('.', StringComparison.Ordinal) && MayCallWriter(SqlNames.Unqualified(column), catalog))
+            if (MayCallWriter(statement.FunctionalNotation[i], catalog))
             {
                 return false;
             }
@@ -126,9 +126,21 @@ public static class PolicyEngine
         return true;
     }
 
+    private static bool IsFunctionalNotation(StatementInfo statement, string function)
+    {
+        for (var i = 0; i < statement.FunctionalNotation.Count; i++)
+        {
+            if (string.Equals(statement.FunctionalNotation[i], function, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     // t.f names column f of t, or calls f(t): a name no volatile function has is surely a column.
-    private static bool MayCallWriter(string name, MaskingCatalog? catalog) =>
-        name != "*" && ServerFunctions.MayChange(name, catalog);
+    private static bool MayCallWriter(string name, MaskingCatalog? catalog) => ServerFunctions.MayChange(name, catalog);
 
     /// <summary>Allowed, with the plan that masks its results (Action Mask when it carries masked columns).</summary>
     internal static Decision Masked(string rule, MaskingAnalysis analysis) => new()
@@ -163,7 +175,9 @@ public static class PolicyEngine
             return true;
         }
 
-        var triggering = statement.Functions.Where(f => safeDefault.Matches(statement with { Functions = [f] }));
+        // Names in functional notation trigger built-in rules as calls do (SafeDefaults.CallsAny).
+        var triggering = statement.Functions.Concat(statement.FunctionalNotation)
+            .Where(f => safeDefault.Matches(statement with { Functions = [f], FunctionalNotation = [] }));
         return triggering.All(f => rule.Functions.Exists(named => SameObject(named, f)));
     }
 
@@ -211,7 +225,7 @@ public static class PolicyEngine
         && (rule.Targets.Count == 0 || rule.Targets.Contains(subject.Target, StringComparer.Ordinal))
         && (rule.Kinds.Count == 0 || HasAnyKind(statement, rule.Kinds))
         && (rule.Relations.Count == 0 || AnySameObject(rule.Relations, statement.RelationsRead) || AnySameObject(rule.Relations, statement.RelationsWritten))
-        && (rule.Functions.Count == 0 || AnySameObject(rule.Functions, statement.Functions));
+        && (rule.Functions.Count == 0 || AnySameObject(rule.Functions, statement.Functions) || AnySameObject(rule.Functions, statement.FunctionalNotation));
 
     private static bool AnyShared(List<string> configured, IReadOnlyList<string> groups)
     {

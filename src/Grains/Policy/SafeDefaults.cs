@@ -149,11 +149,18 @@ public static class SafeDefaults
         return false;
     }
 
-    private static bool CallsAny(StatementInfo statement, HashSet<string> names)
+    // A name in functional notation (t.f, (x).f) may call the function of that name: it counts as a call.
+    private static bool CallsAny(StatementInfo statement, HashSet<string> names) =>
+        AnyIn(statement.Functions, names) || AnyIn(statement.FunctionalNotation, names);
+
+    private static bool CallsAny(StatementInfo statement, Func<string, bool> predicate) =>
+        AnyMatches(statement.Functions, predicate) || AnyMatches(statement.FunctionalNotation, predicate);
+
+    private static bool AnyIn(IReadOnlyList<string> functions, HashSet<string> names)
     {
-        for (var i = 0; i < statement.Functions.Count; i++)
+        for (var i = 0; i < functions.Count; i++)
         {
-            if (names.Contains(SqlNames.Unqualified(statement.Functions[i])))
+            if (names.Contains(SqlNames.Unqualified(functions[i])))
             {
                 return true;
             }
@@ -162,11 +169,11 @@ public static class SafeDefaults
         return false;
     }
 
-    private static bool CallsAny(StatementInfo statement, Func<string, bool> predicate)
+    private static bool AnyMatches(IReadOnlyList<string> functions, Func<string, bool> predicate)
     {
-        for (var i = 0; i < statement.Functions.Count; i++)
+        for (var i = 0; i < functions.Count; i++)
         {
-            if (predicate(SqlNames.Unqualified(statement.Functions[i])))
+            if (predicate(SqlNames.Unqualified(functions[i])))
             {
                 return true;
             }

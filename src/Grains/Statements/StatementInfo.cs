@@ -36,6 +36,15 @@ public sealed record StatementInfo
     /// <summary>Every function called anywhere in the tree (CTEs, subqueries, DEFAULTs, …).</summary>
     [Id(6)] public IReadOnlyList<string> Functions { get; init; } = [];
 
+    /// <summary>
+    /// Names that may call a function in functional notation, and are not called plainly as well:
+    /// each field selected from a value (<c>(x).f</c>, also listed in <see cref="Functions"/>) and
+    /// each name after the first of a qualified column reference (<c>t.f</c>). The server calls
+    /// <c>f(x)</c> when x has no field f; the gateway cannot tell which, so every rule on function
+    /// names looks at these too, and a read-only policy wants none of them to be able to change anything.
+    /// </summary>
+    [Id(34)] public IReadOnlyList<string> FunctionalNotation { get; init; } = [];
+
     /// <summary>Column references as written (<c>c.ssn</c>, <c>email</c>).</summary>
     [Id(7)] public IReadOnlyList<string> Columns { get; init; } = [];
 

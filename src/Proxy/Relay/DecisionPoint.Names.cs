@@ -210,23 +210,6 @@ internal sealed partial class DecisionPoint
         }
     }
 
-    /// <summary>
-    /// EXECUTE p or FETCH c, decided as what it runs: its kinds, relations, functions, shape and
-    /// conditions are those of the prepared statement or cursor, with its own kind added; its text
-    /// and its parameters stay its own, and <see cref="StatementInfo.Inner"/> is what it runs, for
-    /// approvers to see. Its fingerprint covers both: a window approved for <c>EXECUTE p</c> must
-    /// not let through a <c>p</c> prepared later as something else.
-    /// </summary>
-    private static StatementInfo Running(StatementInfo statement, StatementInfo runs) => runs with
-    {
-        Sql = statement.Sql,
-        Fingerprint = $"{statement.Fingerprint}>{runs.Fingerprint}",
-        Inner = runs,
-        Kinds = runs.Kinds.Contains(statement.Kind) ? runs.Kinds : [.. runs.Kinds, statement.Kind],
-        ObjectName = statement.ObjectName,
-        ParameterValues = statement.ParameterValues,
-    };
-
     /// <summary>What a name holds for this batch: its own changes first, then what the server has or will have.</summary>
     private object? Find(Namespace ns, string name, out bool uncertain)
     {

@@ -38,7 +38,7 @@ internal static class ReadOnlyCommands
 
         return command switch
         {
-            "SelectStmt" => !body.TryGetProperty("intoClause", out _),
+            "SelectStmt" => !SelectInto.Creates(body),
             "CopyStmt" => !Bool(body, "is_from") && !Bool(body, "is_program") && !body.TryGetProperty("filename", out _),
             "ExplainStmt" or "PrepareStmt" or "DeclareCursorStmt" => inner is null || inner.ReadOnlyCommand,
             // BEGIN, COMMIT, SAVEPOINT …; two-phase commit leaves a transaction behind on the server.

@@ -15,6 +15,7 @@ internal sealed partial class StatementClassifier
     private readonly SortedSet<string> _read = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _written = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _functions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _calls = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _columns = new(StringComparer.Ordinal);
     private bool _dataModifyingCte;
     private bool _unboundedWrite;
@@ -76,13 +77,18 @@ internal sealed partial class StatementClassifier
             case "FuncCall":
                 RecordCall(body);
                 break;
+            case "A_Indirection":
+                RecordIndirection(body);
+                break;
             case "ColumnRef":
-                _columns.Add(string.Join('.', Items(body, "fields").Select(f => NodeOf(f) switch
+                var names = Items(body, "fields").Select(f => NodeOf(f) switch
                 {
                     ("String", var s) => String(s, "sval") ?? string.Empty,
                     ("A_Star", _) => "*",
                     _ => string.Empty,
-                })));
+                }).ToArray();
+                _columns.Add(string.Join('.', names));
+                RecordQualifiedColumn(names);
                 return;
             case "JoinExpr":
                 // JOIN … USING (ssn) names the compared columns as plain strings.
@@ -117,6 +123,7 @@ internal sealed partial class StatementClassifier
     {
         var function = SqlNames.WithoutCatalog(NameList(call, "funcname"));
         _functions.Add(function);
+        _calls.Add(function);
         switch (SqlNames.Unqualified(function))
         {
             case "set_config":

@@ -50,6 +50,7 @@ internal sealed partial class StatementClassifier
             RelationsRead = classifier._read.Except(classifier._written).ToArray(),
             RelationsWritten = classifier._written.ToArray(),
             Functions = classifier._functions.ToArray(),
+            FunctionalNotation = classifier.FunctionalNotationOnly(),
             Columns = classifier._columns.ToArray(),
             HasDataModifyingCte = classifier._dataModifyingCte,
             CreatesTableFromQuery = top.CreatesTable,
@@ -66,7 +67,9 @@ internal sealed partial class StatementClassifier
             SettingChanges = classifier._settingChanges.ToArray(),
             HasOpaqueBody = command == "CreateFunctionStmt" && Items(body, "options").Any(o => NodeOf(o) is ("DefElem", var d) && String(d, "defname") == "as"),
             Query = QueryShapeReader.ForStatement(command, body),
-            ParameterValues = command == "ExecuteStmt" ? QueryShapeReader.ExecuteParameters(body) : [],
+            // EXPLAIN EXECUTE evaluates the parameters too (ExplainExecuteQuery), ANALYZE or not.
+            ParameterValues = command == "ExecuteStmt" ? QueryShapeReader.ExecuteParameters(body)
+                : inner is { Command: "ExecuteStmt" } ? inner.ParameterValues : [],
             Inner = inner,
             ReadOnlyCommand = ReadOnlyCommands.IsReadOnly(command, body, kinds, inner) && !classifier._locksRows,
         };
@@ -103,7 +106,7 @@ internal sealed partial class StatementClassifier
         switch (command)
         {
             case "SelectStmt":
-                var into = body.TryGetProperty("intoClause", out _);
+                var into = SelectInto.Creates(body);
                 return new TopLevel(StatementKind.Select) { CreatesTable = into, ExtraKinds = into ? [StatementKind.Ddl] : [] };
             case "InsertStmt": return new TopLevel(StatementKind.Insert);
             case "UpdateStmt": return new TopLevel(StatementKind.Update);

@@ -206,5 +206,22 @@ public static class BypassCorpus
             "SELECT (classid::bigint << 32) | objid::bigint, 'Ann' FROM pg_locks WHERE locktype = 'advisory'"], Expect.Refused, null, 0, "42501"),
         Refused("side-channel-large-object", "SELECT name, lo_from_bytea(0, convert_to(ssn, 'UTF8')) FROM customers"),
         Refused("side-channel-do-block", "DO $$ BEGIN RAISE NOTICE '%', (SELECT string_agg(ssn, ',') FROM customers); END $$", sqlState: null),
+
+        // SELECT INTO in a set operation's leftmost branch: PostgreSQL creates the table from it.
+        new("select-into-union", ["select ssn, card_number, email into t_launder from customers union all select 'x','y','z'",
+            "select *, 'Ann' from t_launder"], Expect.Refused, null, 0, "42501"),
+        Refused("select-into-parenthesised-union", "(select name, ssn into temp t_launder2 from customers) union (select 'a', 'b')"),
+        Refused("select-into-cte-union", "with w as (select name, email from customers) select name, email into unlogged t_launder3 from w union select 'a', 'b'"),
+
+        // Functional notation: (x).f is f(x).
+        Refused("functional-notation-ts-stat", "select (q).ts_stat from (select $$select to_tsvector('simple', ssn || ' ' || card_number) from customers$$::text q) s"),
+        Refused("functional-notation-backend-activity", "select (s).pg_stat_get_backend_activity from pg_stat_get_backend_idset() s"),
+
+        // EXECUTE's arguments run whatever the prepared statement is.
+        new("execute-argument-query-to-xml", ["prepare px(text) as select $1, 'Ann'",
+            "execute px(query_to_xml('select ssn, card_number from customers limit 2', true, false, '')::text)"], Expect.Refused, null, 0, "42501"),
+        new("execute-argument-subquery-setting", ["prepare py(text) as select $1, 'Ann'",
+            "execute py((select set_config('og.leak2', string_agg(ssn, ','), false) from customers))", "select current_setting('og.leak2', true), 'Ann'"],
+            Expect.Refused, null, 0, "42501"),
     ];
 }

@@ -129,7 +129,8 @@ internal sealed partial class LineageResolver
     }
 
     // (t).x is column x of the row t — also when t came through a subquery or CTE unchanged;
-    // (f(t)).x, a[1] compute from what they select from.
+    // (f(t)).x, a[1] compute from what they select from. Any other field name may be a call in
+    // functional notation: (x).f is f(x) when x has no field f.
     private Taint Field(FieldValue field, QueryScope scope)
     {
         var of = Value(field.Of, scope);
@@ -139,7 +140,39 @@ internal sealed partial class LineageResolver
             return field.Fields.Count == 1 && field.Subscripts.Count == 0 ? column.Computed() : column.Union(subscripts).Computed();
         }
 
-        return of.Union(subscripts).Computed();
+        return FieldCalls(field.Fields, of).Union(subscripts).Computed();
+    }
+
+    /// <summary>
+    /// (x).f.g as the calls g(f(x)) it may be, each judged as a call with that one argument: a user
+    /// function's result is its own, a set-returning one decides rows, one that keeps its argument
+    /// (pg_advisory_lock) launders it, one that does not accept every value may fail on it. A name
+    /// no function has is a field of a composite value, which these cost nothing.
+    /// </summary>
+    private Taint FieldCalls(IReadOnlyList<string> names, Taint of)
+    {
+        var taint = of;
+        foreach (var name in names)
+        {
+            if (taint.MayCarryMasked && !Policy.ServerFunctions.AcceptsAnyValue(name, 0))
+            {
+                taint = taint.Failing();
+            }
+
+            if (_catalog.IsUserFunction(name) || Policy.ServerFunctions.ReturnsSet(name))
+            {
+                Predicate(taint);
+            }
+
+            if (KeepsValue(name))
+            {
+                _kept = _kept.Union(taint);
+            }
+
+            taint = taint.Union(FunctionOf(name));
+        }
+
+        return taint;
     }
 
     /// <summary>A column reference: a column, a whole row, or a function applied to a row (functional notation).</summary>
