@@ -82,7 +82,7 @@ public sealed record StatementInfo
     /// Unparseable because it is nested deeper than the gateway inspects (its parse tree, or what
     /// its tokens allow, is past the parser's limits): refused with 54001, statement_too_complex.
     /// </summary>
-    [Id(34)] public bool TooComplex { get; init; }
+    [Id(35)] public bool TooComplex { get; init; }
 
     /// <summary>
     /// Every setting the statement changes, wherever in it: SET/RESET, each set_config call,
