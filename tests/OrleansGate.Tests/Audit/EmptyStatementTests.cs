@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using OrleansGate.Demo.Provisioning;
-using OrleansGate.Proxy.Protocol;
 using OrleansGate.Tests.Support;
 using Xunit;
 
@@ -12,14 +9,8 @@ namespace OrleansGate.Tests.Audit;
 /// a write. pgJDBC's <c>Connection.isValid()</c> is such a statement; refusing it made every pool of a
 /// read-only user throw its connections away.
 /// </summary>
-public sealed class EmptyStatementTests(PostgresFixture postgres) : AuditTestBase(postgres)
+public sealed class EmptyStatementTests(PostgresFixture postgres) : ReadOnlyPolicyTestBase(postgres)
 {
-    protected override void Configure(JsonObject configuration) =>
-        GatewayConfig.UsePolicy(configuration, "main", """
-            { "Name": "main", "Rules": [
-              { "Name": "read-only", "Groups": ["analysts"], "Kinds": ["Write"], "Action": "Block" } ] }
-            """);
-
     [Theory]
     [InlineData("")]
     [InlineData("-- only a comment")]
@@ -31,10 +22,10 @@ public sealed class EmptyStatementTests(PostgresFixture postgres) : AuditTestBas
 
         await raw.SendAsync(b =>
         {
-            b.Start((byte)'P').WriteCString(string.Empty).WriteCString(sql).WriteInt16(0).Finish();
-            b.Start((byte)'B').WriteCString(string.Empty).WriteCString(string.Empty).WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
-            b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(0).Finish();
-            b.Start((byte)'S').Finish();
+            b.ParseFrame(sql);
+            b.BindFrame();
+            b.ExecuteFrame();
+            b.SyncFrame();
         });
         var replies = await raw.ReadUntilReadyAsync();
 
@@ -51,11 +42,11 @@ public sealed class EmptyStatementTests(PostgresFixture postgres) : AuditTestBas
 
         await raw.SendAsync(b =>
         {
-            b.Start((byte)'P').WriteCString(string.Empty).WriteCString("-- nothing\n").WriteInt16(0).Finish();
-            b.Start((byte)'P').WriteCString("w").WriteCString("SELECT touch('behind an empty one')").WriteInt16(0).Finish();
-            b.Start((byte)'B').WriteCString(string.Empty).WriteCString("w").WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
-            b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(0).Finish();
-            b.Start((byte)'S').Finish();
+            b.ParseFrame("-- nothing\n");
+            b.ParseFrame("SELECT touch('behind an empty one')", statement: "w");
+            b.BindFrame(statement: "w");
+            b.ExecuteFrame();
+            b.SyncFrame();
         });
 
         Assert.Equal("42501", RawClient.Error(Assert.Single(await raw.ReadUntilReadyAsync(), r => r.Type == 'E')).SqlState);
@@ -65,11 +56,7 @@ public sealed class EmptyStatementTests(PostgresFixture postgres) : AuditTestBas
     [Fact]
     public async Task PgJdbc_finds_a_read_only_users_connection_valid()
     {
-        var clients = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients"));
-        var result = await ClientTools.RunAsync("java",
-            ["-cp", "/usr/share/java/postgresql.jar", Path.Combine(clients, "java", "IsValid.java"),
-                $"jdbc:postgresql://127.0.0.1:{Gateway.Port}/main?sslmode=disable", "alice", GatewayConfig.AlicePassword],
-            clients, TimeSpan.FromMinutes(2));
+        var result = await RunJdbcClientAsync("IsValid.java");
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Equal(["valid", "valid"], result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));

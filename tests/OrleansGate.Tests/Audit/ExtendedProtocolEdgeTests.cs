@@ -10,15 +10,6 @@ namespace OrleansGate.Tests.Audit;
 /// </summary>
 public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditTestBase(postgres)
 {
-    private static void Parse(MessageBuilder b, string name, string sql) => b.Start((byte)'P').WriteCString(name).WriteCString(sql).WriteInt16(0).Finish();
-
-    private static void Bind(MessageBuilder b, string statement) =>
-        b.Start((byte)'B').WriteCString(string.Empty).WriteCString(statement).WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
-
-    private static void Execute(MessageBuilder b) => b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(0).Finish();
-
-    private static void Sync(MessageBuilder b) => b.Start((byte)'S').Finish();
-
     [Fact]
     public async Task Copy_in_through_the_extended_protocol_keeps_later_refusals_in_their_place()
     {
@@ -31,16 +22,16 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
         // ignores that Sync while in COPY-IN and answers one ReadyForQuery after CopyDone + Sync.
         await raw.SendAsync(b =>
         {
-            Parse(b, string.Empty, "COPY touches (note) FROM STDIN");
-            Bind(b, string.Empty);
-            Execute(b);
-            Sync(b);
+            b.ParseFrame(statement: string.Empty, sql: "COPY touches (note) FROM STDIN");
+            b.BindFrame(statement: string.Empty);
+            b.ExecuteFrame();
+            b.SyncFrame();
         });
         await raw.SendAsync(b =>
         {
             b.Start((byte)'d').WriteBytes("copied-in\n"u8).Finish();
             b.Start((byte)'c').Finish();
-            Sync(b);
+            b.SyncFrame();
         });
         var copy = await raw.ReadUntilReadyAsync();
         Assert.DoesNotContain(copy, m => m.Type == 'E');
@@ -63,15 +54,15 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
         await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
         await raw.SendAsync(b =>
         {
-            Parse(b, "s", "SELECT 111");
-            Sync(b);
+            b.ParseFrame(statement: "s", sql: "SELECT 111");
+            b.SyncFrame();
         });
         await raw.ReadUntilReadyAsync();
 
         await raw.SendAsync(b =>
         {
-            Parse(b, "s", "SELECT 222");
-            Sync(b);
+            b.ParseFrame(statement: "s", sql: "SELECT 222");
+            b.SyncFrame();
         });
         var duplicate = await raw.ReadUntilReadyAsync();
 
@@ -88,19 +79,19 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
         // The Execute fails, so the server skips the Parse of "later" up to the Sync.
         await raw.SendAsync(b =>
         {
-            Parse(b, string.Empty, "SELECT 1/0");
-            Bind(b, string.Empty);
-            Execute(b);
-            Parse(b, "later", "SELECT 'never parsed upstream'");
-            Sync(b);
+            b.ParseFrame(statement: string.Empty, sql: "SELECT 1/0");
+            b.BindFrame(statement: string.Empty);
+            b.ExecuteFrame();
+            b.ParseFrame(statement: "later", sql: "SELECT 'never parsed upstream'");
+            b.SyncFrame();
         });
         Assert.Equal("22012", RawClient.Error(Assert.Single(await raw.ReadUntilReadyAsync(), m => m.Type == 'E')).SqlState);
 
         await raw.SendAsync(b =>
         {
-            Bind(b, "later");
-            Execute(b);
-            Sync(b);
+            b.BindFrame(statement: "later");
+            b.ExecuteFrame();
+            b.SyncFrame();
         });
         var unknown = await raw.ReadUntilReadyAsync();
 
@@ -120,9 +111,9 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
 
         await raw.SendAsync(b =>
         {
-            Parse(b, string.Empty, "SELECT 1/0");
-            Bind(b, string.Empty);
-            Execute(b);
+            b.ParseFrame(statement: string.Empty, sql: "SELECT 1/0");
+            b.BindFrame(statement: string.Empty);
+            b.ExecuteFrame();
             b.Start((byte)'H').Finish();
             b.Start((byte)'Q').WriteCString("SELECT 2").Finish();
         });
@@ -144,11 +135,11 @@ public sealed class ExtendedProtocolEdgeTests(PostgresFixture postgres) : AuditT
         // gateway counted a ReadyForQuery for it: from then on every reply one statement late.
         await raw.SendAsync(b =>
         {
-            Parse(b, string.Empty, "SELECT 1/0");
-            Bind(b, string.Empty);
-            Execute(b);
+            b.ParseFrame(statement: string.Empty, sql: "SELECT 1/0");
+            b.BindFrame(statement: string.Empty);
+            b.ExecuteFrame();
             b.Start((byte)'Q').WriteCString($"SELECT touch('{note}')").Finish();
-            Sync(b);
+            b.SyncFrame();
         });
         var replies = await raw.ReadToEndAsync();
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Npgsql;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -13,21 +12,8 @@ namespace OrleansGate.Tests.Audit;
 /// expressions (the server evaluates them whatever the prepared statement is).
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ReadOnlyBypassTests(PostgresFixture postgres) : AuditTestBase(postgres)
+public sealed class ReadOnlyBypassTests(PostgresFixture postgres) : ReadOnlyPolicyTestBase(postgres)
 {
-    protected override string SetUpDatabaseSql => base.SetUpDatabaseSql + """
-
-        CREATE SEQUENCE counter;
-        CREATE FUNCTION log_secret(s secrets) RETURNS int LANGUAGE sql VOLATILE
-          AS $$ INSERT INTO touches (note) VALUES (s.value) RETURNING 1 $$;
-        """;
-
-    protected override void Configure(JsonObject configuration) =>
-        GatewayConfig.UsePolicy(configuration, "main", """
-            { "Name": "main", "Rules": [
-              { "Name": "read-only", "Groups": ["analysts"], "Kinds": ["Write"], "Action": "Block" } ] }
-            """);
-
     public static TheoryData<string> SetOperationIntos => new()
     {
         "select 1 as a into t_into1 union select 2",
@@ -130,10 +116,10 @@ public sealed class ReadOnlyBypassTests(PostgresFixture postgres) : AuditTestBas
 
         await raw.SendAsync(b =>
         {
-            b.Start((byte)'P').WriteCString("s1").WriteCString(sql).WriteInt16(0).Finish();
-            b.Start((byte)'B').WriteCString(string.Empty).WriteCString("s1").WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
-            b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(0).Finish();
-            b.Start((byte)'S').Finish();
+            b.ParseFrame(sql, statement: "s1");
+            b.BindFrame(statement: "s1");
+            b.ExecuteFrame();
+            b.SyncFrame();
         });
         var replies = await raw.ReadUntilReadyAsync();
 

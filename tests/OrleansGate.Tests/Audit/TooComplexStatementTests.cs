@@ -25,15 +25,6 @@ public sealed class TooComplexStatementTests(PostgresFixture postgres) : AuditTe
         { "100,000 nested parentheses", 100_000, "42601" },
     };
 
-    private static void Parse(MessageBuilder b, string sql) => b.Start((byte)'P').WriteCString(string.Empty).WriteCString(sql).WriteInt16(0).Finish();
-
-    private static void BindExecuteSync(MessageBuilder b)
-    {
-        b.Start((byte)'B').WriteCString(string.Empty).WriteCString(string.Empty).WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
-        b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(0).Finish();
-        b.Start((byte)'S').Finish();
-    }
-
     private async Task<RawClient> LoginAsync(string application)
     {
         var raw = await RawClient.ConnectAsync(Gateway.Port);
@@ -65,8 +56,7 @@ public sealed class TooComplexStatementTests(PostgresFixture postgres) : AuditTe
 
         await raw.SendAsync(b =>
         {
-            Parse(b, sql);
-            BindExecuteSync(b);
+            b.ParseFrame(sql).BindFrame().ExecuteFrame().SyncFrame();
         });
         var replies = await raw.ReadUntilReadyAsync(TimeSpan.FromSeconds(60));
 

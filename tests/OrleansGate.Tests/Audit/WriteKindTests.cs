@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Npgsql;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -13,22 +12,13 @@ namespace OrleansGate.Tests.Audit;
 /// transactions, cursors and prepared reads go through. Nothing refused leaves a trace on the server.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class WriteKindTests(PostgresFixture postgres) : AuditTestBase(postgres)
+public sealed class WriteKindTests(PostgresFixture postgres) : ReadOnlyPolicyTestBase(postgres)
 {
     protected override string SetUpDatabaseSql => base.SetUpDatabaseSql + """
 
-        CREATE SEQUENCE counter;
-        CREATE FUNCTION log_secret(s secrets) RETURNS int LANGUAGE sql VOLATILE
-          AS $$ INSERT INTO touches (note) VALUES (s.value) RETURNING 1 $$;
         CREATE FUNCTION price_of(n int) RETURNS numeric LANGUAGE sql STABLE AS $$ SELECT n * 1.5 $$;
         CREATE PROCEDURE touch_all() LANGUAGE sql AS $$ INSERT INTO touches (note) VALUES ('procedure') $$;
         """;
-
-    protected override void Configure(JsonObject configuration) =>
-        GatewayConfig.UsePolicy(configuration, "main", """
-            { "Name": "main", "Rules": [
-              { "Name": "read-only", "Groups": ["analysts"], "Kinds": ["Write"], "Action": "Block" } ] }
-            """);
 
     public static TheoryData<string> Writes => new()
     {

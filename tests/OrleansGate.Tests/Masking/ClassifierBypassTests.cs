@@ -68,11 +68,8 @@ public sealed class ClassifierBypassTests(PostgresFixture postgres) : MaskingTes
 
         await raw.SendAsync(b =>
         {
-            b.Start((byte)'P').WriteCString(string.Empty).WriteCString("(select name, ssn into temp t_raw_launder from customers) union (select 'a', 'b')")
-                .WriteInt16(0).Finish();
-            b.Start((byte)'B').WriteCString(string.Empty).WriteCString(string.Empty).WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
-            b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(0).Finish();
-            b.Start((byte)'S').Finish();
+            b.ParseFrame("(select name, ssn into temp t_raw_launder from customers) union (select 'a', 'b')");
+            b.BindFrame().ExecuteFrame().SyncFrame();
         });
         var refused = await raw.ReadUntilReadyAsync();
         await raw.QueryAsync("select to_regclass('pg_temp.t_raw_launder') is null");

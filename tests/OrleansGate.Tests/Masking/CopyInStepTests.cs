@@ -17,15 +17,6 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
 {
     private const string MaskedQuery = "SELECT id, upper(ssn) AS u, lower(email) AS e, ssn FROM customers ORDER BY id LIMIT 3";
 
-    private static void Parse(MessageBuilder b, string sql) => b.Start((byte)'P').WriteCString(string.Empty).WriteCString(sql).WriteInt16(0).Finish();
-
-    private static void Bind(MessageBuilder b) =>
-        b.Start((byte)'B').WriteCString(string.Empty).WriteCString(string.Empty).WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
-
-    private static void Execute(MessageBuilder b) => b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(0).Finish();
-
-    private static void Sync(MessageBuilder b) => b.Start((byte)'S').Finish();
-
     private static void CopyRow(MessageBuilder b, string row) => b.Start((byte)'d').WriteBytes(Encoding.UTF8.GetBytes(row)).Finish();
 
     private static void CopyDone(MessageBuilder b) => b.Start((byte)'c').Finish();
@@ -45,10 +36,10 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
     {
         await raw.SendAsync(b =>
         {
-            Parse(b, "COPY t FROM STDIN");
-            Bind(b);
-            Execute(b);
-            Sync(b);
+            b.ParseFrame("COPY t FROM STDIN");
+            b.BindFrame();
+            b.ExecuteFrame();
+            b.SyncFrame();
         });
         Assert.Equal('G', (await ReadUntilAsync(raw, 'G')).Type);
     }
@@ -124,10 +115,10 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
         {
             CopyRow(b, "1\n");
             CopyDone(b);
-            Parse(b, MaskedQuery);
-            Bind(b);
-            Execute(b);
-            Sync(b);
+            b.ParseFrame(MaskedQuery);
+            b.BindFrame();
+            b.ExecuteFrame();
+            b.SyncFrame();
         });
 
         await AssertEndedAsProtocolViolationAsync(raw);
@@ -143,7 +134,7 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
         {
             CopyFail(b);
             b.Start((byte)'Q').WriteCString("SELECT 'Q2'").Finish();
-            Sync(b);
+            b.SyncFrame();
         });
 
         await AssertEndedAsProtocolViolationAsync(raw);
@@ -158,7 +149,7 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
 
         await raw.SendAsync(b =>
         {
-            Sync(b);
+            b.SyncFrame();
             CopyRow(b, "1\n");
             CopyDone(b);
             b.Start((byte)'Q').WriteCString(MaskedQuery).Finish();
@@ -178,7 +169,7 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
             CopyRow(b, "1\n");
             CopyRow(b, "2\n");
             CopyDone(b);
-            Sync(b);
+            b.SyncFrame();
         });
         var copied = await raw.ReadUntilReadyAsync();
         Assert.DoesNotContain(copied, m => m.Type == 'E');
@@ -196,7 +187,7 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
         await raw.SendAsync(b =>
         {
             CopyFail(b);
-            Sync(b);
+            b.SyncFrame();
         });
         var failed = await raw.ReadUntilReadyAsync();
         Assert.Equal("57014", RawClient.Error(Assert.Single(failed, m => m.Type == 'E')).SqlState);
@@ -212,13 +203,13 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
         // Everything in one write: the gateway holds the data until the server's CopyInResponse.
         await raw.SendAsync(b =>
         {
-            Parse(b, "COPY t FROM STDIN");
-            Bind(b);
-            Execute(b);
-            b.Start((byte)'H').Finish();
+            b.ParseFrame("COPY t FROM STDIN");
+            b.BindFrame();
+            b.ExecuteFrame();
+            b.FlushFrame();
             CopyRow(b, "7\n");
             CopyDone(b);
-            Sync(b);
+            b.SyncFrame();
         });
         var copied = await raw.ReadUntilReadyAsync();
         Assert.DoesNotContain(copied, m => m.Type == 'E');
@@ -254,13 +245,13 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
 
         await raw.SendAsync(b =>
         {
-            Parse(b, "COPY t FROM STDIN");
-            Bind(b);
-            Execute(b);
-            Parse(b, MaskedQuery);
-            Bind(b);
-            Execute(b);
-            Sync(b);
+            b.ParseFrame("COPY t FROM STDIN");
+            b.BindFrame();
+            b.ExecuteFrame();
+            b.ParseFrame(MaskedQuery);
+            b.BindFrame();
+            b.ExecuteFrame();
+            b.SyncFrame();
         });
         var refused = await raw.ReadUntilReadyAsync();
         var error = RawClient.Error(Assert.Single(refused, m => m.Type == 'E'));

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Npgsql;
-using OrleansGate.Demo.Provisioning;
 using OrleansGate.Tests.Support;
 
 namespace OrleansGate.Tests.Masking;
@@ -48,16 +47,6 @@ public abstract class MaskingTestBase(PostgresFixture postgres) : GatewayTestBas
           ],
           "Rules": [] }
         """;
-
-    /// <summary>Runs one of tests/clients/java's pgJDBC programs as alice against the gateway's main target.</summary>
-    protected Task<ProcessResult> RunJdbcClientAsync(string program)
-    {
-        var clients = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients"));
-        return ClientTools.RunAsync("java",
-            ["-cp", "/usr/share/java/postgresql.jar", Path.Combine(clients, "java", program),
-                $"jdbc:postgresql://127.0.0.1:{Gateway.Port}/main?sslmode=disable", "alice", GatewayConfig.AlicePassword],
-            clients, TimeSpan.FromMinutes(2));
-    }
 
     /// <summary>The rows of a query through the gateway, every value as text (null as "NULL").</summary>
     protected async Task<List<string[]>> RowsAsync(string sql, Action<NpgsqlConnectionStringBuilder>? configure = null)

@@ -1,5 +1,4 @@
 using Npgsql;
-using OrleansGate.Proxy.Protocol;
 using OrleansGate.Demo.Provisioning;
 using OrleansGate.Tests.Support;
 using Xunit;
@@ -112,19 +111,15 @@ public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : Maskin
     {
         await using var raw = await RawClient.ConnectAsync(Gateway.Port);
         await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
-        static void Parse(MessageBuilder b, string sql) => b.Start((byte)'P').WriteCString(string.Empty).WriteCString(sql).WriteInt16(0).Finish();
-        static void Bind(MessageBuilder b) =>
-            b.Start((byte)'B').WriteCString(string.Empty).WriteCString(string.Empty).WriteInt16(0).WriteInt16(0).WriteInt16(0).Finish();
-        static void Execute(MessageBuilder b, int rows) => b.Start((byte)'E').WriteCString(string.Empty).WriteInt32(rows).Finish();
         static int Warnings(List<(char Type, byte[] Payload)> replies) =>
             replies.Count(m => m.Type == 'N' && (RawClient.Error(m).Message ?? string.Empty).Contains("computed from masked columns", StringComparison.Ordinal));
 
         await raw.SendAsync(b =>
         {
-            Parse(b, "SELECT upper(ssn) AS u FROM customers ORDER BY id");
-            Bind(b);
-            Execute(b, 1);
-            b.Start((byte)'S').Finish();
+            b.ParseFrame("SELECT upper(ssn) AS u FROM customers ORDER BY id");
+            b.BindFrame();
+            b.ExecuteFrame(rows: 1);
+            b.SyncFrame();
         });
         var chunk = await raw.ReadUntilReadyAsync();
         Assert.Contains(chunk, m => m.Type == 's');
@@ -136,12 +131,12 @@ public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : Maskin
         // One batch, two results of the unnamed portal (each Bind makes a new one).
         await raw.SendAsync(b =>
         {
-            Parse(b, "SELECT lower(ssn) AS u FROM customers WHERE id = 1");
-            Bind(b);
-            Execute(b, 0);
-            Bind(b);
-            Execute(b, 0);
-            b.Start((byte)'S').Finish();
+            b.ParseFrame("SELECT lower(ssn) AS u FROM customers WHERE id = 1");
+            b.BindFrame();
+            b.ExecuteFrame();
+            b.BindFrame();
+            b.ExecuteFrame();
+            b.SyncFrame();
         });
         Assert.Equal(2, Warnings(await raw.ReadUntilReadyAsync()));
     }

@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansGate.Demo.Provisioning;
 using Xunit;
 
 namespace OrleansGate.Tests.Support;
@@ -91,6 +92,16 @@ public abstract class GatewayTestBase : IAsyncLifetime
         Gateway.ConnectionString("alice", GatewayConfig.AlicePassword, "main", configure);
 
     protected string Direct => Postgres.DirectConnectionString(Database);
+
+    /// <summary>Runs one of tests/clients/java's pgJDBC programs as alice against the gateway's main target.</summary>
+    protected Task<ProcessResult> RunJdbcClientAsync(string program)
+    {
+        var clients = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients"));
+        return ClientTools.RunAsync("java",
+            ["-cp", "/usr/share/java/postgresql.jar", Path.Combine(clients, "java", program),
+                $"jdbc:postgresql://127.0.0.1:{Gateway.Port}/main?sslmode=disable", "alice", GatewayConfig.AlicePassword],
+            clients, TimeSpan.FromMinutes(2));
+    }
 
     protected async Task<NpgsqlConnection> OpenViaGatewayAsync(Action<NpgsqlConnectionStringBuilder>? configure = null)
     {
