@@ -34,7 +34,7 @@ internal sealed partial class DecisionPoint
     private IReadOnlyList<StatementRequest> RefuseUnfollowableCopyIns(IReadOnlyList<StatementRequest> requests)
     {
         var copies = requests.Count(IsCopyIn);
-        if (copies == 0 || (copies == 1 && !_messageAfterCopyInExecute))
+        if (copies == 0 || (copies == 1 && !_messageAfterCopyInExecute && !(UpstreamApplicationName is not null && requests.Any(SetsApplicationName))))
         {
             return requests;
         }
@@ -43,18 +43,25 @@ internal sealed partial class DecisionPoint
             ? r with
             {
                 Refusal = new RequestRefusal(CopyInRule, "0A000",
-                    "COPY FROM STDIN must be the only one of its request and, in the extended protocol, be followed by nothing but Sync: " +
-                    "the gateway follows the server's COPY mode from there"),
+                    "COPY FROM STDIN must be the only one of its request, without SET application_name (the gateway's own SET would " +
+                    "follow it into the COPY) and, in the extended protocol, be followed by nothing but Sync: the gateway follows the " +
+                    "server's COPY mode from there"),
             }
             : r).ToList();
     }
 
-    /// <summary>A request goes upstream: when it runs a COPY FROM STDIN, the client's next message waits for the server's answer.</summary>
-    private void ForwardingMayStartCopyIn(IReadOnlyList<StatementRequest> requests, bool extended)
+    /// <summary>
+    /// A request goes upstream: when it runs a COPY FROM STDIN, the client loop waits for the
+    /// server's answer, and an extended batch's closing Sync is held back. True when it is.
+    /// </summary>
+    private bool ForwardingMayStartCopyIn(IReadOnlyList<StatementRequest> requests, bool extended, bool endsWithSync)
     {
-        if (requests.Any(IsCopyIn))
+        if (!requests.Any(IsCopyIn))
         {
-            replies.CopyIn.MayStart(replies.ExpectedCount, extended);
+            return false;
         }
+
+        replies.CopyIn.MayStart(replies.ExpectedCount, extended, syncHeld: extended && endsWithSync);
+        return extended && endsWithSync;
     }
 }

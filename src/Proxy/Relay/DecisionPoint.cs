@@ -172,7 +172,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         }
 
         WithholdForHoldableCursors(requests, decided);
-        ForwardingMayStartCopyIn(requests, extended: false);
+        ForwardingMayStartCopyIn(requests, extended: false, endsWithSync: false);
         replies.ExpectForwarded(decided.Running, masking: decided.RunningMasking, group: _group, beforeReady: ClientDefaultAfterReset(requests));
         ForwardBatchNames(decided.Sequences);
         NextGroup();
@@ -201,7 +201,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
             }
 
             WithholdForHoldableCursors(_requests, decided);
-            ForwardingMayStartCopyIn(_requests, extended: true);
+            var holdsSync = ForwardingMayStartCopyIn(_requests, extended: true, endsWithSync);
             if (endsWithSync)
             {
                 // Outcomes are matched per ReadyForQuery; a batch forwarded at Flush has none to
@@ -217,7 +217,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
             }
 
             var forwarded = endsWithSync ? _requests.ToList() : null;
-            WriteBatch(upstream);
+            WriteBatch(upstream, holdsSync);
             _flushedWithoutSync = !endsWithSync;
             if (forwarded is not null)
             {
@@ -284,9 +284,10 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         return _refusedUntilSync is null;
     }
 
-    private void WriteBatch(PipeWriter upstream)
+    /// <param name="holdingSync">The batch's closing Sync stays behind (<see cref="CopyInFlow"/>).</param>
+    private void WriteBatch(PipeWriter upstream, bool holdingSync = false)
     {
-        upstream.Write(_batch.WrittenSpan);
+        upstream.Write(holdingSync ? _batch.WrittenSpan[..^SyncFrame.Length] : _batch.WrittenSpan);
         ClearBatch();
     }
 

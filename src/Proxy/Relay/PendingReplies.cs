@@ -35,12 +35,6 @@ internal sealed class PendingReplies(TimeProvider clock)
         /// <summary>An extended-protocol batch ended by Sync.</summary>
         public bool Extended { get; } = extended;
 
-        /// <summary>
-        /// Its Sync reached the server in COPY-IN mode, which ignores Sync (§55.2.6): the server's
-        /// single ReadyForQuery then also answers the next entry's Sync.
-        /// </summary>
-        public bool SharesNextReadyForQuery { get; set; }
-
         public long[] Statements { get; } = statements;
 
         public int Next { get; set; }
@@ -104,15 +98,6 @@ internal sealed class PendingReplies(TimeProvider clock)
     public Masking.StatementMasking? CurrentMasking() =>
         _queue.TryPeek(out var entry) && !entry.Extended && entry.Next < entry.Masking.Length ? entry.Masking[entry.Next] : null;
 
-    /// <summary>CopyInResponse from the server: an extended batch's Sync, sent behind its Execute, will be ignored.</summary>
-    public void CopyInStarted()
-    {
-        if (_queue.TryPeek(out var entry) && entry.Extended)
-        {
-            entry.SharesNextReadyForQuery = true;
-        }
-    }
-
     /// <summary>The gateway sent a Query of its own behind the client's requests; its replies are dropped.</summary>
     public void ExpectInjected()
     {
@@ -144,16 +129,6 @@ internal sealed class PendingReplies(TimeProvider clock)
         {
             // It ends no request of the client's: no names, no transaction of the client's ended here.
             return null;
-        }
-
-        if (entry.SharesNextReadyForQuery && _queue.TryDequeue(out var next))
-        {
-            Interlocked.Increment(ref _answered);
-            // Outcomes of the next entry's statements were not told apart from the COPY's; they
-            // are recorded as not run rather than misattributed.
-            FinishStatements(next);
-            Names.Finished(next.Group, status);
-            return next.BeforeReady;
         }
 
         // Names the server never confirmed do not exist on it; a finished transaction takes its portals.

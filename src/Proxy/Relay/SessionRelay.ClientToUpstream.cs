@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using OrleansGate.Proxy.Protocol;
 using OrleansGate.Proxy.Protocol.Backend;
@@ -7,8 +8,14 @@ namespace OrleansGate.Proxy.Relay;
 /// <summary>The client-to-server loop: each frame decided (and recorded) before it goes upstream.</summary>
 public sealed partial class SessionRelay
 {
-    /// <summary>Sends what is written upstream, then waits for the server to say whether its COPY FROM STDIN started; null to go on.</summary>
-    private async ValueTask<RelayOutcome?> WaitForCopyInAsync(CancellationToken cancellationToken)
+    private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
+
+    /// <summary>
+    /// A request that may start COPY FROM STDIN was just written upstream: sends it, waits for the
+    /// server to say whether the COPY started (it answers without more from the client), and sends
+    /// the batch's held Sync when it did not. Null to go on.
+    /// </summary>
+    private async ValueTask<RelayOutcome?> SettleCopyInAsync(CancellationToken cancellationToken)
     {
         if (await FlushAsync(_upstreamOut, cancellationToken).ConfigureAwait(false) is { } flushEnd)
         {
@@ -18,12 +25,18 @@ public sealed partial class SessionRelay
         try
         {
             await _replies.CopyIn.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return RelayOutcome.Stopped;
         }
+
+        if (_replies.CopyIn.ReleaseHeldSync())
+        {
+            _upstreamOut.Write(SyncFrame);
+        }
+
+        return null;
     }
 
     private async Task<RelayOutcome> ClientToUpstreamAsync(CancellationToken cancellationToken)
@@ -68,22 +81,10 @@ public sealed partial class SessionRelay
                     break;
                 }
 
-                if (_replies.CopyIn.MustWait)
+                var copyIn = _replies.CopyIn.Admit(type, out var outOfCopy);
+                if (copyIn == CopyInVerdict.Violation)
                 {
-                    // A COPY FROM STDIN went upstream: how the server reads this message depends on
-                    // whether it started, which only its answer says. What went before goes out first.
-                    buffer.Slice(runStart, frame.Whole.Start).CopyTo(_upstreamOut);
-                    runStart = frame.Whole.Start;
-                    if (await WaitForCopyInAsync(cancellationToken).ConfigureAwait(false) is { } waitEnd)
-                    {
-                        _clientIn.AdvanceTo(buffer.End);
-                        return waitEnd;
-                    }
-                }
-
-                if (_replies.CopyIn.Admit(type) is { } outOfCopy)
-                {
-                    end = new RelayOutcome(RelayEnd.ClientProtocolViolation, outOfCopy);
+                    end = new RelayOutcome(RelayEnd.ClientProtocolViolation, outOfCopy!);
                     break;
                 }
 
@@ -98,7 +99,7 @@ public sealed partial class SessionRelay
                         break;
                 }
 
-                if (_decisions.Intercepts(type))
+                if (copyIn != CopyInVerdict.Relay && _decisions.Intercepts(type))
                 {
                     // Frames relayed untouched so far go first; the decision point takes this one.
                     buffer.Slice(runStart, frame.Whole.Start).CopyTo(_upstreamOut);
@@ -118,6 +119,12 @@ public sealed partial class SessionRelay
                     {
                         _clientIn.AdvanceTo(buffer.End);
                         return new RelayOutcome(RelayEnd.ClientProtocolViolation, problem);
+                    }
+
+                    if (_replies.CopyIn.Pending && await SettleCopyInAsync(cancellationToken).ConfigureAwait(false) is { } settleEnd)
+                    {
+                        _clientIn.AdvanceTo(buffer.End);
+                        return settleEnd;
                     }
                 }
 

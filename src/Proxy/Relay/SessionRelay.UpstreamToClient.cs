@@ -204,11 +204,6 @@ public sealed partial class SessionRelay
 
     private void ObserveOutcome(BackendMessageType type, in ReadOnlySequence<byte> payload)
     {
-        if (type == BackendMessageType.CopyInResponse)
-        {
-            _replies.CopyInStarted();
-        }
-
         if (type is BackendMessageType.CommandComplete or BackendMessageType.EmptyQueryResponse
             or BackendMessageType.PortalSuspended or BackendMessageType.ErrorResponse or BackendMessageType.ParseComplete
             or BackendMessageType.BindComplete or BackendMessageType.CloseComplete)

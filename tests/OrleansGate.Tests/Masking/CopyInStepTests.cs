@@ -272,4 +272,77 @@ public sealed class CopyInStepTests(PostgresFixture postgres) : MaskingTestBase(
 
         await AssertMaskedAndInStepAsync(raw);
     }
+
+    // A COPY into a view sends CopyInResponse and fails before it reads anything, so the batch's
+    // own Sync is not swallowed by COPY-IN: counted as swallowed, one ReadyForQuery once answered
+    // two entries and the next results went out with no mask (the attack of 2026-12-08, late: one
+    // run in four). The gateway now holds that Sync until it knows.
+    [Fact]
+    public async Task A_copy_that_fails_right_after_its_CopyInResponse_keeps_later_results_in_step_and_masked()
+    {
+        await using var raw = await LoggedInWithTempTableAsync();
+        await raw.QueryAsync("CREATE TEMP VIEW v AS SELECT 1 AS x");
+        await raw.ReadUntilReadyAsync();
+
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            await raw.SendAsync(b =>
+            {
+                b.ParseFrame("COPY v FROM STDIN").BindFrame().ExecuteFrame().SyncFrame();
+                CopyDone(b);
+                b.SyncFrame();
+                b.Start((byte)'Q').WriteCString(MaskedQuery).Finish();
+                b.Start((byte)'Q').WriteCString("SELECT 'marker'").Finish();
+            });
+
+            var copy = await raw.ReadUntilReadyAsync();
+            Assert.Equal("42809", RawClient.Error(Assert.Single(copy, m => m.Type == 'E')).SqlState);
+            var masked = await raw.ReadUntilReadyAsync();
+            Assert.Equal(3, masked.Count(m => m.Type == 'D'));
+            Assert.Contains(masked, m => m.Type == 'N');
+            Assert.True(RawClient.Contains(Assert.Single(await raw.ReadUntilReadyAsync(), m => m.Type == 'D').Payload, "marker"));
+        }
+
+        AssertNoSecret(raw);
+    }
+
+    // After an error in a stretch of the extended protocol sent with Flush, the server skips
+    // everything up to Sync, a COPY too: the gateway must not wait for an answer to it (it once
+    // did, and the session hung with its upstream connection).
+    [Fact]
+    public async Task A_copy_the_server_skips_after_an_error_does_not_hang_the_session()
+    {
+        await using var raw = await LoggedInWithTempTableAsync();
+        await raw.SendAsync(b => b.ParseFrame("SELECT 1/0").BindFrame().ExecuteFrame().FlushFrame());
+        (char Type, byte[] Payload)? failed;
+        do
+        {
+            failed = await raw.ReadMessageAsync();
+        }
+        while (failed is { Type: not 'E' });
+
+        Assert.Equal("22012", RawClient.Error(failed!.Value).SqlState);
+
+        await raw.SendAsync(b => b.ParseFrame("COPY pg_temp.nosuch FROM STDIN").BindFrame().ExecuteFrame().FlushFrame());
+        await raw.SendAsync(b => b.SyncFrame());
+        var synced = await raw.ReadUntilReadyAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal('Z', synced[^1].Type);
+
+        await AssertMaskedAndInStepAsync(raw);
+    }
+
+    // The gateway follows a SET application_name with its own SET, which would reach the server
+    // inside the COPY and end the session: the two are refused together instead.
+    [Fact]
+    public async Task A_copy_with_SET_application_name_in_one_query_is_refused_and_the_session_goes_on()
+    {
+        await using var raw = await LoggedInWithTempTableAsync();
+
+        await raw.QueryAsync("COPY t FROM STDIN; SET application_name = 'x'");
+        var refused = await raw.ReadUntilReadyAsync();
+        Assert.Equal("0A000", RawClient.Error(Assert.Single(refused, m => m.Type == 'E')).SqlState);
+        Assert.DoesNotContain(refused, m => m.Type == 'G');
+
+        await AssertMaskedAndInStepAsync(raw);
+    }
 }
