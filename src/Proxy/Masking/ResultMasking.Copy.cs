@@ -57,7 +57,7 @@ internal sealed partial class ResultMasking
         _columnNames = Enumerable.Range(1, count).Select(i => $"column {i}").ToArray();
         _counts = new long[count];
         _redacted = maskers.Select((m, i) => m is { HidesNull: true } ? _columnNames[i] : null).OfType<string>().ToArray();
-        return WriteRedactedNotice(output, portal: null, fresh: true) ? ServerFrameVerdict.Prepend : ServerFrameVerdict.Forward;
+        return WriteRedactedNotice(output, portal: null, generation: 0) ? ServerFrameVerdict.Prepend : ServerFrameVerdict.Forward;
     }
 
     private const uint TextTypeOid = 25;

@@ -10,28 +10,32 @@ namespace OrleansGate.Proxy.Masking;
 /// </summary>
 /// <remarks>
 /// Once per result: a portal read in chunks (an Execute with a row limit, PortalSuspended, the next
-/// Execute of the same portal) is warned at its first chunk only. A portal is the same result until
-/// a batch binds its name again or the transaction ends; every other result is warned.
+/// Execute of the same portal) is warned at its first chunk only. The decision point numbers each
+/// binding of a portal name (a Bind; a Close or a Query forgets them all, since SQL can DECLARE
+/// and CLOSE cursors and end transactions): only the same binding is the same result.
 /// </remarks>
 internal sealed partial class ResultMasking
 {
     // Server loop only. The portal of the result being relayed and its warning; the warnings of
     // portals that stopped at PortalSuspended, by name.
     private string? _resultPortal;
+    private long _resultGeneration;
     private string? _resultNotice;
-    private readonly Dictionary<string, string> _suspendedNotices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Generation, string Notice)> _suspendedNotices = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Writes the warning for the result just started (of <paramref name="portal"/> when the
-    /// gateway's own Describe announced it; <paramref name="fresh"/> when its batch bound it), when
-    /// it has redacted computed columns and is not the rest of a portal already warned; true when written.
+    /// Writes the warning for the result just started (of binding <paramref name="generation"/> of
+    /// <paramref name="portal"/> when the gateway's own Describe announced it), when it has
+    /// redacted computed columns and is not the rest of a portal already warned; true when written.
     /// </summary>
-    private bool WriteRedactedNotice(ArrayBufferWriter<byte> output, string? portal, bool fresh)
+    private bool WriteRedactedNotice(ArrayBufferWriter<byte> output, string? portal, long generation)
     {
         _resultPortal = portal;
+        _resultGeneration = generation;
         _resultNotice = _redacted.Length == 0 ? null : RedactedNotice(_redacted);
         _redacted = [];
-        var continued = portal is not null && !fresh && _suspendedNotices.TryGetValue(portal, out var warned) && warned == _resultNotice;
+        var continued = portal is not null && _suspendedNotices.TryGetValue(portal, out var warned)
+            && warned.Generation == generation && warned.Notice == _resultNotice;
         if (portal is not null)
         {
             _suspendedNotices.Remove(portal);
@@ -63,7 +67,7 @@ internal sealed partial class ResultMasking
     {
         if (suspended && _resultPortal is not null && _resultNotice is not null)
         {
-            _suspendedNotices[_resultPortal] = _resultNotice;
+            _suspendedNotices[_resultPortal] = (_resultGeneration, _resultNotice);
         }
 
         (_resultPortal, _resultNotice) = (null, null);

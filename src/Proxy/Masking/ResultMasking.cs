@@ -30,8 +30,8 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
     /// <summary>SQLSTATE 22000 data_exception: a value of the result could not be masked.</summary>
     public const string MaskingFailedSqlState = "22000";
 
-    /// <summary>A Describe's reply to come; for the gateway's own before an Execute, the portal and whether the batch bound it anew.</summary>
-    private sealed record DescribeReply(long Group, bool Injected, StatementMasking? Masking, string? Portal, bool Fresh);
+    /// <summary>A Describe's reply to come; for the gateway's own before an Execute, the portal and which binding of it runs.</summary>
+    private sealed record DescribeReply(long Group, bool Injected, StatementMasking? Masking, string? Portal, long Generation);
 
     private readonly ConcurrentQueue<DescribeReply> _describes = new();
     /// <summary>The catalog as this session sees it, with its lookups; replaced whole, so both loops see one version.</summary>
@@ -84,8 +84,8 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
     }
 
     /// <summary>A Describe goes upstream (the client's, or the gateway's own before an Execute); its reply comes in this order.</summary>
-    public void ExpectDescribe(bool injected, StatementMasking? masking, string? portal = null, bool fresh = true) =>
-        _describes.Enqueue(new DescribeReply(replies.ExpectedCount, injected, masking, portal, fresh));
+    public void ExpectDescribe(bool injected, StatementMasking? masking, string? portal = null, long generation = 0) =>
+        _describes.Enqueue(new DescribeReply(replies.ExpectedCount, injected, masking, portal, generation));
 
     /// <summary>A request that declares a cursor WITH HOLD over masked values goes upstream; its replies come as ReadyForQuery number <paramref name="reply"/>.</summary>
     public void WithholdMessagesUntilIdle(long reply)
@@ -156,7 +156,7 @@ internal sealed partial class ResultMasking(PendingReplies replies, MaskingKey k
         StartResult(description, masking);
 
         // The reply to the gateway's own Describe is dropped; the notice, if any, goes in its place.
-        var noticed = WriteRedactedNotice(output, describe?.Portal, describe?.Fresh ?? true);
+        var noticed = WriteRedactedNotice(output, describe?.Portal, describe?.Generation ?? 0);
         return describe is not null ? ServerFrameVerdict.Drop
             : noticed ? ServerFrameVerdict.Prepend
             : ServerFrameVerdict.Forward;

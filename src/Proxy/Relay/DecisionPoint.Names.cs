@@ -83,7 +83,7 @@ internal sealed partial class DecisionPoint
                     return null;
                 }
 
-                _boundInBatch.Add(bind.PortalName);
+                PortalBound(bind.PortalName);
                 _changes.Add((new NameChange(Namespace.Portal, bind.PortalName,
                     new Portal(prepared.Runs, ParameterText.Of(bind.Parameters, prepared.ParameterTypes), Holdable: false)), -1));
                 return null;
@@ -119,6 +119,11 @@ internal sealed partial class DecisionPoint
                 {
                     _requests.Add(longClose);
                     return null;
+                }
+
+                if (close.Kind == StatementOrPortal.Portal)
+                {
+                    _portalGenerations.Remove(close.Name);
                 }
 
                 _changes.Add((new NameChange(close.Kind == StatementOrPortal.Statement ? Namespace.Statement : Namespace.Portal, close.Name, null), -1));

@@ -41,10 +41,25 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
 
     // The Describes of the batch in order: the client's own, and the gateway's before each Execute
     // (with the index of the Execute's request), so masking knows every portal's columns.
-    private readonly List<(bool Injected, int Request, string? Portal, bool Fresh)> _describes = [];
+    private readonly List<(bool Injected, int Request, string? Portal, long Generation)> _describes = [];
 
-    // The portals this batch binds: an Execute of one of them starts a new result, not the rest of a suspended one.
-    private readonly List<string> _boundInBatch = [];
+    // Which binding of each portal name an Execute runs: a new Bind, a Close or a Query (which may
+    // DECLARE, CLOSE or end a transaction) makes it another result, which masking warns about anew.
+    private readonly Dictionary<string, long> _portalGenerations = new(StringComparer.Ordinal);
+    private long _lastPortalGeneration;
+
+    private void PortalBound(string portal)
+    {
+        if (_portalGenerations.Count >= 1024)
+        {
+            _portalGenerations.Clear();
+        }
+
+        _portalGenerations[portal] = ++_lastPortalGeneration;
+    }
+
+    private long PortalGeneration(string portal) =>
+        _portalGenerations.TryGetValue(portal, out var generation) ? generation : ++_lastPortalGeneration;
     private Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? _notifyClient;
 
     /// <summary>How this point writes to the client out of turn (a held request's NOTICE); set by the relay.</summary>
@@ -90,6 +105,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
                 // Nothing of it has gone upstream: the session ends before anything is out of step.
                 return "a Query or FunctionCall inside an extended-protocol batch (before its Sync) is not supported through the gateway";
             case FrontendMessageType.Query:
+                _portalGenerations.Clear();
                 if (!await ForwardBatchAsync(upstream, cancellationToken).ConfigureAwait(false))
                 {
                     return null;
@@ -149,14 +165,14 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
     {
         if (type == FrontendMessageType.Describe)
         {
-            _describes.Add((false, -1, null, false));
+            _describes.Add((false, -1, null, 0));
         }
         else if (type == FrontendMessageType.Execute && ExecuteMessage.TryDecode(frame.Payload, out var execute))
         {
             using var builder = new MessageBuilder();
             builder.Start((byte)FrontendMessageType.Describe).WriteByte((byte)StatementOrPortal.Portal).WriteCString(execute.PortalName).Finish();
             _batch.Write(builder.WrittenSpan);
-            _describes.Add((true, _requests.Count, execute.PortalName, _boundInBatch.Contains(execute.PortalName)));
+            _describes.Add((true, _requests.Count, execute.PortalName, PortalGeneration(execute.PortalName)));
         }
     }
 
@@ -194,10 +210,10 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         var decided = await DecideAsync(_requests, upstream, endsWithSync, cancellationToken).ConfigureAwait(false);
         if (decided.Refusal is null)
         {
-            foreach (var (injected, request, portal, fresh) in _describes)
+            foreach (var (injected, request, portal, generation) in _describes)
             {
                 masking!.ExpectDescribe(injected, injected && request < decided.RequestMasking.Length ? decided.RequestMasking[request] : null,
-                    portal, fresh);
+                    portal, generation);
             }
 
             WithholdForHoldableCursors(_requests, decided);
@@ -304,6 +320,5 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
         _requests.Clear();
         _parsed.Clear();
         _describes.Clear();
-        _boundInBatch.Clear();
     }
 }

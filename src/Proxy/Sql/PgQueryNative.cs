@@ -64,15 +64,6 @@ internal static unsafe partial class PgQueryNative
         public Error* Error;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct ScanResult
-    {
-        public nuint ProtobufLength;
-        public byte* Protobuf;
-        public byte* StderrBuffer;
-        public Error* Error;
-    }
-
     [LibraryImport(Library, EntryPoint = "pg_query_parse")]
     internal static partial ParseResult Parse(byte* input);
 
@@ -84,13 +75,6 @@ internal static unsafe partial class PgQueryNative
 
     [LibraryImport(Library, EntryPoint = "pg_query_free_fingerprint_result")]
     internal static partial void FreeFingerprintResult(FingerprintResult result);
-
-    /// <summary>The scanner alone (no grammar, no tree; its stack does not grow with the text): a protobuf ScanResult.</summary>
-    [LibraryImport(Library, EntryPoint = "pg_query_scan")]
-    internal static partial ScanResult Scan(byte* input);
-
-    [LibraryImport(Library, EntryPoint = "pg_query_free_scan_result")]
-    internal static partial void FreeScanResult(ScanResult result);
 
     /// <summary>Forces the library to load, so a missing libpg_query stops start-up with a clear message.</summary>
     internal static void EnsureLoaded()

@@ -56,8 +56,13 @@ public sealed class SqlParser
         // thread of its own with a stack sized for the worst its length or its tokens allow
         // (docs/policies.md#statements-too-deep-to-inspect).
         var byteCount = Encoding.UTF8.GetByteCount(sql);
+        if (byteCount > MaxInspectedBytes)
+        {
+            return [TooDeep(sql, TooLongError)];
+        }
+
         return byteCount <= InlineParseBytes || FitsHere(byteCount)
-            ? ParseText(sql, byteCount, checkNesting: false)
+            ? ParseText(sql, byteCount)
             : OnParseThread(sql, byteCount);
     }
 
@@ -88,11 +93,16 @@ public sealed class SqlParser
     internal const int DirectParseBytes = ParseThreadStackBytes / 2 / StackBytesPerSqlByte;
 
     /// <summary>
-    /// Past <see cref="DirectParseBytes"/> a statement is scanned first and refused when its
-    /// <see cref="NestingBound"/> is larger than this. A unit costs at most about 200 bytes of
-    /// native stack (measured); at 512 per unit this is 50 MiB of the parse thread's 128 MiB.
+    /// The longest statement text the gateway inspects; a longer one is refused as too complex.
+    /// Past it neither the stack nor the rest is bounded well enough: parsing costs about 360
+    /// times the text in memory (libpg_query's JSON tree, then its reading), and libpg_query's
+    /// scanner, the only way to bound a longer text's depth before parsing, takes time that grows
+    /// with the square of a run of operator characters (<c>-+-+…</c>: minutes at 540 KB).
     /// </summary>
-    internal const long MaxNestingUnits = 100_000;
+    internal const int MaxInspectedBytes = DirectParseBytes;
+
+    /// <summary>The ParseError of a statement refused for its length (SQLSTATE 54001, as too complex to inspect).</summary>
+    internal const string TooLongError = "statement is longer than the 512 KiB the gateway inspects";
 
     /// <summary>The ParseError of a statement refused for its depth (SQLSTATE 54001, as PostgreSQL says it).</summary>
     internal const string TooDeepError = "statement is nested too deeply to inspect";
@@ -106,7 +116,7 @@ public sealed class SqlParser
             {
                 try
                 {
-                    parsed = ParseText(sql, byteCount, checkNesting: byteCount > DirectParseBytes);
+                    parsed = ParseText(sql, byteCount);
                 }
                 catch (Exception e)
                 {
@@ -134,7 +144,7 @@ public sealed class SqlParser
         return parsed!;
     }
 
-    private static unsafe IReadOnlyList<StatementInfo> ParseText(string sql, int byteCount, bool checkNesting)
+    private static unsafe IReadOnlyList<StatementInfo> ParseText(string sql, int byteCount)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(byteCount + 1);
         try
@@ -144,20 +154,6 @@ public sealed class SqlParser
 
             fixed (byte* input = buffer)
             {
-                if (checkNesting)
-                {
-                    var bound = NestingBound.Of(input, out var scanError);
-                    if (bound < 0)
-                    {
-                        return [Unparseable(sql, scanError ?? "syntax error")];
-                    }
-
-                    if (bound > MaxNestingUnits)
-                    {
-                        return [TooDeep(sql, TooDeepError)];
-                    }
-                }
-
                 var result = PgQueryNative.Parse(input);
                 try
                 {

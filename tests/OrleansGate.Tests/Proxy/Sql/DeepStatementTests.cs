@@ -19,7 +19,7 @@ public sealed class DeepStatementTests
     {
         { "1+1+… 3,000 terms (parsed inline)", 3_000, false },
         { "1+1+… 100,000 terms", 100_000, false },
-        { "1+1+… 1,000,000 terms (refused by its tokens)", 1_000_000, false },
+        { "1+1+… 1,000,000 terms (refused by its length)", 1_000_000, false },
         { "2,000 nested subqueries", 2_000, false },
         { "3,000 nested function calls", 3_000, false },
         { "1,400 nested ARRAY[]", 1_400, false },
@@ -58,7 +58,7 @@ public sealed class DeepStatementTests
         Assert.Equal(!grammarRefuses, statement.TooComplex);
         if (!grammarRefuses)
         {
-            Assert.Equal(SqlParser.TooDeepError, statement.ParseError);
+            Assert.Equal(Encoding.UTF8.GetByteCount(sql) > SqlParser.MaxInspectedBytes ? SqlParser.TooLongError : SqlParser.TooDeepError, statement.ParseError);
         }
     }
 
@@ -88,7 +88,7 @@ public sealed class DeepStatementTests
 
     [Theory]
     [InlineData(2_000)] // about 60 KiB: on the parse thread, bounded by its length
-    [InlineData(60_000)] // about 1.9 MiB: on the parse thread, scanned first
+    [InlineData(8_000)] // about 420 KB: on the parse thread, under the length the gateway inspects
     public void A_long_shallow_statement_is_still_parsed(int rows)
     {
         var sql = new StringBuilder("INSERT INTO t (id, name, at) VALUES ");
@@ -104,28 +104,18 @@ public sealed class DeepStatementTests
         Assert.Equal(["t"], statement.RelationsWritten);
     }
 
-    [Fact]
-    public void A_long_statement_the_grammar_rejects_is_unparseable_not_too_complex()
+    [Theory]
+    [InlineData("SELEC ")] // the grammar would reject it
+    [InlineData("SELECT 1 ")] // -+-+…: libpg_query's scanner takes minutes on such a run (the attack of 2026-12-08)
+    public void A_statement_longer_than_the_gateway_inspects_is_too_complex_at_once(string start)
     {
-        var sql = "SELEC " + new string('x', SqlParser.DirectParseBytes + 10);
+        var sql = start + (start == "SELEC " ? new string('x', SqlParser.MaxInspectedBytes) : string.Concat(Enumerable.Repeat("-+", SqlParser.MaxInspectedBytes / 2)) + "1");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var statement = Assert.Single(Parser.Parse(sql));
 
-        Assert.Equal(StatementKind.Unparseable, statement.Kind);
-        Assert.False(statement.TooComplex);
-    }
-
-    [Theory]
-    [InlineData("SELECT 1", 2)]
-    [InlineData("SELECT 1+1+1", 4)]
-    [InlineData("SELECT a, b, c FROM t", 7)]
-    [InlineData("INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')", 6)]
-    [InlineData("SELECT (SELECT (SELECT 1))", 6)]
-    [InlineData("SELECT 1; SELECT 1+1+1+1", 5)]
-    [InlineData("SELECT ((((1", 6)]
-    public void The_nesting_bound_counts_what_can_nest(string sql, long expected)
-    {
-        Assert.Equal(expected, NestingBound.Of(sql, out var error));
-        Assert.Null(error);
+        Assert.True(statement.TooComplex);
+        Assert.Equal(SqlParser.TooLongError, statement.ParseError);
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(1));
     }
 }
