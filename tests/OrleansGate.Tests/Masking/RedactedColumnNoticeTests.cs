@@ -141,6 +141,44 @@ public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : Maskin
         Assert.Equal(2, Warnings(await raw.ReadUntilReadyAsync()));
     }
 
+    // A portal name bound again in a batch of its own (or declared again as a cursor) is another
+    // result: only the same binding is the rest of one (the re-attack of 2026-12-08 found both missing).
+    [Fact]
+    public async Task A_portal_bound_again_or_declared_again_is_warned_again()
+    {
+        await using var raw = await RawClient.ConnectAsync(Gateway.Port);
+        await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
+        static int Warnings(List<(char Type, byte[] Payload)> replies) =>
+            replies.Count(m => m.Type == 'N' && (RawClient.Error(m).Message ?? string.Empty).Contains("computed from masked columns", StringComparison.Ordinal));
+
+        await raw.QueryAsync("BEGIN");
+        await raw.ReadUntilReadyAsync();
+        await raw.SendAsync(b => b.ParseFrame("SELECT upper(ssn) AS u FROM customers ORDER BY id").BindFrame(portal: "p").ExecuteFrame("p", rows: 1).SyncFrame());
+        Assert.Equal(1, Warnings(await raw.ReadUntilReadyAsync()));
+
+        // Close and bind p again, without executing it in that batch; then read it.
+        await raw.SendAsync(b =>
+        {
+            b.Start((byte)'C').WriteByte((byte)'P').WriteCString("p").Finish();
+            b.ParseFrame("SELECT lower(email) AS u FROM customers ORDER BY id").BindFrame(portal: "p").SyncFrame();
+        });
+        await raw.ReadUntilReadyAsync();
+        await raw.SendAsync(b => b.ExecuteFrame("p", rows: 1).SyncFrame());
+        Assert.Equal(1, Warnings(await raw.ReadUntilReadyAsync()));
+
+        // The same binding read on: not warned again.
+        await raw.SendAsync(b => b.ExecuteFrame("p", rows: 1).SyncFrame());
+        Assert.Equal(0, Warnings(await raw.ReadUntilReadyAsync()));
+
+        // A cursor of the same name declared in SQL, then read through the protocol.
+        await raw.QueryAsync("CLOSE p; DECLARE p CURSOR FOR SELECT upper(email) AS u FROM customers ORDER BY id");
+        await raw.ReadUntilReadyAsync();
+        await raw.SendAsync(b => b.ExecuteFrame("p", rows: 1).SyncFrame());
+        Assert.Equal(1, Warnings(await raw.ReadUntilReadyAsync()));
+        await raw.QueryAsync("COMMIT");
+        await raw.ReadUntilReadyAsync();
+    }
+
     [Fact]
     public async Task PgJdbc_reading_a_portal_in_chunks_gets_the_warning_once()
     {
