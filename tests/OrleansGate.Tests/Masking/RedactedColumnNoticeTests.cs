@@ -15,6 +15,10 @@ public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : Maskin
 {
     private const string Warned = "is computed from masked columns, so the gateway replaced its values with placeholders";
 
+    /// <summary>How many of the raw replies are the gateway's redaction warning.</summary>
+    private static int Warnings(List<(char Type, byte[] Payload)> replies) =>
+        replies.Count(m => m.Type == 'N' && (RawClient.Error(m).Message ?? string.Empty).Contains("computed from masked columns", StringComparison.Ordinal));
+
     private async Task<(List<string[]> Rows, List<PostgresNotice> Notices)> ReadWithNoticesAsync(string sql, bool prepare)
     {
         // Npgsql keeps a notice's detail only when asked to.
@@ -111,8 +115,6 @@ public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : Maskin
     {
         await using var raw = await RawClient.ConnectAsync(Gateway.Port);
         await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
-        static int Warnings(List<(char Type, byte[] Payload)> replies) =>
-            replies.Count(m => m.Type == 'N' && (RawClient.Error(m).Message ?? string.Empty).Contains("computed from masked columns", StringComparison.Ordinal));
 
         await raw.SendAsync(b =>
         {
@@ -148,8 +150,6 @@ public sealed class RedactedColumnNoticeTests(PostgresFixture postgres) : Maskin
     {
         await using var raw = await RawClient.ConnectAsync(Gateway.Port);
         await raw.LoginAsync("alice", GatewayConfig.AlicePassword, "main");
-        static int Warnings(List<(char Type, byte[] Payload)> replies) =>
-            replies.Count(m => m.Type == 'N' && (RawClient.Error(m).Message ?? string.Empty).Contains("computed from masked columns", StringComparison.Ordinal));
 
         await raw.QueryAsync("BEGIN");
         await raw.ReadUntilReadyAsync();
