@@ -8,6 +8,9 @@ public static class FrontendMessages
     /// <summary>Protocol 3.0 as the 32-bit version code of StartupMessage (major 3 in the high 16 bits).</summary>
     public const int ProtocolVersion30 = 3 << 16;
 
+    /// <summary>A whole Sync message: what the gateway sends in place of a refused request, or holds back behind a COPY.</summary>
+    public static ReadOnlySpan<byte> SyncFrame => [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
+
     public static MessageBuilder StartupMessage(this MessageBuilder builder, IEnumerable<KeyValuePair<string, string>> parameters)
     {
         builder.StartUntyped().WriteInt32(ProtocolVersion30);

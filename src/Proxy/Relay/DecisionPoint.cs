@@ -26,8 +26,6 @@ namespace OrleansGate.Proxy.Relay;
 internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser parser, PendingReplies replies, int maxBatchBytes,
     ResultMasking? masking = null, Approvals.ClientCancelSignal? cancels = null, Func<bool>? inTransaction = null)
 {
-    private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
-
     /// <summary>Where this proxy counts statements waiting for approval (metrics); none when null.</summary>
     public Approvals.HeldStatements? Held { get; init; }
 
@@ -280,7 +278,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
     {
         replies.ExpectRefused(refusal, _group);
         NextGroup();
-        upstream.Write(SyncFrame);
+        upstream.Write(FrontendMessages.SyncFrame);
         _flushedWithoutSync = false;
     }
 
@@ -303,7 +301,7 @@ internal sealed partial class DecisionPoint(ISessionDecider decider, SqlParser p
     /// <param name="holdingSync">The batch's closing Sync stays behind (<see cref="CopyInFlow"/>).</param>
     private void WriteBatch(PipeWriter upstream, bool holdingSync = false)
     {
-        upstream.Write(holdingSync ? _batch.WrittenSpan[..^SyncFrame.Length] : _batch.WrittenSpan);
+        upstream.Write(holdingSync ? _batch.WrittenSpan[..^FrontendMessages.SyncFrame.Length] : _batch.WrittenSpan);
         ClearBatch();
     }
 

@@ -8,8 +8,6 @@ namespace OrleansGate.Proxy.Relay;
 /// <summary>The client-to-server loop: each frame decided (and recorded) before it goes upstream.</summary>
 public sealed partial class SessionRelay
 {
-    private static readonly byte[] SyncFrame = [(byte)FrontendMessageType.Sync, 0, 0, 0, 4];
-
     /// <summary>
     /// A request that may start COPY FROM STDIN was just written upstream: sends it, waits for the
     /// server to say whether the COPY started (it answers without more from the client), and sends
@@ -33,7 +31,7 @@ public sealed partial class SessionRelay
 
         if (_replies.CopyIn.ReleaseHeldSync())
         {
-            _upstreamOut.Write(SyncFrame);
+            _upstreamOut.Write(FrontendMessages.SyncFrame);
         }
 
         return null;

@@ -53,8 +53,8 @@ public sealed class SqlParser
         // libpg_query's JSON output recurses once or twice per tree level and never checks the
         // stack; a stack overflow ends the process. A statement is parsed where it is when its
         // length bounds its stack within what this thread has (always, up to 8 KiB); else on a
-        // thread of its own with a stack sized for the worst its length or its tokens allow
-        // (docs/policies.md#statements-too-deep-to-inspect).
+        // thread of its own with a stack twice what its length allows at most; a statement too
+        // long for that stack is not parsed at all (docs/policies.md#statements-too-deep-to-inspect).
         var byteCount = Encoding.UTF8.GetByteCount(sql);
         if (byteCount > MaxInspectedBytes)
         {
@@ -67,7 +67,7 @@ public sealed class SqlParser
     }
 
     private static bool FitsHere(int byteCount) =>
-        byteCount <= DirectParseBytes && (long)byteCount * StackBytesPerSqlByte + InlineStackReserve <= ThreadStack.Room();
+        (long)byteCount * StackBytesPerSqlByte + InlineStackReserve <= ThreadStack.Room();
 
     /// <summary>Stack left for what runs around the parse when it runs on the caller's thread.</summary>
     internal const int InlineStackReserve = 512 * 1024;
@@ -89,17 +89,15 @@ public sealed class SqlParser
     /// <summary>The stack of the thread that parses longer statements (reserved; only what a parse touches is committed).</summary>
     internal const int ParseThreadStackBytes = 128 * 1024 * 1024;
 
-    /// <summary>Up to this length a longer statement's length alone bounds its stack (64 MiB, half the parse thread's).</summary>
-    internal const int DirectParseBytes = ParseThreadStackBytes / 2 / StackBytesPerSqlByte;
-
     /// <summary>
-    /// The longest statement text the gateway inspects; a longer one is refused as too complex.
-    /// Past it neither the stack nor the rest is bounded well enough: parsing costs about 360
+    /// The longest statement text the gateway inspects (512 KiB: its stack at most 64 MiB, half
+    /// the parse thread's); a longer one is refused as too complex. Past it neither the stack nor
+    /// the rest is bounded well enough: parsing costs about 360
     /// times the text in memory (libpg_query's JSON tree, then its reading), and libpg_query's
     /// scanner, the only way to bound a longer text's depth before parsing, takes time that grows
     /// with the square of a run of operator characters (<c>-+-+…</c>: minutes at 540 KB).
     /// </summary>
-    internal const int MaxInspectedBytes = DirectParseBytes;
+    internal const int MaxInspectedBytes = ParseThreadStackBytes / 2 / StackBytesPerSqlByte;
 
     /// <summary>The ParseError of a statement refused for its length (SQLSTATE 54001, as too complex to inspect).</summary>
     internal const string TooLongError = "statement is longer than the 512 KiB the gateway inspects";
