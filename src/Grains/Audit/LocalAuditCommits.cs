@@ -25,6 +25,6 @@ public sealed class LocalAuditCommits
     /// <summary>The proxy takes the commit the grain left for this session; null when there is none.</summary>
     public Task? Take(string sessionId) => _bySession.TryRemove(sessionId, out var commit) ? commit : null;
 
-    /// <summary>The grain goes away: nothing of its session is left behind.</summary>
+    /// <summary>The session ended: nothing of it is left behind (a grain that is only deactivated leaves its last commit for the proxy to take).</summary>
     public void Forget(string sessionId) => _bySession.TryRemove(sessionId, out _);
 }

@@ -106,7 +106,7 @@ public sealed partial class SessionGrain
     {
         try
         {
-            return await GrainFactory.GetGrain<IApprovalWindowGrain>(ApprovalWindowKey.For(subject.Identity, subject.Target, fingerprint))
+            return await grains.GetGrain<IApprovalWindowGrain>(ApprovalWindowKey.For(subject.Identity, subject.Target, fingerprint))
                 .GetAsync().ConfigureAwait(true);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -124,7 +124,7 @@ public sealed partial class SessionGrain
     {
         try
         {
-            await GrainFactory.GetGrain<IApprovalGrain>(request.Id).OpenAsync(request).ConfigureAwait(true);
+            await grains.GetGrain<IApprovalGrain>(request.Id).OpenAsync(request).ConfigureAwait(true);
             return decisions;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

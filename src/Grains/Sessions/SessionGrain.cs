@@ -6,6 +6,7 @@ using OrleansGate.Grains.Configuration;
 using OrleansGate.Grains.Approvals;
 using OrleansGate.Grains.Masking;
 using OrleansGate.Grains.Policy;
+using OrleansGate.Grains.Sessions.Leases;
 
 namespace OrleansGate.Grains.Sessions;
 
@@ -16,8 +17,13 @@ namespace OrleansGate.Grains.Sessions;
 /// <see cref="AppendChainedAsync"/>, which links the events onto the session's hash chain
 /// (invariant 5, docs/audit-integrity.md).
 /// </summary>
-public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration policies, TimeProvider clock, ChainKey chainKey, ApprovalProofs proofs,
-    Telemetry.GatewayMetrics metrics, LocalAuditCommits localCommits, ILogger<SessionGrain> logger) : Grain, ISessionGrain
+/// <remarks>
+/// Other grains are called through the injected <paramref name="grains"/>, not <c>Grain.GrainFactory</c>:
+/// a leased decision runs on the proxy's thread, where Orleans refuses access to the activation's services.
+/// </remarks>
+public sealed partial class SessionGrain(IGrainFactory grains, IAuditLog audit, GatewayConfiguration policies, TimeProvider clock, ChainKey chainKey, ApprovalProofs proofs,
+    Telemetry.GatewayMetrics metrics, LocalAuditCommits localCommits, LocalSessionLeases leases, ILogger<SessionGrain> logger)
+    : Grain, ISessionGrain, ISessionLease
 {
     /// <summary>
     /// SQLSTATE 55000 object_not_in_prerequisite_state: the statement did not run because its
@@ -43,11 +49,13 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => RebuildAsync(cancellationToken);
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    // The commit left for the proxy stays in LocalAuditCommits: the proxy may be about to take it
+    // (a grain collected between its answer and that take would otherwise refuse a recorded batch).
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => InTurnAsync(async () =>
     {
-        localCommits.Forget(SessionId);
+        EndLease();
         await SettleInFlightAsync().ConfigureAwait(true);
-    }
+    });
 
     /// <summary>Folds the stream again: the state, and the chain head with its key ratcheted from k_1.</summary>
     private async Task RebuildAsync(CancellationToken cancellationToken = default)
@@ -143,7 +151,9 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         _state = linked.Aggregate(_state, (state, e) => SessionState.Apply(state, e.Event));
     }
 
-    public async Task StartAsync(SessionStart start)
+    public Task StartAsync(SessionStart start) => InTurnAsync(() => StartInTurnAsync(start));
+
+    private async Task StartInTurnAsync(SessionStart start)
     {
         await RebuildIfUnknownAsync().ConfigureAwait(true);
 
@@ -161,7 +171,9 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         await AppendChainedAsync([started]).ConfigureAwait(true);
     }
 
-    public async Task RefuseLoginAsync(LoginRefusal refusal)
+    public Task RefuseLoginAsync(LoginRefusal refusal) => InTurnAsync(() => RefuseLoginInTurnAsync(refusal));
+
+    private async Task RefuseLoginInTurnAsync(LoginRefusal refusal)
     {
         await RebuildIfUnknownAsync().ConfigureAwait(true);
         if (_state.Events == 0)
@@ -177,8 +189,21 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         DeactivateOnIdle();
     }
 
-    public async Task<SessionDecisions> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
-        bool unsettled = false, Guid callerProcess = default)
+    public Task<SessionDecisions> DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed = null,
+        bool unsettled = false, Guid callerProcess = default) => InTurnAsync(async () =>
+    {
+        var decided = await DecideInTurnAsync(batch, completed, unsettled, callerProcess).ConfigureAwait(true);
+        if (callerProcess == localCommits.Process)
+        {
+            // The proxy beside this grain: from now on it may decide on its own thread (ISessionLease).
+            GrantLease();
+        }
+
+        return decided;
+    });
+
+    private async Task<SessionDecisions> DecideInTurnAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed,
+        bool unsettled, Guid callerProcess)
     {
         if (!await EnsureChainAsync().ConfigureAwait(true))
         {
@@ -231,7 +256,7 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
 
         var production = target?.Production == true;
         // Every target masks something (the built-in masks at least), so every decision is made with the catalog.
-        _masking ??= new SessionMasking(GrainFactory, subject, clock);
+        _masking ??= new SessionMasking(grains, subject, clock);
         var catalog = await _masking.CatalogAsync(completed, unsettled).ConfigureAwait(true);
         var decisions = new Decision[batch.Count];
         for (var i = 0; i < batch.Count; i++)
@@ -285,7 +310,9 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         return new(approval is null ? decisions : await OpenApprovalAsync(approval, decisions).ConfigureAwait(true));
     }
 
-    public async Task RecordApprovalAsync(IReadOnlyList<object> events, string proof)
+    public Task RecordApprovalAsync(IReadOnlyList<object> events, string proof) => InTurnAsync(() => RecordApprovalInTurnAsync(events, proof));
+
+    private async Task RecordApprovalInTurnAsync(IReadOnlyList<object> events, string proof)
     {
         var unexpected = events.FirstOrDefault(e => e is not (ApprovalGranted or ApprovalDenied or ApprovalExpired or ApprovalWithdrawn));
         if (unexpected is not null)
@@ -390,8 +417,13 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         batch.Select(_ => Decision.Block("audit-unavailable",
             "statement refused: the gateway could not record it in the audit log", AuditUnavailableSqlState)).ToArray();
 
-    public async Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null)
+    public Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null) => InTurnAsync(() => EndInTurnAsync(reason, completed));
+
+    private async Task EndInTurnAsync(string reason, IReadOnlyList<StatementOutcome>? completed)
     {
+        // The proxy waits for nothing more of this session.
+        EndLease();
+        localCommits.Forget(SessionId);
         if (await EnsureChainAsync().ConfigureAwait(true) && _state.Started is not null && !_state.Ended)
         {
             // The seal: SessionEnded's Hash closes the chain.
@@ -412,8 +444,11 @@ public sealed partial class SessionGrain(IAuditLog audit, GatewayConfiguration p
         DeactivateOnIdle();
     }
 
-    public async Task<bool> SealAbandonedAsync(string reason)
+    public Task<bool> SealAbandonedAsync(string reason) => InTurnAsync(() => SealAbandonedInTurnAsync(reason));
+
+    private async Task<bool> SealAbandonedInTurnAsync(string reason)
     {
+        EndLease();
         // Through the chain like any end: the seal links onto the last event the dead proxy had
         // committed, with the key ratcheted to its position (the state was rebuilt from the stream).
         await RebuildIfUnknownAsync().ConfigureAwait(true);

@@ -3,6 +3,7 @@ using OrleansGate.Grains.Approvals;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Sessions;
+using OrleansGate.Grains.Sessions.Leases;
 
 namespace OrleansGate.Proxy.Decisions;
 
@@ -11,10 +12,19 @@ namespace OrleansGate.Proxy.Decisions;
 /// With <paramref name="localCommits"/> (the grain may live in this process), a grain that answers
 /// before its record is committed leaves the commit there, and the decisions are returned only
 /// once it has committed: either way nothing of the batch goes upstream before its record.
+/// With <paramref name="leases"/>, a grain in this process that lends its decision
+/// (<see cref="ISessionLease"/>) is asked on this thread, without Orleans' messaging; at least every
+/// <see cref="RenewEvery"/> a batch still goes through Orleans, so the activation stays in use and
+/// is not collected as idle under a busy session.
 /// </remarks>
 public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFactory grains, TimeSpan timeout, ILogger logger,
-    LocalAuditCommits? localCommits = null) : ISessionDecider
+    LocalAuditCommits? localCommits = null, LocalSessionLeases? leases = null) : ISessionDecider
 {
+    /// <summary>How long a session decides through its grain's lease before one batch goes through Orleans again (far below Orleans' 15-minute idle collection).</summary>
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromMinutes(1);
+
+    private long _lastThroughOrleans = Environment.TickCount64;
+
     /// <summary>
     /// SQLSTATE 55000 object_not_in_prerequisite_state: no decision could be obtained, so the statement
     /// did not run (not class 58, on which drivers such as Npgsql drop the connection).
@@ -29,8 +39,8 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
     {
         try
         {
-            var (decisions, commitPending) = await grain.DecideAsync(batch, completed, unsettled, localCommits?.Process ?? Guid.Empty)
-                .WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            var (decisions, commitPending) = await LeasedAsync(batch, completed, unsettled, cancellationToken).ConfigureAwait(false)
+                ?? await ThroughOrleansAsync(batch, completed, unsettled, cancellationToken).ConfigureAwait(false);
             if (commitPending && !await CommittedAsync(cancellationToken).ConfigureAwait(false))
             {
                 return SessionGrain.AuditUnavailable(batch);
@@ -54,6 +64,27 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
             LogNoDecision(logger, grain.GetPrimaryKeyString(), e.GetType().Name, e.Message);
             return Refusals(batch.Count, e is TimeoutException ? "the decision point did not answer in time" : "the decision point is unavailable");
         }
+    }
+
+    /// <summary>The decisions of the grain's lease, when it lends one and the activation was used through Orleans lately; else null.</summary>
+    private async ValueTask<SessionDecisions?> LeasedAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
+        bool unsettled, CancellationToken cancellationToken)
+    {
+        if (leases?.Find(SessionId) is not { } lease || Environment.TickCount64 - _lastThroughOrleans > (long)RenewEvery.TotalMilliseconds)
+        {
+            return null;
+        }
+
+        return await lease.DecideAsync(batch, completed, unsettled).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SessionDecisions> ThroughOrleansAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
+        bool unsettled, CancellationToken cancellationToken)
+    {
+        var decided = await grain.DecideAsync(batch, completed, unsettled, localCommits?.Process ?? Guid.Empty)
+            .WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        _lastThroughOrleans = Environment.TickCount64;
+        return decided;
     }
 
     /// <summary>Waits for the commit the grain left in this process; false (logged) when it failed or is not there.</summary>

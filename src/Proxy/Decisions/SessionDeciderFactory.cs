@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Sessions;
+using OrleansGate.Grains.Sessions.Leases;
 
 namespace OrleansGate.Proxy.Decisions;
 
@@ -8,8 +9,10 @@ namespace OrleansGate.Proxy.Decisions;
 /// <remarks>
 /// <paramref name="localCommits"/>: present when silo and proxy share a process (all-in-one, or a
 /// silo's own proxy); a standalone proxy has none, and its grains wait for their commits themselves.
+/// <paramref name="leases"/>: present in the same case; the session grains lend their decision to it.
 /// </remarks>
-public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSessionDecider> logger, LocalAuditCommits? localCommits = null)
+public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSessionDecider> logger, LocalAuditCommits? localCommits = null,
+    LocalSessionLeases? leases = null)
 {
     /// <summary>A new session id: the proxy knows it before the session opens (it names the session upstream too).</summary>
     public static string NewSessionId() => Guid.NewGuid().ToString("N");
@@ -18,7 +21,7 @@ public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSes
     {
         var grain = grains.GetGrain<ISessionGrain>(sessionId ?? NewSessionId());
         await grain.StartAsync(start).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-        return new GrainSessionDecider(grain, grains, timeout, logger, localCommits);
+        return new GrainSessionDecider(grain, grains, timeout, logger, localCommits, leases);
     }
 
     /// <summary>Records a refused login in a stream of its own (throws when the record cannot be written).</summary>

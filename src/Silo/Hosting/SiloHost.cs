@@ -124,6 +124,8 @@ public static class SiloHost
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<MartenAuditLog>());
         // Shared by the session grains and, in the same process, the proxy that waits on their commits.
         services.AddSingleton<LocalAuditCommits>();
+        // Where a session grain lends its decision to the proxy beside it (ISessionLease).
+        services.AddSingleton<Grains.Sessions.Leases.LocalSessionLeases>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Proxy.Telemetry.IReadinessCheck, AuditStoreReadiness>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Proxy.Telemetry.IReadinessCheck, Proxy.Telemetry.ClusterReadiness>());
         // The chain key (Secrets:AuditKey is required; the validator names it when it is missing or bad).
