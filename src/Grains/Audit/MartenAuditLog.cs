@@ -27,7 +27,13 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
     private readonly IDocumentStore _store;
     private readonly AuditStoreOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
+    // A writer waiting for work takes it on the appending thread: with a leased decision that is the
+    // proxy's, which waits for the commit next anyway, so the statement is sent without waking the
+    // writer's thread first (one thread hop fewer per statement when the writer is idle).
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions
+    {
+        AllowSynchronousContinuations = true,
+    });
     private readonly Telemetry.GatewayMetrics? _metrics;
     private readonly NpgsqlDataSource _dataSource;
     private readonly MultiStreamAppend _append;
