@@ -119,7 +119,11 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
                 batch.Add(pending);
             }
 
-            await CommitAsync(connection, batch).ConfigureAwait(false);
+            // Another writer may have taken everything this one was woken for.
+            if (batch.Count > 0)
+            {
+                await CommitAsync(connection, batch).ConfigureAwait(false);
+            }
         }
     }
 
@@ -131,10 +135,7 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await connection.ExecuteAsync(_append.Values(batch.Select(p => (p.SessionId, p.Events))), timeout.Token).ConfigureAwait(false);
             _metrics?.AuditCommitted(System.Diagnostics.Stopwatch.GetElapsedTime(started), batch.Count);
-            foreach (var pending in batch)
-            {
-                pending.Committed.TrySetResult();
-            }
+            Release(batch, null);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && batch.Count > 1)
         {
@@ -158,8 +159,38 @@ public sealed partial class MartenAuditLog : IAuditLog, IAsyncDisposable
             // back. Marten's pooled connections (used for reads) are cleared for the same reason.
             await connection.CloseAsync().ConfigureAwait(false);
             NpgsqlConnection.ClearAllPools();
-            var failure = new AuditUnavailableException($"the audit log could not commit: {e.Message}", e);
-            foreach (var pending in batch)
+            Release(batch, new AuditUnavailableException($"the audit log could not commit: {e.Message}", e));
+        }
+    }
+
+    /// <summary>
+    /// Tells every append of the batch how its commit went. Their waiters continue inline (the
+    /// commit's answer usually arrives on a pool thread: no hop); but a commit that ended without
+    /// leaving the thread it started on (a connection that failed at once) may still be inside the
+    /// grain turn that woke the writer, and another session's continuation must not run under
+    /// that grain's scheduler, so then they are released from the pool.
+    /// </summary>
+    private static void Release(List<PendingAppend> batch, Exception? failure)
+    {
+        if (TaskScheduler.Current != TaskScheduler.Default)
+        {
+            var appends = batch.ToArray();
+            ThreadPool.UnsafeQueueUserWorkItem(_ => Complete(appends, failure), null);
+            return;
+        }
+
+        Complete(batch, failure);
+    }
+
+    private static void Complete(IEnumerable<PendingAppend> appends, Exception? failure)
+    {
+        foreach (var pending in appends)
+        {
+            if (failure is null)
+            {
+                pending.Committed.TrySetResult();
+            }
+            else
             {
                 pending.Committed.TrySetException(failure);
             }

@@ -449,6 +449,7 @@ public sealed partial class SessionGrain(IGrainFactory grains, IAuditLog audit, 
     private async Task<bool> SealAbandonedInTurnAsync(string reason)
     {
         EndLease();
+        localCommits.Forget(SessionId);
         // Through the chain like any end: the seal links onto the last event the dead proxy had
         // committed, with the key ratcheted to its position (the state was rebuilt from the stream).
         await RebuildIfUnknownAsync().ConfigureAwait(true);

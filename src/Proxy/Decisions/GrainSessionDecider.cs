@@ -75,7 +75,9 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
             return null;
         }
 
-        return await lease.DecideAsync(batch, completed, unsettled).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        // A copy, as Orleans' messaging made one: the relay reuses its list for the next batch, and a
+        // decision this proxy stopped waiting for (the timeout) goes on reading what it was given.
+        return await lease.DecideAsync([.. batch], completed, unsettled).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SessionDecisions> ThroughOrleansAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome> completed,
