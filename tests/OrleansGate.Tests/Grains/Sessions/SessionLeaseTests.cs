@@ -29,14 +29,14 @@ public sealed class SessionLeaseTests(PostgresFixture postgres) : AuditTestBase(
         {
             for (var i = 1; i <= 5; i++)
             {
-                Assert.Equal(i, await ScalarAsync(client, $"SELECT {i}"));
+                Assert.Equal(i, await client.ScalarIntAsync($"SELECT {i}"));
             }
 
             session = (await AuditRecord.SessionOfApplicationAsync(Postgres, app))[0].StreamId;
             Assert.NotNull(Leases.Find(session));
 
             // Still the grain's rules: a write is refused on the leased path, and nothing runs.
-            var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(client, $"INSERT INTO touches (note) VALUES ('{app}') RETURNING 1"));
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => client.ScalarIntAsync($"INSERT INTO touches (note) VALUES ('{app}') RETURNING 1"));
             Assert.Equal("42501", refused.SqlState);
         }
 
@@ -57,8 +57,8 @@ public sealed class SessionLeaseTests(PostgresFixture postgres) : AuditTestBase(
         string session;
         await using (var client = await OpenViaGatewayAsync(b => b.ApplicationName = app))
         {
-            Assert.Equal(1, await ScalarAsync(client, "SELECT 1"));
-            Assert.Equal(2, await ScalarAsync(client, "SELECT 2"));
+            Assert.Equal(1, await client.ScalarIntAsync("SELECT 1"));
+            Assert.Equal(2, await client.ScalarIntAsync("SELECT 2"));
             session = (await AuditRecord.SessionOfApplicationAsync(Postgres, app))[0].StreamId;
             var first = Assert.IsAssignableFrom<ISessionLease>(Leases.Find(session));
 
@@ -71,8 +71,8 @@ public sealed class SessionLeaseTests(PostgresFixture postgres) : AuditTestBase(
             }, lease => lease is null, TimeSpan.FromSeconds(15));
 
             // The session goes on: a new activation rebuilds from the record and lends its decision again.
-            Assert.Equal(3, await ScalarAsync(client, "SELECT 3"));
-            Assert.Equal(4, await ScalarAsync(client, "SELECT 4"));
+            Assert.Equal(3, await client.ScalarIntAsync("SELECT 3"));
+            Assert.Equal(4, await client.ScalarIntAsync("SELECT 4"));
             var second = Leases.Find(session);
             Assert.NotNull(second);
             Assert.NotSame(first, second);
@@ -114,7 +114,7 @@ public sealed class SessionLeaseTests(PostgresFixture postgres) : AuditTestBase(
         {
             for (var i = 1; i <= statements; i++)
             {
-                Assert.Equal(i, await ScalarAsync(client, $"SELECT {i}"));
+                Assert.Equal(i, await client.ScalarIntAsync($"SELECT {i}"));
             }
 
             session = (await AuditRecord.SessionOfApplicationAsync(Postgres, app))[0].StreamId;
@@ -137,9 +137,4 @@ public sealed class SessionLeaseTests(PostgresFixture postgres) : AuditTestBase(
     /// <summary>A test's own statement (<c>SELECT n</c>), not what the driver sends at login.</summary>
     private static bool IsNumbered(string sql) => System.Text.RegularExpressions.Regex.IsMatch(sql, @"^SELECT \d+$");
 
-    private static async Task<int> ScalarAsync(NpgsqlConnection client, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, client);
-        return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
 }

@@ -199,14 +199,14 @@ public sealed class TokenLoginTests(PostgresFixture postgres) : GatewayTestBase(
         await using var outliving = new NpgsqlConnection(TokenConnection("hal", Outliving.Mint("hal", ["db-readers"], lifetime: TimeSpan.FromSeconds(4))));
         await ending.OpenAsync();
         await outliving.OpenAsync();
-        Assert.Equal(1, await ScalarAsync(ending, "SELECT 1"));
+        Assert.Equal(1, await ending.ScalarIntAsync("SELECT 1"));
 
         await Task.Delay(TimeSpan.FromSeconds(6));
 
-        var ended = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(ending, "SELECT 2"));
+        var ended = await Assert.ThrowsAsync<PostgresException>(() => ending.ScalarIntAsync("SELECT 2"));
         Assert.Equal("57P01", ended.SqlState);
         Assert.Contains("token of user \"hal\" expired", ended.MessageText, StringComparison.Ordinal);
-        Assert.Equal(3, await ScalarAsync(outliving, "SELECT 3"));
+        Assert.Equal(3, await outliving.ScalarIntAsync("SELECT 3"));
     }
 
     private string TokenFor(string kind) => kind switch
@@ -248,11 +248,6 @@ public sealed class TokenLoginTests(PostgresFixture postgres) : GatewayTestBase(
     private static string ClaimOf(string token, string claim) =>
         new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).GetPayloadValue<object>(claim).ToString()!;
 
-    private static async Task<int> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
 
     private async Task<RecordedEvent?> RefusalOfAsync(string application)
     {

@@ -34,7 +34,7 @@ public sealed partial class StandaloneProxyTests
 
             Assert.True(await directory.TerminateAsync(session.Id, "bob"));
 
-            var error = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(connection, "SELECT 1"));
+            var error = await Assert.ThrowsAsync<PostgresException>(() => connection.ScalarIntAsync("SELECT 1"));
             Assert.Equal("57P01", error.SqlState);
             Assert.Equal("terminated by administrator", error.MessageText);
             var after = await Eventually.HoldsAsync(directory.ListAsync, l => l.All(s => s.Id != session.Id), TimeSpan.FromSeconds(10));

@@ -70,7 +70,7 @@ public sealed partial class StandaloneProxyTests
 
             // Idle as long as the cut one, but its proxy is alive: open, and still serving.
             Assert.NotEqual("session_ended", (await LastEventAsync(schema, live)).Type);
-            Assert.Equal(1, await ScalarAsync(liveConnection, "SELECT 1"));
+            Assert.Equal(1, await liveConnection.ScalarIntAsync("SELECT 1"));
         }
         finally
         {
@@ -87,7 +87,7 @@ public sealed partial class StandaloneProxyTests
             Pooling = false, SslMode = SslMode.Disable, Timeout = 15, ApplicationName = application,
         }.ConnectionString);
         await connection.OpenAsync();
-        Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+        Assert.Equal(1, await connection.ScalarIntAsync("SELECT 1"));
         return connection;
     }
 

@@ -88,7 +88,7 @@ public sealed partial class StandaloneProxyTests(PostgresFixture postgres) : Clu
                 Pooling = false, SslMode = SslMode.Disable, Timeout = 15, ApplicationName = application,
             }.ConnectionString);
             await connection.OpenAsync();
-            Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+            Assert.Equal(1, await connection.ScalarIntAsync("SELECT 1"));
 
             // Find the silo that holds this session's grain, and stop it under the open connection.
             var store = first.Services.GetRequiredService<IDocumentStore>();
@@ -111,7 +111,7 @@ public sealed partial class StandaloneProxyTests(PostgresFixture postgres) : Clu
             {
                 try
                 {
-                    Assert.Equal(2, await ScalarAsync(connection, "SELECT 2"));
+                    Assert.Equal(2, await connection.ScalarIntAsync("SELECT 2"));
                     break;
                 }
                 catch (PostgresException e) when (e.SqlState == "55000" && ++refusals < 10)
@@ -132,11 +132,6 @@ public sealed partial class StandaloneProxyTests(PostgresFixture postgres) : Clu
         }
     }
 
-    private static async Task<int> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (int)(await command.ExecuteScalarAsync())!;
-    }
 
     [Fact]
     public async Task Without_a_silo_the_proxy_never_listens_and_gives_up_after_its_connect_timeout()

@@ -98,10 +98,10 @@ public sealed partial class OperatorEndpointsTests(PostgresFixture postgres) : I
         {
             for (var i = 0; i < 3; i++)
             {
-                await ScalarAsync(alice, "SELECT 1");
+                await alice.ScalarIntAsync("SELECT 1");
             }
 
-            await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(alice, "SELECT pg_read_file('/etc/hostname')"));
+            await Assert.ThrowsAsync<PostgresException>(() => alice.ScalarIntAsync("SELECT pg_read_file('/etc/hostname')"));
             await using var read = new NpgsqlCommand("SELECT name, ssn FROM customers ORDER BY id", alice);
             await using (var reader = await read.ExecuteReaderAsync())
             {
@@ -193,7 +193,7 @@ public sealed partial class OperatorEndpointsTests(PostgresFixture postgres) : I
 
         await Eventually.HoldsAsync(() => StatusAsync(_admin, "readyz"), status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
         await using var alice = await OpenAsync();
-        Assert.Equal(1, await ScalarAsync(alice, "SELECT 1"));
+        Assert.Equal(1, await alice.ScalarIntAsync("SELECT 1"));
     }
 
     private async Task<NpgsqlConnection> OpenAsync(string password = GatewayConfig.AlicePassword, string database = "main")
@@ -210,11 +210,6 @@ public sealed partial class OperatorEndpointsTests(PostgresFixture postgres) : I
         return await dataSource.OpenConnectionAsync();
     }
 
-    private static async Task<int> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
 
     /// <summary>One scrape of /metrics: each series (name and labels as written) with its value.</summary>
     private sealed record Scrape(IReadOnlyList<(string Name, string Labels, double Value)> Series)
