@@ -40,7 +40,10 @@ public interface ISessionGrain : IGrainWithStringKey
     /// </summary>
     Task RecordApprovalAsync(IReadOnlyList<object> events, string proof);
 
-    /// <summary>Records the last outcomes and SessionEnded, and lets the grain go.</summary>
+    /// <summary>
+    /// Records the last outcomes and SessionEnded, and lets the grain go. Throws when the record
+    /// cannot be written; calling it again then is safe (a session already ended adds nothing).
+    /// </summary>
     Task EndAsync(string reason, IReadOnlyList<StatementOutcome>? completed = null);
 
     /// <summary>

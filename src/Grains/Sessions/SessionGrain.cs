@@ -424,24 +424,30 @@ public sealed partial class SessionGrain(IGrainFactory grains, IAuditLog audit, 
         // The proxy waits for nothing more of this session.
         EndLease();
         localCommits.Forget(SessionId);
-        if (await EnsureChainAsync().ConfigureAwait(true) && _state.Started is not null && !_state.Ended)
+        try
         {
-            // The seal: SessionEnded's Hash closes the chain.
-            var ended = new SessionEnded(SessionId, reason, _state.NextSequence - 1, clock.GetUtcNow());
-            var events = Completions(completed);
-            events.Add(ended);
-            try
+            // Throws AuditUnavailableException when the seal cannot be committed: the proxy tries
+            // again later (a seal that committed all the same finds the session ended, and adds nothing).
+            await RebuildIfUnknownAsync().ConfigureAwait(true);
+            if (_state.Started is not null && !_state.Ended)
             {
+                // The seal: SessionEnded's Hash closes the chain.
+                var ended = new SessionEnded(SessionId, reason, _state.NextSequence - 1, clock.GetUtcNow());
+                var events = Completions(completed);
+                events.Add(ended);
                 await AppendChainedAsync(events).ConfigureAwait(true);
                 Count([], completed);
             }
-            catch (AuditUnavailableException e)
-            {
-                LogAuditUnavailable(logger, SessionId, e.Message);
-            }
         }
-
-        DeactivateOnIdle();
+        catch (AuditUnavailableException e)
+        {
+            LogAuditUnavailable(logger, SessionId, e.Message);
+            throw;
+        }
+        finally
+        {
+            DeactivateOnIdle();
+        }
     }
 
     public Task<bool> SealAbandonedAsync(string reason) => InTurnAsync(() => SealAbandonedInTurnAsync(reason));

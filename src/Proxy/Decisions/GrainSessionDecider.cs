@@ -117,17 +117,81 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
     public Task<ApprovalView?> WithdrawApprovalAsync(string approvalId, string reason) =>
         grains.GetGrain<IApprovalGrain>(approvalId).WithdrawAsync(reason).WaitAsync(timeout);
 
+    /// <summary>How long a session's end is tried again after it could not be recorded.</summary>
+    public static readonly TimeSpan EndRetryFor = TimeSpan.FromHours(1);
+
+    /// <summary>The longest pause between two tries (they start 1 s apart and double).</summary>
+    private static readonly TimeSpan EndRetryPauseAtMost = TimeSpan.FromSeconds(30);
+
     public async Task EndAsync(string reason, IReadOnlyList<StatementOutcome> completed)
     {
         try
         {
-            await grain.EndAsync(reason, completed).WaitAsync(timeout).ConfigureAwait(false);
+            await EndOrRetryAsync(reason, completed).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // Ending is best effort: an unsealed stream verifies as open, then as ended by failure (docs/audit-integrity.md).
-        catch (Exception e)
+        catch (ObjectDisposedException e)
+        {
+            LogEndFailed(logger, SessionId, e.Message);
+        }
+    }
+
+    private async Task EndOrRetryAsync(string reason, IReadOnlyList<StatementOutcome> completed)
+    {
+        if (!await TryEndAsync(reason, completed, logFailure: true).ConfigureAwait(false))
+        {
+            // The client is gone and the connection with it; only the record is left to finish, so
+            // it is finished in the background (an audit outage must not hold the connection's
+            // teardown). If this process stops first, the sweeper seals the session as ended by
+            // failure (docs/audit-integrity.md#crashes).
+            _ = EndLaterAsync(reason, completed);
+        }
+    }
+
+    private async Task EndLaterAsync(string reason, IReadOnlyList<StatementOutcome> completed)
+    {
+        var pause = TimeSpan.FromSeconds(1);
+        var until = DateTime.UtcNow + EndRetryFor;
+        try
+        {
+            while (DateTime.UtcNow < until)
+            {
+                await Task.Delay(pause).ConfigureAwait(false);
+                if (await TryEndAsync(reason, completed, logFailure: false).ConfigureAwait(false))
+                {
+                    LogEndRecordedLater(logger, SessionId);
+                    return;
+                }
+
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, EndRetryPauseAtMost.Ticks));
+            }
+
+            LogEndGivenUp(logger, SessionId, EndRetryFor.TotalMinutes);
+        }
+        catch (ObjectDisposedException)
+        {
+            // This gateway has stopped: its sessions are the sweeper's now.
+        }
+    }
+
+    /// <summary>Records the session's end; false (logged) when it could not be recorded.</summary>
+    /// <remarks>Throws <see cref="ObjectDisposedException"/> once this gateway has stopped.</remarks>
+    private async Task<bool> TryEndAsync(string reason, IReadOnlyList<StatementOutcome> completed, bool logFailure)
+    {
+        try
+        {
+            await grain.EndAsync(reason, completed).WaitAsync(timeout).ConfigureAwait(false);
+            return true;
+        }
+#pragma warning disable CA1031 // Whatever failed (the audit store, the silo, a timeout), the end is tried again; an unsealed stream verifies as open meanwhile.
+        catch (Exception e) when (e is not ObjectDisposedException)
 #pragma warning restore CA1031
         {
-            LogEndFailed(logger, grain.GetPrimaryKeyString(), e.Message);
+            if (logFailure)
+            {
+                LogEndFailed(logger, SessionId, e.Message);
+            }
+
+            return false;
         }
     }
 
@@ -140,6 +204,12 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
     [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: audit log unavailable, statements refused: {Reason}")]
     private static partial void LogNotRecorded(ILogger logger, string sessionId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: could not record its end: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: could not record its end, trying again: {Reason}")]
     private static partial void LogEndFailed(ILogger logger, string sessionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: its end is recorded now")]
+    private static partial void LogEndRecordedLater(ILogger logger, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: its end could not be recorded within {Minutes} minutes; the stream stays open")]
+    private static partial void LogEndGivenUp(ILogger logger, string sessionId, double minutes);
 }

@@ -62,6 +62,57 @@ public sealed class AuditStoreDownTests(PostgresFixture postgres) : AuditTestBas
         Assert.Equal(["before", "after", "fresh"], await TouchesAsync());
     }
 
+    [Fact]
+    public async Task A_session_that_ends_while_the_audit_store_is_down_is_sealed_once_it_is_back()
+    {
+        var app = "ended-while-down-" + Token();
+        await using (var connection = await OpenViaGatewayAsync(b => b.ApplicationName = app))
+        {
+            Assert.Equal(app, await TouchAsync(connection, app));
+            await _auditServer.KillAsync();
+        }
+
+        // The client has gone; its end could not be recorded. Nothing else is asked of the gateway.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await _auditServer.RestartAsync();
+
+        var audit = new NpgsqlConnectionStringBuilder(_auditServer.ConnectionString("postgres")) { Pooling = false }.ConnectionString;
+        var types = await Eventually.HoldsAsync(() => StreamTypesAsync(audit, app), t => t.LastOrDefault() == "session_ended",
+            TimeSpan.FromSeconds(60));
+        Assert.Equal("session_started", types[0]);
+        Assert.Single(types, "session_ended");
+        var session = await StreamOfAsync(audit, app);
+        var verdict = InProcessVerify.SingleVerdict(await InProcessVerify.RunAsync(audit, session));
+        Assert.Equal("sealed", (string?)verdict["status"]);
+    }
+
+    private static async Task<string> StreamOfAsync(string audit, string app)
+    {
+        await using var connection = new NpgsqlConnection(audit);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT stream_id FROM og_audit.mt_events WHERE type = 'session_started' AND data->>'ApplicationName' = @app", connection);
+        command.Parameters.AddWithValue("app", app);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<List<string>> StreamTypesAsync(string audit, string app)
+    {
+        var session = await StreamOfAsync(audit, app);
+        await using var connection = new NpgsqlConnection(audit);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT type FROM og_audit.mt_events WHERE stream_id = @session ORDER BY version", connection);
+        command.Parameters.AddWithValue("session", session);
+        var types = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            types.Add(reader.GetString(0));
+        }
+
+        return types;
+    }
+
     private static async Task<string?> TouchAsync(NpgsqlConnection connection, string note)
     {
         await using var command = new NpgsqlCommand($"SELECT touch('{note}')", connection);
