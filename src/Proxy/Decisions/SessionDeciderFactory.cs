@@ -14,14 +14,29 @@ namespace OrleansGate.Proxy.Decisions;
 public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSessionDecider> logger, LocalAuditCommits? localCommits = null,
     LocalSessionLeases? leases = null)
 {
+    /// <summary>The end of a session whose start was not known to be recorded in time (the login was refused).</summary>
+    public const string NotStarted = "failure: the login was refused, its SessionStarted not recorded in time";
+
     /// <summary>A new session id: the proxy knows it before the session opens (it names the session upstream too).</summary>
     public static string NewSessionId() => Guid.NewGuid().ToString("N");
 
     public async Task<ISessionDecider> OpenAsync(SessionStart start, TimeSpan timeout, CancellationToken cancellationToken, string? sessionId = null)
     {
         var grain = grains.GetGrain<ISessionGrain>(sessionId ?? NewSessionId());
-        await grain.StartAsync(start).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-        return new GrainSessionDecider(grain, grains, timeout, logger, localCommits, leases);
+        var decider = new GrainSessionDecider(grain, grains, timeout, logger, localCommits, leases);
+        try
+        {
+            await grain.StartAsync(start).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The login is refused, but the SessionStarted this wait gave up on may still be
+            // committed (a commit slower than the timeout): the end follows it, so no stream is left open.
+            _ = decider.EndAsync(NotStarted, []);
+            throw;
+        }
+
+        return decider;
     }
 
     /// <summary>Records a refused login in a stream of its own (throws when the record cannot be written).</summary>

@@ -32,7 +32,9 @@ public sealed class AuditStoreDownTests(PostgresFixture postgres) : AuditTestBas
         base.Configure(configuration);
         var audit = new NpgsqlConnectionStringBuilder(_auditServer.ConnectionString("postgres")) { Pooling = true, Timeout = 3 };
         configuration.Section("AuditStore")["ConnectionString"] = audit.ConnectionString;
-        configuration.Section("AuditStore")["CommitTimeout"] = "00:00:03";
+        configuration.Section("AuditStore")["CommitTimeout"] = "00:00:05";
+        // Under the commit timeout: a commit can be slower than the wait for it (a login refused while its start commits).
+        configuration.Section("Proxy")["DecisionTimeout"] = "00:00:01.500";
     }
 
     [Fact]
@@ -82,23 +84,57 @@ public sealed class AuditStoreDownTests(PostgresFixture postgres) : AuditTestBas
         Assert.Equal("session_started", types[0]);
         Assert.Single(types, "session_ended");
         var session = await StreamOfAsync(audit, app);
-        var verdict = InProcessVerify.SingleVerdict(await InProcessVerify.RunAsync(audit, session));
+        var verdict = InProcessVerify.SingleVerdict(await InProcessVerify.RunAsync(audit, session!));
         Assert.Equal("sealed", (string?)verdict["status"]);
     }
 
-    private static async Task<string> StreamOfAsync(string audit, string app)
+    [Fact]
+    public async Task A_login_refused_while_its_start_was_slow_to_commit_is_not_left_open_in_the_record()
+    {
+        // The start's commit waits for this lock past the login's wait (the gateway's 1.5 s decision
+        // timeout here, under the 5 s commit timeout), then commits after the login was refused.
+        var app = "slow-start-" + Token();
+        var audit = new NpgsqlConnectionStringBuilder(_auditServer.ConnectionString("postgres")) { Pooling = false }.ConnectionString;
+        await using (var locker = new NpgsqlConnection(audit))
+        {
+            await locker.OpenAsync();
+            await using var transaction = await locker.BeginTransactionAsync();
+            await using (var lockEvents = new NpgsqlCommand("LOCK TABLE og_audit.mt_events IN EXCLUSIVE MODE", locker, transaction))
+            {
+                await lockEvents.ExecuteNonQueryAsync();
+            }
+
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenViaGatewayAsync(b => b.ApplicationName = app));
+            Assert.Equal("57P03", refused.SqlState);
+            await Task.Delay(TimeSpan.FromMilliseconds(800));
+            await transaction.CommitAsync();
+        }
+
+        var types = await Eventually.HoldsAsync(() => StreamTypesAsync(audit, app), t => t.LastOrDefault() == "session_ended",
+            TimeSpan.FromSeconds(30));
+        Assert.Equal(["session_started", "session_ended"], types);
+        var verdict = InProcessVerify.SingleVerdict(await InProcessVerify.RunAsync(audit, (await StreamOfAsync(audit, app))!));
+        Assert.Equal("ended by failure", (string?)verdict["status"]);
+    }
+
+    private static async Task<string?> StreamOfAsync(string audit, string app)
     {
         await using var connection = new NpgsqlConnection(audit);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT stream_id FROM og_audit.mt_events WHERE type = 'session_started' AND data->>'ApplicationName' = @app", connection);
         command.Parameters.AddWithValue("app", app);
-        return (string)(await command.ExecuteScalarAsync())!;
+        return (string?)await command.ExecuteScalarAsync();
     }
 
     private static async Task<List<string>> StreamTypesAsync(string audit, string app)
     {
         var session = await StreamOfAsync(audit, app);
+        if (session is null)
+        {
+            return [];
+        }
+
         await using var connection = new NpgsqlConnection(audit);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT type FROM og_audit.mt_events WHERE stream_id = @session ORDER BY version", connection);
