@@ -28,10 +28,12 @@ public sealed class SessionDeciderFactory(IGrainFactory grains, ILogger<GrainSes
         {
             await grain.StartAsync(start).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             // The login is refused, but the SessionStarted this wait gave up on may still be
-            // committed (a commit slower than the timeout): the end follows it, so no stream is left open.
+            // committed (a commit slower than the timeout): the end follows it, so no stream is left
+            // open. (A start the grain reported failed needs nothing: during an outage, every
+            // refused login would otherwise leave a retry behind.)
             _ = decider.EndAsync(NotStarted, []);
             throw;
         }
