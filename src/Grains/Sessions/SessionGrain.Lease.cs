@@ -44,7 +44,9 @@ public sealed partial class SessionGrain
         }
     }
 
-    // Called on the proxy's thread (no grain scheduler to come back to), so the awaits below resume there.
+    // Called on the proxy's thread (no grain scheduler to come back to), so the awaits below resume
+    // there. The turn is taken here rather than through InTurnAsync: this runs for every statement,
+    // and the lambda would add a closure, a delegate and a second state machine to each.
     async Task<SessionDecisions?> ISessionLease.DecideAsync(IReadOnlyList<StatementRequest> batch, IReadOnlyList<StatementOutcome>? completed,
         bool unsettled)
     {
@@ -68,6 +70,13 @@ public sealed partial class SessionGrain
             _leased = true;
             leases.Grant(SessionId, this);
         }
+    }
+
+    /// <summary>The session is over: the proxy decides nothing more and waits for no commit of it.</summary>
+    private void LetProxyGo()
+    {
+        EndLease();
+        localCommits.Forget(SessionId);
     }
 
     /// <summary>Takes the decision back: from now on every call comes through Orleans.</summary>

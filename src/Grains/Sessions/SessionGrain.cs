@@ -421,9 +421,7 @@ public sealed partial class SessionGrain(IGrainFactory grains, IAuditLog audit, 
 
     private async Task EndInTurnAsync(string reason, IReadOnlyList<StatementOutcome>? completed)
     {
-        // The proxy waits for nothing more of this session.
-        EndLease();
-        localCommits.Forget(SessionId);
+        LetProxyGo();
         try
         {
             // Throws AuditUnavailableException when the seal cannot be committed: the proxy tries
@@ -454,8 +452,7 @@ public sealed partial class SessionGrain(IGrainFactory grains, IAuditLog audit, 
 
     private async Task<bool> SealAbandonedInTurnAsync(string reason)
     {
-        EndLease();
-        localCommits.Forget(SessionId);
+        LetProxyGo();
         // Through the chain like any end: the seal links onto the last event the dead proxy had
         // committed, with the key ratcheted to its position (the state was rebuilt from the stream).
         await RebuildIfUnknownAsync().ConfigureAwait(true);

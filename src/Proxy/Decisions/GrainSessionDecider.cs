@@ -127,24 +127,22 @@ public sealed partial class GrainSessionDecider(ISessionGrain grain, IGrainFacto
     {
         try
         {
-            await EndOrRetryAsync(reason, completed).ConfigureAwait(false);
+            if (await TryEndAsync(reason, completed, logFailure: true).ConfigureAwait(false))
+            {
+                return;
+            }
         }
         catch (ObjectDisposedException e)
         {
             LogEndFailed(logger, SessionId, e.Message);
+            return;
         }
-    }
 
-    private async Task EndOrRetryAsync(string reason, IReadOnlyList<StatementOutcome> completed)
-    {
-        if (!await TryEndAsync(reason, completed, logFailure: true).ConfigureAwait(false))
-        {
-            // The client is gone and the connection with it; only the record is left to finish, so
-            // it is finished in the background (an audit outage must not hold the connection's
-            // teardown). If this process stops first, the sweeper seals the session as ended by
-            // failure (docs/audit-integrity.md#crashes).
-            _ = EndLaterAsync(reason, completed);
-        }
+        // The client is gone and the connection with it; only the record is left to finish, so it
+        // is finished in the background (an audit outage must not hold the connection's teardown).
+        // If this process stops first, the sweeper seals the session as ended by failure
+        // (docs/audit-integrity.md#crashes).
+        _ = EndLaterAsync(reason, completed);
     }
 
     private async Task EndLaterAsync(string reason, IReadOnlyList<StatementOutcome> completed)

@@ -63,12 +63,7 @@ public sealed class ReadOnlyBypassTests(PostgresFixture postgres) : ReadOnlyPoli
     {
         await using var connection = await OpenViaGatewayAsync();
 
-        await AssertRefusedAsync(async () =>
-        {
-            await using var command = Command(connection, sql);
-            await command.PrepareAsync();
-            await command.ExecuteNonQueryAsync();
-        });
+        await AssertRefusedAsync(() => ExecutePreparedAsync(connection, sql));
         await AssertNothingRanAsync();
     }
 
@@ -80,12 +75,7 @@ public sealed class ReadOnlyBypassTests(PostgresFixture postgres) : ReadOnlyPoli
         await Command(connection, "prepare p(text) as select $1").ExecuteNonQueryAsync();
 
         await AssertRefusedAsync(() => Command(connection, sql).ExecuteNonQueryAsync());
-        await AssertRefusedAsync(async () =>
-        {
-            await using var command = Command(connection, sql);
-            await command.PrepareAsync();
-            await command.ExecuteNonQueryAsync();
-        });
+        await AssertRefusedAsync(() => ExecutePreparedAsync(connection, sql));
         await AssertNothingRanAsync();
     }
 
@@ -142,6 +132,14 @@ public sealed class ReadOnlyBypassTests(PostgresFixture postgres) : ReadOnlyPoli
     }
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, string sql) => new(sql, connection);
+
+    /// <summary>The statement as Npgsql runs it prepared: Parse and Describe first, then Bind and Execute.</summary>
+    private static async Task ExecutePreparedAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = Command(connection, sql);
+        await command.PrepareAsync();
+        await command.ExecuteNonQueryAsync();
+    }
 
     private static async Task AssertRefusedAsync(Func<Task> run)
     {

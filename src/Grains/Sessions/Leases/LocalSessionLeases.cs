@@ -19,7 +19,4 @@ public sealed class LocalSessionLeases
 
     /// <summary>The lease of <paramref name="sessionId"/>'s grain, if it lives in this process and lends one.</summary>
     public ISessionLease? Find(string sessionId) => _bySession.GetValueOrDefault(sessionId);
-
-    /// <summary>How many grains lend their decision now (tests, and an operator reading a dump).</summary>
-    public int Count => _bySession.Count;
 }
