@@ -163,7 +163,8 @@ public sealed partial class StandaloneProxyTests(PostgresFixture postgres) : Clu
         var configuration = ClusterConfiguration();
         configuration.Section("Cluster")["ConnectTimeout"] = connectTimeout;
         configuration.Section("Proxy")["Listen"] = "127.0.0.1:0";
-        var configFile = Path.Combine(_work.FullName, "proxy.json");
+        // A file per proxy: a test that starts two would otherwise rewrite the file while the first still reads it.
+        var configFile = Path.Combine(_work.FullName, $"proxy-{Guid.NewGuid():N}.json");
         File.WriteAllText(configFile, configuration.ToJson());
         return Process.Start(GatewayProcess.StartInfo("OrleansGate.Proxy", ["--config", configFile]))!;
     }
